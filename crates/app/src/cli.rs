@@ -1,0 +1,55 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// usher: connects customers' Telegram bots to subscriber tracking.
+#[derive(Debug, Parser)]
+#[command(name = "usher", version)]
+pub struct Cli {
+    /// Directory holding default.toml and local.toml.
+    #[arg(long, global = true, default_value = "config", env = "USHER_CONFIG_DIR")]
+    pub config_dir: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database (creating it if missing), then serve HTTP.
+    Serve,
+    /// Create the database if missing and apply pending migrations.
+    Migrate,
+    /// Manage customer accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+/// `usher account ...`.
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account; prints its API key alone on one line.
+    Create {
+        /// A label for the account.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Give an account a new key; prints it. The old key stops working.
+    RotateKey {
+        /// The account id.
+        id: i64,
+    },
+    /// Suspend an account: its calls answer `ban`.
+    Ban {
+        /// The account id.
+        id: i64,
+    },
+    /// Reinstate a suspended account.
+    Unban {
+        /// The account id.
+        id: i64,
+    },
+}

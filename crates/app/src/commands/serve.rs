@@ -1,0 +1,21 @@
+//! `usher serve` and `usher migrate`.
+
+use secrecy::ExposeSecret;
+use tracing::info;
+
+use crate::server;
+use crate::settings::Settings;
+
+/// Serves until SIGINT or SIGTERM, then finishes requests in flight.
+pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let running = server::start_with(settings, true).await?;
+    running.task.await??;
+    info!("usher stopped");
+    Ok(())
+}
+
+/// Creates the database if needed and applies pending migrations.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    usher_store::migrate::run(settings.database.url.expose_secret()).await?;
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! The `usher` binary's library: configuration, logging, wiring and the
+//! commands, so that tests can start the real server in-process.
+
+pub mod cli;
+pub mod commands;
+pub mod server;
+pub mod settings;
+pub mod telemetry;
+pub mod token_key;
+
+pub use server::{Running, start};
+pub use settings::Settings;

@@ -1,0 +1,31 @@
+//! The `usher` binary.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use usher_app::cli::{Cli, Command};
+use usher_app::{commands, settings::Settings, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // Errors carry no secrets: tokens never reach an error message.
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(&cli.config_dir)?;
+    telemetry::init(&settings.log)?;
+    match &cli.command {
+        Command::Serve => commands::serve(&settings).await,
+        Command::Migrate => commands::migrate(&settings).await,
+        Command::Account(command) => commands::account(&settings, command).await,
+    }
+}

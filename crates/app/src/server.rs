@@ -1,0 +1,93 @@
+//! Wiring the adapters together and starting the HTTP server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use tracing::info;
+use url::Url;
+use usher_domain::services::{AccountService, BotService};
+use usher_http::{AppState, RequestLog};
+use usher_store::{PgStore, PoolSettings, TokenCipher};
+use usher_telegram::{GatewaySettings, TeloxideGateway};
+
+use crate::settings::Settings;
+use crate::token_key;
+
+/// A server that is accepting connections.
+pub struct Running {
+    /// The address it listens on (the real port when 0 was asked).
+    pub addr: SocketAddr,
+    /// Stops the server (gracefully or not).
+    pub handle: ServerHandle,
+    /// Ends when the server has stopped.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// The database pool and store of `settings`.
+pub fn store(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<PgStore> {
+    let pool = usher_store::database::pool(
+        settings.database.url.expose_secret(),
+        &PoolSettings {
+            max_size: settings.database.pool_size,
+            timeout: Duration::from_millis(settings.database.timeout_ms),
+        },
+    )?;
+    Ok(PgStore::new(pool, cipher))
+}
+
+/// The domain services over the real adapters.
+pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<AppState> {
+    let store = Arc::new(store(settings, cipher)?);
+    let api_url = Url::parse(&settings.telegram.api_url).context("telegram.api_url")?;
+    let gateway = Arc::new(TeloxideGateway::new(GatewaySettings {
+        api_url,
+        timeout: settings.telegram_timeout(),
+    })?);
+    Url::parse(&settings.http.public_url).context("http.public_url")?;
+    Ok(AppState {
+        accounts: AccountService::new(store.clone()),
+        bots: BotService::new(store, gateway, &settings.http.public_url),
+    })
+}
+
+/// Migrates the database, then starts serving on `http.listen`. With
+/// `handle_signals`, SIGINT/SIGTERM stop it gracefully.
+pub async fn start_with(settings: &Settings, handle_signals: bool) -> anyhow::Result<Running> {
+    usher_store::migrate::run(settings.database.url.expose_secret()).await?;
+    let cipher = token_key::load_or_create(&settings.secrets)?;
+    let state = wire(settings, cipher)?;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .wrap(RequestLog)
+            .configure(usher_http::configure)
+    })
+    .shutdown_timeout(settings.http.shutdown_timeout_s)
+    .bind(&settings.http.listen)
+    .with_context(|| format!("listening on {}", settings.http.listen))?;
+    if settings.http.workers > 0 {
+        server = server.workers(settings.http.workers);
+    }
+    if !handle_signals {
+        server = server.disable_signals();
+    }
+    let addr = *server
+        .addrs()
+        .first()
+        .context("the server listens on no address")?;
+    let server = server.run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    info!(%addr, "usher is listening");
+    Ok(Running { addr, handle, task })
+}
+
+/// [`start_with`] without signal handling, for tests.
+pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    start_with(settings, false).await
+}

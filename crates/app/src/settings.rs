@@ -1,0 +1,144 @@
+//! Configuration: built-in defaults (`config/default.toml`), then the files
+//! `default.toml` and `local.toml` of the config directory, then environment
+//! variables `USHER__<SECTION>__<KEY>`, later sources winning.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use config::{Config, Environment, File, FileFormat};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// The defaults, built into the binary so it runs from any directory.
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// All of usher's settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// PostgreSQL.
+    pub database: DatabaseSettings,
+    /// The HTTP server.
+    pub http: HttpSettings,
+    /// The Bot API.
+    pub telegram: TelegramSettings,
+    /// Keys.
+    pub secrets: SecretsSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// Connection URL; may hold a password, so it is kept secret.
+    pub url: SecretString,
+    /// Most pooled connections.
+    pub pool_size: usize,
+    /// Longest wait for a connection, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+/// `[http]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpSettings {
+    /// Listen address; port 0 picks a free port.
+    pub listen: String,
+    /// The base URL Telegram calls for webhooks.
+    pub public_url: String,
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Longest wait for requests in flight at shutdown, in seconds.
+    pub shutdown_timeout_s: u64,
+}
+
+/// `[telegram]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelegramSettings {
+    /// Base URL of the Bot API.
+    pub api_url: String,
+    /// Longest any call may take, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+/// `[secrets]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecretsSettings {
+    /// Base64 of the 32-byte key encrypting bot tokens.
+    pub token_key: Option<SecretString>,
+    /// Where `serve` keeps a generated key when `token_key` is unset.
+    pub token_key_file: PathBuf,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: String,
+    /// Filter used when `RUST_LOG` is unset.
+    pub level: String,
+}
+
+impl Settings {
+    /// Loads the settings from `config_dir` and the environment.
+    pub fn load(config_dir: &Path) -> anyhow::Result<Self> {
+        Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::from(config_dir.join("default.toml")).required(false))
+            .add_source(File::from(config_dir.join("local.toml")).required(false))
+            .add_source(Environment::with_prefix("USHER").prefix_separator("__").separator("__"))
+            .build()
+            .context("reading configuration")?
+            .try_deserialize()
+            .context("invalid configuration")
+    }
+
+    /// The built-in defaults alone, ignoring files and environment (tests
+    /// start from these and change fields).
+    pub fn defaults() -> anyhow::Result<Self> {
+        Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .build()?
+            .try_deserialize()
+            .context("invalid built-in configuration")
+    }
+
+    /// `telegram.timeout_ms` as a duration.
+    pub fn telegram_timeout(&self) -> Duration {
+        Duration::from_millis(self.telegram.timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn defaults_match_the_documented_contract() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(
+            s.database.url.expose_secret(),
+            "postgres://postgres@127.0.0.1:5432/usher"
+        );
+        assert_eq!(s.http.listen, "127.0.0.1:8080");
+        assert_eq!(s.telegram.api_url, "https://api.telegram.org");
+        assert_eq!(s.telegram.timeout_ms, 10_000);
+        assert!(s.secrets.token_key.is_none());
+    }
+
+    #[test]
+    fn local_file_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("usher-cfg-{}", rand_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("local.toml"), "[telegram]\ntimeout_ms = 1234\n").unwrap();
+        let s = Settings::load(&dir).unwrap();
+        assert_eq!(s.telegram.timeout_ms, 1234);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    fn rand_suffix() -> String {
+        format!("{}-{:?}", std::process::id(), std::thread::current().id())
+            .replace(['(', ')'], "")
+    }
+}

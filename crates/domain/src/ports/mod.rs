@@ -1,0 +1,11 @@
+//! The ports: what the domain needs from the outside world.
+//!
+//! Each method's documentation states what an implementation MUST do; the
+//! Postgres store and the Telegram gateway are held to these contracts by
+//! their tests.
+
+mod store;
+mod telegram;
+
+pub use store::{AccountStore, BotLock, BotStore, NewBot, Reconnect, StoreError};
+pub use telegram::{TelegramError, TelegramGateway, WebhookRegistration};

@@ -1,0 +1,51 @@
+//! The Telegram Bot API port.
+
+use async_trait::async_trait;
+
+use crate::{BotProfile, BotToken, WebhookSecret};
+
+/// How a Telegram call failed. Messages never contain the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TelegramError {
+    /// Telegram rejected the token (HTTP 401 or 404).
+    #[error("telegram rejected the token: {0}")]
+    Rejected(String),
+    /// Telegram could not be reached, timed out, answered 5xx or 429, or
+    /// answered something that is not the Bot API.
+    #[error("telegram unreachable: {0}")]
+    Unreachable(String),
+    /// Telegram understood the call and refused it (any other API error).
+    #[error("telegram refused the call: {0}")]
+    Refused(String),
+}
+
+/// The webhook to register for one bot.
+#[derive(Debug, Clone)]
+pub struct WebhookRegistration {
+    /// The HTTPS URL Telegram will POST updates to; never contains the token.
+    pub url: String,
+    /// The value Telegram must echo in `X-Telegram-Bot-Api-Secret-Token`.
+    pub secret: WebhookSecret,
+    /// The update kinds to receive; always sent in full, because Telegram
+    /// keeps a previous list when it is omitted.
+    pub allowed_updates: Vec<&'static str>,
+}
+
+/// Outgoing calls to the Bot API. Every call MUST give up after the
+/// configured timeout with [`TelegramError::Unreachable`].
+#[async_trait]
+pub trait TelegramGateway: Send + Sync {
+    /// `getMe`. MUST return `Rejected` when Telegram answers 401 or 404,
+    /// `Unreachable` on connect failure, timeout, 5xx, 429 or a non-JSON body.
+    async fn get_me(&self, token: &BotToken) -> Result<BotProfile, TelegramError>;
+
+    /// `setWebhook` with the URL, secret and allowed updates given.
+    async fn set_webhook(
+        &self,
+        token: &BotToken,
+        hook: &WebhookRegistration,
+    ) -> Result<(), TelegramError>;
+
+    /// `deleteWebhook`, dropping updates still pending for the bot.
+    async fn delete_webhook(&self, token: &BotToken) -> Result<(), TelegramError>;
+}

@@ -1,0 +1,10 @@
+//! The services that apply the lifecycle rules through the ports.
+
+mod accounts;
+mod bots;
+
+pub use accounts::{AccountService, AuthError};
+pub use bots::{
+    ALLOWED_UPDATES, AddBotError, AddedBot, BotService, ChatsError, DeleteBotError,
+    WEBHOOK_PATH_PREFIX,
+};

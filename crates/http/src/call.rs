@@ -1,0 +1,147 @@
+//! Reading one API call: body, then key, then account, in the order of
+//! `conventions.md` (`request`, `key`, `ban`), before any endpoint check.
+
+use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest, web};
+use bytes::BytesMut;
+use futures_util::StreamExt;
+use usher_domain::{AccountId, ApiKey};
+
+use crate::params::{ParamValue, Params, form_pairs};
+use crate::{AppState, BODY_LIMIT, ErrorCode};
+
+/// Past this much, an oversized body is no longer drained before answering
+/// `request`; the connection is closed instead.
+const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
+
+/// An authenticated call and its parameters.
+pub(crate) struct ApiCall {
+    /// The caller's account.
+    pub account: AccountId,
+    /// The endpoint's parameters (the key itself is not among them).
+    pub params: Params,
+}
+
+/// A GET call: parameters from the query string.
+pub(crate) async fn get(req: &HttpRequest, state: &AppState) -> Result<ApiCall, ErrorCode> {
+    let query = Query::parse(req)?;
+    let account = authenticate(req, &query, state).await?;
+    let params = Params::from_pairs(
+        query
+            .params
+            .into_iter()
+            .map(|(k, v)| (k, ParamValue::Text(v)))
+            .collect(),
+    );
+    Ok(ApiCall { account, params })
+}
+
+/// A POST call: parameters from the body (JSON or form); the query string
+/// only carries the key.
+pub(crate) async fn post(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<ApiCall, ErrorCode> {
+    let body = read_body(req, payload).await?;
+    let params = parse_body(req, &body)?;
+    let query = Query::parse(req)?;
+    let account = authenticate(req, &query, state).await?;
+    Ok(ApiCall { account, params })
+}
+
+/// The query string split into key-shaped `id` values and the rest.
+struct Query {
+    keys: Vec<String>,
+    params: Vec<(String, String)>,
+}
+
+impl Query {
+    fn parse(req: &HttpRequest) -> Result<Self, ErrorCode> {
+        let pairs = form_pairs(req.query_string()).map_err(|_| ErrorCode::Request)?;
+        let (keys, params) = pairs
+            .into_iter()
+            .partition::<Vec<_>, _>(|(k, v)| k == "id" && ApiKey::looks_like_key(v));
+        Ok(Self {
+            keys: keys.into_iter().map(|(_, v)| v).collect(),
+            params,
+        })
+    }
+}
+
+/// The key a request presents: a key-shaped `id` in the query string if
+/// there is one, else `Authorization: Bearer`. Two different keys in the
+/// query present none.
+fn presented_key(req: &HttpRequest, query: &Query) -> Option<ApiKey> {
+    if let Some(first) = query.keys.first() {
+        if query.keys.iter().any(|k| k != first) {
+            return None;
+        }
+        return ApiKey::parse(first);
+    }
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, key) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    ApiKey::parse(key.trim())
+}
+
+async fn authenticate(
+    req: &HttpRequest,
+    query: &Query,
+    state: &AppState,
+) -> Result<AccountId, ErrorCode> {
+    let key = presented_key(req, query);
+    state
+        .accounts
+        .authenticate(key.as_ref())
+        .await
+        .map_err(|err| ErrorCode::from(&err))
+}
+
+/// Reads at most [`BODY_LIMIT`] bytes; a larger body is `request`.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<BytesMut, ErrorCode> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > DRAIN_LIMIT) {
+        return Err(ErrorCode::Request);
+    }
+    let mut body = BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ErrorCode::Request)?;
+        seen += chunk.len();
+        if seen > DRAIN_LIMIT {
+            return Err(ErrorCode::Request);
+        }
+        if seen <= BODY_LIMIT {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    // The rest was drained (not kept) so the client can read the answer.
+    if seen > BODY_LIMIT {
+        return Err(ErrorCode::Request);
+    }
+    Ok(body)
+}
+
+/// Parameters from a body, by its content type. An empty body carries no
+/// parameters whatever its type; any other type is `request`.
+fn parse_body(req: &HttpRequest, body: &[u8]) -> Result<Params, ErrorCode> {
+    if body.is_empty() {
+        return Ok(Params::default());
+    }
+    let mime = req.content_type().to_ascii_lowercase();
+    let parsed = if mime == "application/json" || mime.ends_with("+json") {
+        Params::from_json(body)
+    } else if mime == "application/x-www-form-urlencoded" {
+        Params::from_form(body)
+    } else {
+        return Err(ErrorCode::Request);
+    };
+    parsed.map_err(|_| ErrorCode::Request)
+}

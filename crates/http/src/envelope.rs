@@ -1,0 +1,30 @@
+//! The JSON envelope every API answer uses: always HTTP 200.
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::ErrorCode;
+
+/// `{"status":"ok","data":...}`.
+pub fn ok<T: Serialize>(data: T) -> HttpResponse {
+    respond(&json!({ "status": "ok", "data": data }))
+}
+
+/// `{"status":"ok"}` for an action with nothing to return.
+pub fn ok_empty() -> HttpResponse {
+    respond(&json!({ "status": "ok" }))
+}
+
+/// `{"status":"error","error":"<code>"}`.
+pub fn error(code: ErrorCode) -> HttpResponse {
+    respond(&json!({ "status": "error", "error": code.as_str() }))
+}
+
+fn respond(body: &serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("application/json")
+        .body(body.to_string())
+}

@@ -1,0 +1,105 @@
+//! The API's error codes, and the one place that maps domain errors to them.
+
+use std::fmt;
+
+use tracing::error;
+use usher_domain::ports::StoreError;
+use usher_domain::services::{AddBotError, AuthError, ChatsError, DeleteBotError};
+
+/// An error code of `conventions.md` or `rules.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Unknown endpoint path, or the wrong method for it.
+    Func,
+    /// The body is too large or cannot be parsed as its content type says.
+    Request,
+    /// The API key is missing, malformed or not valid.
+    Key,
+    /// The account is suspended.
+    Ban,
+    /// The database failed; retry later.
+    Db,
+    /// The bot token is invalid or Telegram rejected it.
+    Token,
+    /// The bot is connected to a different account.
+    Exists,
+    /// The token is valid but webhook registration failed.
+    Webhook,
+    /// Telegram could not be reached.
+    Unreachable,
+    /// The `id` parameter is missing, malformed, unknown or another account's.
+    Id,
+}
+
+impl ErrorCode {
+    /// The word clients see.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Func => "func",
+            ErrorCode::Request => "request",
+            ErrorCode::Key => "key",
+            ErrorCode::Ban => "ban",
+            ErrorCode::Db => "db",
+            ErrorCode::Token => "token",
+            ErrorCode::Exists => "exists",
+            ErrorCode::Webhook => "webhook",
+            ErrorCode::Unreachable => "unreachable",
+            ErrorCode::Id => "id",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&StoreError> for ErrorCode {
+    /// A database failure is logged here, once, with its whole cause chain;
+    /// the client only learns `db`.
+    fn from(err: &StoreError) -> Self {
+        error!(error = %format!("{:#}", err.0), "database failure");
+        ErrorCode::Db
+    }
+}
+
+impl From<&AuthError> for ErrorCode {
+    fn from(err: &AuthError) -> Self {
+        match err {
+            AuthError::Key => ErrorCode::Key,
+            AuthError::Banned => ErrorCode::Ban,
+            AuthError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<&AddBotError> for ErrorCode {
+    fn from(err: &AddBotError) -> Self {
+        match err {
+            AddBotError::Malformed | AddBotError::Rejected => ErrorCode::Token,
+            AddBotError::Unreachable => ErrorCode::Unreachable,
+            AddBotError::Exists => ErrorCode::Exists,
+            AddBotError::Webhook => ErrorCode::Webhook,
+            AddBotError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<&ChatsError> for ErrorCode {
+    fn from(err: &ChatsError) -> Self {
+        match err {
+            ChatsError::UnknownBot => ErrorCode::Id,
+            ChatsError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<&DeleteBotError> for ErrorCode {
+    fn from(err: &DeleteBotError) -> Self {
+        match err {
+            DeleteBotError::UnknownBot => ErrorCode::Id,
+            DeleteBotError::Store(store) => store.into(),
+        }
+    }
+}

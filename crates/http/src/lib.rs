@@ -1,0 +1,43 @@
+//! The actix-web adapter: usher's JSON API (`/api/...`) under the
+//! conventions of `conventions.md`.
+//!
+//! Every answer on `/api/` is HTTP 200 with a JSON envelope, whatever
+//! happened: handlers answer through [`envelope`], unknown paths and methods
+//! answer `func`, and anything actix itself rejects is rewritten by
+//! [`json_errors`] into the envelope.
+
+pub mod api;
+mod call;
+pub mod envelope;
+pub mod error_code;
+mod json_errors;
+mod params;
+mod request_log;
+
+use actix_web::web;
+use usher_domain::services::{AccountService, BotService};
+
+pub use error_code::ErrorCode;
+pub use request_log::RequestLog;
+
+/// Largest request body the API reads (`conventions.md`).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// What the handlers share: the domain services.
+#[derive(Clone)]
+pub struct AppState {
+    /// Accounts and authentication.
+    pub accounts: AccountService,
+    /// The bot lifecycle.
+    pub bots: BotService,
+}
+
+/// Registers the JSON API and the `func` fallback for every other path.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .wrap(json_errors::handlers())
+            .configure(api::routes)
+            .default_service(web::to(api::unknown_endpoint)),
+    );
+}

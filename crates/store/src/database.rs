@@ -1,0 +1,85 @@
+//! Creating the database and its connection pool.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::sql_types::Text;
+use diesel::{QueryableByName, sql_query};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use tracing::info;
+use url::Url;
+
+/// The shared pool of Postgres connections.
+pub type DbPool = Pool<AsyncPgConnection>;
+
+/// Pool sizing and timeouts.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_size: usize,
+    /// Longest wait for a free connection, for opening one, or for checking
+    /// one on reuse; past it the caller gets a database failure (`db`).
+    pub timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 16,
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A pool for `url`. Connections are opened lazily, so this succeeds while
+/// the database is down; requests then fail with `db` until it is back.
+pub fn pool(url: &str, settings: &PoolSettings) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    Pool::builder(manager)
+        .max_size(settings.max_size)
+        .wait_timeout(Some(settings.timeout))
+        .create_timeout(Some(settings.timeout))
+        .recycle_timeout(Some(settings.timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("building the database pool")
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    datname: String,
+}
+
+/// Creates the database named in `url` if it does not exist yet, through
+/// the server's `postgres` database. Safe when several processes race.
+pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
+    if AsyncPgConnection::establish(url).await.is_ok() {
+        return Ok(());
+    }
+    let parsed = Url::parse(url).context("database.url is not a URL")?;
+    let name = parsed.path().trim_start_matches('/').to_owned();
+    anyhow::ensure!(!name.is_empty(), "database.url names no database");
+    let mut admin_url = parsed.clone();
+    admin_url.set_path("/postgres");
+    let mut admin = AsyncPgConnection::establish(admin_url.as_str())
+        .await
+        .with_context(|| format!("connecting to the server of database {name:?}"))?;
+    let create = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+    if let Err(err) = sql_query(create).execute(&mut admin).await {
+        // Another instance may have created it in the meantime.
+        let found: Vec<Name> = sql_query("SELECT datname FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(&name)
+            .load(&mut admin)
+            .await
+            .context("looking for the database")?;
+        if !found.iter().any(|row| row.datname == name) {
+            return Err(err).with_context(|| format!("creating database {name:?}"));
+        }
+    } else {
+        info!(database = %name, "created database");
+    }
+    Ok(())
+}

@@ -1,0 +1,39 @@
+//! Diesel's view of the tables in `migrations/`.
+
+diesel::table! {
+    accounts (id) {
+        id -> Int8,
+        name -> Nullable<Text>,
+        key_hash -> Bytea,
+        banned -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    bots (id) {
+        id -> Int8,
+        account_id -> Int8,
+        tg -> Int8,
+        username -> Text,
+        name -> Text,
+        token_enc -> Bytea,
+        secret_digest -> Bytea,
+        deleted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    bot_chats (bot_id, chat_id) {
+        bot_id -> Int8,
+        chat_id -> Int8,
+        title -> Text,
+        chat_type -> Text,
+    }
+}
+
+diesel::joinable!(bots -> accounts (account_id));
+diesel::joinable!(bot_chats -> bots (bot_id));
+diesel::allow_tables_to_appear_in_same_query!(accounts, bots, bot_chats);

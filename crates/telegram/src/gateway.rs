@@ -1,0 +1,135 @@
+//! [`TelegramGateway`] with teloxide-core.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use teloxide_core::Bot;
+use teloxide_core::payloads::{DeleteWebhookSetters, SetWebhookSetters};
+use teloxide_core::requests::Requester;
+use teloxide_core::types::AllowedUpdate;
+use tracing::instrument;
+use url::Url;
+use usher_domain::ports::{TelegramError, TelegramGateway, WebhookRegistration};
+use usher_domain::{BotProfile, BotToken, TgBotId};
+
+use crate::errors::classify;
+
+/// Where Telegram is and how long to wait for it.
+#[derive(Debug, Clone)]
+pub struct GatewaySettings {
+    /// Base URL of the Bot API, without a trailing slash:
+    /// `https://api.telegram.org` or a sandbox.
+    pub api_url: Url,
+    /// The longest any call may take.
+    pub timeout: Duration,
+}
+
+/// The Telegram gateway: one shared HTTP client, one `Bot` handle per call
+/// (cheap: it shares the client). A `Bot` prints its token in `Debug`, so
+/// none is ever logged or kept.
+pub struct TeloxideGateway {
+    client: reqwest::Client,
+    api_url: Url,
+    timeout: Duration,
+}
+
+impl TeloxideGateway {
+    /// A gateway for `settings`.
+    pub fn new(settings: GatewaySettings) -> anyhow::Result<Self> {
+        let client = teloxide_core::net::default_reqwest_settings()
+            .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
+            .timeout(settings.timeout)
+            .build()?;
+        // teloxide appends `/bot<token>/<Method>` segments: a trailing slash
+        // would make a double slash.
+        let mut api_url = settings.api_url;
+        let trimmed = api_url.path().trim_end_matches('/').to_owned();
+        api_url.set_path(&trimmed);
+        Ok(Self {
+            client,
+            api_url,
+            timeout: settings.timeout,
+        })
+    }
+
+    fn bot(&self, token: &BotToken) -> Bot {
+        Bot::with_client(token.expose(), self.client.clone()).set_api_url(self.api_url.clone())
+    }
+
+    /// Runs one call within the timeout. teloxide waits 10 s after a 5xx
+    /// before reading it; the timeout cuts that short.
+    async fn call<T, F>(&self, token: &BotToken, fut: F) -> Result<T, TelegramError>
+    where
+        F: Future<Output = Result<T, teloxide_core::RequestError>>,
+    {
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(classify(&err, token)),
+            Err(_) => Err(TelegramError::Unreachable(format!(
+                "no answer within {} ms",
+                self.timeout.as_millis()
+            ))),
+        }
+    }
+}
+
+fn allowed_update(kind: &str) -> Option<AllowedUpdate> {
+    Some(match kind {
+        "message" => AllowedUpdate::Message,
+        "edited_message" => AllowedUpdate::EditedMessage,
+        "channel_post" => AllowedUpdate::ChannelPost,
+        "edited_channel_post" => AllowedUpdate::EditedChannelPost,
+        "my_chat_member" => AllowedUpdate::MyChatMember,
+        "chat_member" => AllowedUpdate::ChatMember,
+        "chat_join_request" => AllowedUpdate::ChatJoinRequest,
+        _ => return None,
+    })
+}
+
+#[async_trait]
+impl TelegramGateway for TeloxideGateway {
+    #[instrument(skip_all, fields(bot.tg = %token.tg()))]
+    async fn get_me(&self, token: &BotToken) -> Result<BotProfile, TelegramError> {
+        let bot = self.bot(token);
+        let request = bot.get_me();
+        let me = self.call(token, async move { request.await }).await?;
+        let tg = i64::try_from(me.user.id.0)
+            .map_err(|_| TelegramError::Unreachable("bot id out of range".into()))?;
+        Ok(BotProfile {
+            tg: TgBotId(tg),
+            username: me.user.username.clone().unwrap_or_default(),
+            first_name: me.user.first_name.clone(),
+            last_name: me.user.last_name.clone(),
+        })
+    }
+
+    #[instrument(skip_all, fields(bot.tg = %token.tg()))]
+    async fn set_webhook(
+        &self,
+        token: &BotToken,
+        hook: &WebhookRegistration,
+    ) -> Result<(), TelegramError> {
+        let url = Url::parse(&hook.url)
+            .map_err(|_| TelegramError::Refused("webhook URL is not a URL".into()))?;
+        let allowed: Vec<AllowedUpdate> = hook
+            .allowed_updates
+            .iter()
+            .filter_map(|kind| allowed_update(kind))
+            .collect();
+        let bot = self.bot(token);
+        let request = bot
+            .set_webhook(url)
+            .secret_token(hook.secret.expose().to_owned())
+            .allowed_updates(allowed);
+        self.call(token, async move { request.await }).await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(bot.tg = %token.tg()))]
+    async fn delete_webhook(&self, token: &BotToken) -> Result<(), TelegramError> {
+        let bot = self.bot(token);
+        let request = bot.delete_webhook().drop_pending_updates(true);
+        self.call(token, async move { request.await }).await?;
+        Ok(())
+    }
+}

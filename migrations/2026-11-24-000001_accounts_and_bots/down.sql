@@ -1,0 +1,3 @@
+DROP TABLE bot_chats;
+DROP TABLE bots;
+DROP TABLE accounts;
