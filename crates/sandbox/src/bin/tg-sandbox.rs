@@ -1,1 +1,39 @@
-fn main() {}
+//! `tg-sandbox --listen ADDR [--strict]`: a fake Telegram Bot API server.
+
+use clap::Parser;
+use tracing::info;
+
+/// A fake Telegram Bot API on loopback, for tests and demos.
+#[derive(Parser)]
+#[command(name = "tg-sandbox", version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    listen: String,
+    /// Refuse webhooks that Telegram itself refuses (plain HTTP, ports other
+    /// than 443, 80, 88, 8443). By default the sandbox behaves like the
+    /// official server's --local mode and accepts them.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let sandbox = usher_sandbox::start(usher_sandbox::SandboxOptions {
+        listen: args.listen,
+        local: !args.strict,
+    })
+    .await?;
+    info!(api_url = %sandbox.api_url(), "tg-sandbox is listening");
+    tokio::signal::ctrl_c().await?;
+    sandbox.stop().await;
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! The control API, for tests and demos driving the sandbox over HTTP:
+//!
+//! | call | does |
+//! |---|---|
+//! | `POST /_sandbox/bots` `{"username","first_name","last_name"?}` | creates a bot; answers it with its `token` |
+//! | `GET /_sandbox/bots/{id}` | the bot, with its `webhook` (url, secret_token, allowed_updates) |
+//! | `POST /_sandbox/bots/{id}/token` | regenerates its token (the old one stops working) |
+//! | `POST /_sandbox/faults` (a [`Fault`] as JSON) | adds a fault |
+//! | `DELETE /_sandbox/faults` | removes every fault |
+//! | `GET /_sandbox/calls` | every Bot API call received, oldest first |
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::faults::Fault;
+use crate::state::State;
+
+/// Registers the control routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/_sandbox")
+            .route("/bots", web::post().to(create_bot))
+            .route("/bots/{id}", web::get().to(get_bot))
+            .route("/bots/{id}/token", web::post().to(regenerate_token))
+            .route("/faults", web::post().to(add_fault))
+            .route("/faults", web::delete().to(clear_faults))
+            .route("/calls", web::get().to(calls)),
+    );
+}
+
+#[derive(Deserialize)]
+struct NewBot {
+    username: String,
+    first_name: String,
+    #[serde(default)]
+    last_name: Option<String>,
+}
+
+async fn create_bot(state: web::Data<State>, body: web::Json<NewBot>) -> HttpResponse {
+    let bot = state.create_bot(&body.username, &body.first_name, body.last_name.as_deref());
+    HttpResponse::Ok().json(bot)
+}
+
+async fn get_bot(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
+    match state.bot(*id) {
+        Some(bot) => HttpResponse::Ok().json(bot),
+        None => HttpResponse::NotFound().json(json!({ "error": "no such bot" })),
+    }
+}
+
+async fn regenerate_token(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
+    match state.regenerate_token(*id) {
+        Some(token) => HttpResponse::Ok().json(json!({ "token": token })),
+        None => HttpResponse::NotFound().json(json!({ "error": "no such bot" })),
+    }
+}
+
+async fn add_fault(state: web::Data<State>, body: web::Json<Fault>) -> HttpResponse {
+    state.add_fault(body.into_inner());
+    HttpResponse::Ok().json(json!({ "ok": true }))
+}
+
+async fn clear_faults(state: web::Data<State>) -> HttpResponse {
+    state.clear_faults();
+    HttpResponse::Ok().json(json!({ "ok": true }))
+}
+
+async fn calls(state: web::Data<State>) -> HttpResponse {
+    HttpResponse::Ok().json(state.calls())
+}
