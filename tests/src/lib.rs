@@ -1,1 +1,150 @@
-//! harness
+//! The harness of usher's black-box tests: each test gets its own database,
+//! its own `tg-sandbox` and the real usher server on a loopback port, and
+//! talks HTTP to it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness fails loudly
+
+mod api;
+mod db;
+mod process;
+
+use std::net::TcpListener;
+use std::sync::{Arc, Once};
+
+use secrecy::SecretString;
+use usher_app::{Running, Settings};
+use usher_domain::services::AccountService;
+use usher_sandbox::{FakeBot, SandboxHandle, SandboxOptions};
+use usher_store::TokenCipher;
+
+pub use api::{Api, error_of};
+pub use db::TestDb;
+pub use process::{UsherProcess, settings_env};
+
+/// One customer account of a test.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The account id.
+    pub id: i64,
+    /// Its API key, `{id}-{secret}`.
+    pub key: String,
+}
+
+/// A running usher with its own database and sandbox.
+pub struct TestApp {
+    /// The API client pointed at this server.
+    pub api: Api,
+    /// The fake Telegram.
+    pub sandbox: SandboxHandle,
+    /// The settings the server runs with.
+    pub settings: Settings,
+    accounts: AccountService,
+    running: Running,
+    /// Dropped last: the database outlives the server.
+    pub db: TestDb,
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("TEST_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    });
+}
+
+/// Settings for a test server on `db`, calling `sandbox` as Telegram.
+pub fn test_settings(db: &TestDb, sandbox: &SandboxHandle, public_url: &str) -> Settings {
+    let mut settings = Settings::defaults().unwrap();
+    settings.database.url = SecretString::from(db.url.clone());
+    settings.database.pool_size = 8;
+    settings.http.listen = "127.0.0.1:0".into();
+    settings.http.public_url = public_url.into();
+    settings.http.workers = 2;
+    settings.http.shutdown_timeout_s = 1;
+    settings.telegram.api_url = sandbox.api_url();
+    settings.telegram.timeout_ms = 2_000;
+    settings.secrets.token_key = Some(TokenCipher::generate_key());
+    settings
+}
+
+impl TestApp {
+    /// A server with the test defaults.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose settings `change` adjusts first.
+    pub async fn start_with(change: impl FnOnce(&mut Settings)) -> Self {
+        init_logs();
+        let sandbox = usher_sandbox::start(SandboxOptions::default()).await.unwrap();
+        let db = TestDb::new();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut settings = test_settings(&db, &sandbox, &format!("http://{addr}"));
+        change(&mut settings);
+        let running = usher_app::server::start(&settings, listener).await.unwrap();
+        let cipher = TokenCipher::generate_key();
+        let store = usher_app::server::store(&settings, TokenCipher::from_base64(&cipher).unwrap())
+            .unwrap();
+        Self {
+            api: Api::new(format!("http://{}", running.addr)),
+            sandbox,
+            settings,
+            accounts: AccountService::new(Arc::new(store)),
+            running,
+            db,
+        }
+    }
+
+    /// A new account and its key.
+    pub async fn account(&self) -> Account {
+        let key = self.accounts.create(Some("test")).await.unwrap();
+        Account {
+            id: key.account().0,
+            key: key.reveal(),
+        }
+    }
+
+    /// Rotates the key of `account`, returning the new key.
+    pub async fn rotate_key(&self, account: &Account) -> String {
+        let key = self
+            .accounts
+            .rotate_key(usher_domain::AccountId(account.id))
+            .await
+            .unwrap()
+            .unwrap();
+        key.reveal()
+    }
+
+    /// Suspends or reinstates `account`.
+    pub async fn set_banned(&self, account: &Account, banned: bool) {
+        assert!(
+            self.accounts
+                .set_banned(usher_domain::AccountId(account.id), banned)
+                .await
+                .unwrap()
+        );
+    }
+
+    /// A new fake bot in the sandbox.
+    pub fn bot(&self, username: &str) -> FakeBot {
+        self.sandbox.create_bot(username, "Test", Some("Bot"))
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.running.addr
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // `stop` sends its command at once; the database is dropped with
+        // FORCE afterwards, so nothing needs to be awaited here.
+        drop(self.running.handle.stop(false));
+        self.sandbox.shutdown();
+    }
+}

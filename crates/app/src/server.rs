@@ -55,21 +55,30 @@ pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<AppState
     })
 }
 
-/// Migrates the database, then starts serving on `http.listen`. With
+/// Migrates the database, then starts serving on `http.listen`, or on
+/// `listener` when one is given (tests bind first to know the port). With
 /// `handle_signals`, SIGINT/SIGTERM stop it gracefully.
-pub async fn start_with(settings: &Settings, handle_signals: bool) -> anyhow::Result<Running> {
+pub async fn start_with(
+    settings: &Settings,
+    listener: Option<std::net::TcpListener>,
+    handle_signals: bool,
+) -> anyhow::Result<Running> {
     usher_store::migrate::run(settings.database.url.expose_secret()).await?;
     let cipher = token_key::load_or_create(&settings.secrets)?;
     let state = wire(settings, cipher)?;
-    let mut server = HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
             .wrap(RequestLog)
             .configure(usher_http::configure)
     })
-    .shutdown_timeout(settings.http.shutdown_timeout_s)
-    .bind(&settings.http.listen)
-    .with_context(|| format!("listening on {}", settings.http.listen))?;
+    .shutdown_timeout(settings.http.shutdown_timeout_s);
+    let mut server = match listener {
+        Some(listener) => server.listen(listener)?,
+        None => server
+            .bind(&settings.http.listen)
+            .with_context(|| format!("listening on {}", settings.http.listen))?,
+    };
     if settings.http.workers > 0 {
         server = server.workers(settings.http.workers);
     }
@@ -87,7 +96,8 @@ pub async fn start_with(settings: &Settings, handle_signals: bool) -> anyhow::Re
     Ok(Running { addr, handle, task })
 }
 
-/// [`start_with`] without signal handling, for tests.
-pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
-    start_with(settings, false).await
+/// [`start_with`] on an already bound listener, without signal handling,
+/// for tests.
+pub async fn start(settings: &Settings, listener: std::net::TcpListener) -> anyhow::Result<Running> {
+    start_with(settings, Some(listener), false).await
 }

@@ -130,7 +130,12 @@ impl SandboxHandle {
         self.state.calls()
     }
 
-    /// Stops the server.
+    /// Tells the server to stop, without waiting for it.
+    pub fn shutdown(&self) {
+        drop(self.server.stop(false));
+    }
+
+    /// Stops the server and waits until it has.
     pub async fn stop(&self) {
         self.server.stop(false).await;
     }

@@ -8,7 +8,7 @@ use crate::settings::Settings;
 
 /// Serves until SIGINT or SIGTERM, then finishes requests in flight.
 pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
-    let running = server::start_with(settings, true).await?;
+    let running = server::start_with(settings, None, true).await?;
     running.task.await??;
     info!("usher stopped");
     Ok(())

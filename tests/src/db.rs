@@ -1,0 +1,64 @@
+//! A database of its own for each test, dropped at the end.
+
+use rand::Rng;
+
+/// The server the tests use; `USHER_TEST_PG` overrides it.
+pub fn server_url() -> String {
+    std::env::var("USHER_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A database name reserved for one test. usher creates it (its own
+/// `migrate` path does); dropping this value drops it.
+pub struct TestDb {
+    /// The database's name.
+    pub name: String,
+    /// Its connection URL.
+    pub url: String,
+}
+
+impl TestDb {
+    /// A fresh random name; nothing is created yet.
+    pub fn new() -> Self {
+        let name = format!("usher_test_{:016x}", rand::thread_rng().r#gen::<u64>());
+        let url = format!("{}/{}", server_url(), name);
+        Self { name, url }
+    }
+
+    /// A connection for inspecting what usher stored.
+    pub async fn connect(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
+    }
+}
+
+impl Default for TestDb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop may run inside a runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let admin = format!("{}/postgres", server_url());
+                if let Ok((client, conn)) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await {
+                    tokio::spawn(conn);
+                    let _ = client
+                        .execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), &[])
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}

@@ -1,0 +1,101 @@
+//! The real `usher` binary as a child process, its output captured.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use secrecy::ExposeSecret;
+use usher_app::Settings;
+
+/// A running `usher` process whose stdout and stderr go to a file.
+pub struct UsherProcess {
+    child: Child,
+    log: PathBuf,
+    /// Where it listens, read from its start-up line.
+    pub addr: String,
+}
+
+/// The environment variables that give a process `settings`.
+pub fn settings_env(settings: &Settings) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("USHER__DATABASE__URL".into(), settings.database.url.expose_secret().to_owned()),
+        ("USHER__DATABASE__POOL_SIZE".into(), settings.database.pool_size.to_string()),
+        ("USHER__HTTP__LISTEN".into(), settings.http.listen.clone()),
+        ("USHER__HTTP__PUBLIC_URL".into(), settings.http.public_url.clone()),
+        ("USHER__HTTP__WORKERS".into(), settings.http.workers.to_string()),
+        ("USHER__TELEGRAM__API_URL".into(), settings.telegram.api_url.clone()),
+        ("USHER__TELEGRAM__TIMEOUT_MS".into(), settings.telegram.timeout_ms.to_string()),
+    ];
+    if let Some(key) = &settings.secrets.token_key {
+        env.push(("USHER__SECRETS__TOKEN_KEY".into(), key.expose_secret().to_owned()));
+    }
+    env
+}
+
+impl UsherProcess {
+    /// Runs `bin serve` with `env` (and `RUST_LOG` as given), and waits
+    /// until it listens.
+    pub fn serve(bin: &Path, env: &[(String, String)], rust_log: &str) -> Self {
+        let log = std::env::temp_dir().join(format!("usher-{:016x}.log", rand::random::<u64>()));
+        let out = std::fs::File::create(&log).unwrap();
+        let err = out.try_clone().unwrap();
+        let child = Command::new(bin)
+            .arg("serve")
+            .arg("--config-dir")
+            .arg(std::env::temp_dir().join("usher-no-config"))
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("RUST_LOG", rust_log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .unwrap();
+        let mut process = Self {
+            child,
+            log,
+            addr: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = process.output();
+            if let Some(at) = text.find("usher is listening addr=") {
+                let rest = &text[at + "usher is listening addr=".len()..];
+                process.addr = rest.split_whitespace().next().unwrap().to_owned();
+                break;
+            }
+            if let Ok(Some(status)) = process.child.try_wait() {
+                panic!("usher exited with {status} before listening:\n{text}");
+            }
+            assert!(Instant::now() < deadline, "usher did not start:\n{text}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        process
+    }
+
+    /// `http://ADDR`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Everything the process wrote so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for UsherProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
