@@ -32,12 +32,13 @@ pub struct AppState {
     pub bots: BotService,
 }
 
-/// Registers the JSON API and the `func` fallback for every other path.
+/// Registers the JSON API, and the `func` fallback for every other path.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .wrap(json_errors::handlers())
             .configure(api::routes)
             .default_service(web::to(api::unknown_endpoint)),
-    );
+    )
+    .default_service(web::to(api::unknown_endpoint));
 }
