@@ -44,7 +44,8 @@ impl UsherProcess {
             .arg("--config-dir")
             .arg(std::env::temp_dir().join("usher-no-config"))
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("RUST_LOG", rust_log)
+            // The start-up line tells the port, whatever else is filtered.
+            .env("RUST_LOG", format!("{rust_log},usher_app::server=info"))
             .stdin(Stdio::null())
             .stdout(Stdio::from(out))
             .stderr(Stdio::from(err))

@@ -1,0 +1,120 @@
+//! The `usher` binary's command-line contract, run as a real process.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use usher_sandbox::SandboxOptions;
+use usher_tests::{TestDb, UsherProcess, settings_env, test_settings};
+
+const BIN: &str = env!("CARGO_BIN_EXE_usher");
+
+fn usher(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .args(["--config-dir", "/nonexistent"])
+        .env("USHER__DATABASE__URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn stdout_line(output: &Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout.clone()).unwrap();
+    assert_eq!(text.lines().count(), 1, "one line: {text:?}");
+    text.trim_end().to_owned()
+}
+
+async fn list(base: &str, key: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{base}/api/bots/list.json"))
+        .query(&[("id", key)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_are_created_rotated_banned_and_unbanned_from_the_command_line() {
+    let sandbox = usher_sandbox::start(SandboxOptions::default()).await.unwrap();
+    let db = TestDb::new();
+    // `account create` creates and migrates the database itself.
+    let key = stdout_line(&usher(&db, &["account", "create", "--name", "Acme"]));
+    let (id, secret) = key.split_once('-').unwrap();
+    assert!(id.parse::<i64>().unwrap() > 0);
+    assert!(secret.len() >= 32 && secret.chars().all(|c| c.is_ascii_alphanumeric()));
+
+    let mut settings = test_settings(&db, &sandbox, "http://127.0.0.1:9");
+    settings.http.listen = "127.0.0.1:0".into();
+    let server = UsherProcess::serve(std::path::Path::new(BIN), &settings_env(&settings), "warn");
+    let base = server.base_url();
+    assert_eq!(list(&base, &key).await["status"], "ok");
+
+    let rotated = stdout_line(&usher(&db, &["account", "rotate-key", id]));
+    assert_ne!(rotated, key);
+    assert_eq!(list(&base, &key).await["error"], "key", "the old key stops at once");
+    assert_eq!(list(&base, &rotated).await["status"], "ok");
+
+    assert!(usher(&db, &["account", "ban", id]).status.success());
+    assert_eq!(list(&base, &rotated).await["error"], "ban");
+    assert!(usher(&db, &["account", "unban", id]).status.success());
+    assert_eq!(list(&base, &rotated).await["status"], "ok");
+
+    let missing = usher(&db, &["account", "rotate-key", "999999"]);
+    assert!(!missing.status.success());
+    assert!(missing.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no account 999999"));
+    sandbox.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_migrations_create_the_database_once_and_agree() {
+    let db = TestDb::new();
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let url = db.url.clone();
+            std::thread::spawn(move || {
+                Command::new(BIN)
+                    .args(["migrate", "--config-dir", "/nonexistent"])
+                    .env("USHER__DATABASE__URL", url)
+                    .env("RUST_LOG", "info")
+                    .output()
+                    .unwrap()
+            })
+        })
+        .collect();
+    let outputs: Vec<Output> = runs.into_iter().map(|t| t.join().unwrap()).collect();
+    for out in &outputs {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let applied = outputs
+        .iter()
+        .filter(|o| String::from_utf8_lossy(&o.stderr).contains("applied migrations"))
+        .count();
+    assert_eq!(applied, 1, "one process applied them, the others found them current");
+    let client = db.connect().await;
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('accounts','bots','bot_chats')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 3);
+}
+
+#[test]
+fn bad_configuration_fails_with_a_clear_message() {
+    let out = Command::new(BIN)
+        .args(["migrate", "--config-dir", "/nonexistent"])
+        .env("USHER__DATABASE__POOL_SIZE", "many")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("configuration"), "{err}");
+}
