@@ -33,7 +33,10 @@ impl Api {
     pub async fn get(&self, path: &str, key: &str, query: &[(&str, &str)]) -> Value {
         let mut pairs = vec![("id", key)];
         pairs.extend_from_slice(query);
-        let req = self.http.get(format!("{}{}", self.base, path)).query(&pairs);
+        let req = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .query(&pairs);
         Self::send(req).await
     }
 
@@ -67,7 +70,10 @@ impl Api {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        assert!(content_type.starts_with("application/json"), "{content_type}");
+        assert!(
+            content_type.starts_with("application/json"),
+            "{content_type}"
+        );
         let body: Value = res.json().await.unwrap();
         let status = body["status"].as_str().unwrap_or("");
         assert!(status == "ok" || status == "error", "{body}");

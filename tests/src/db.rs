@@ -51,10 +51,15 @@ impl Drop for TestDb {
                 .unwrap();
             rt.block_on(async move {
                 let admin = format!("{}/postgres", server_url());
-                if let Ok((client, conn)) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await {
+                if let Ok((client, conn)) =
+                    tokio_postgres::connect(&admin, tokio_postgres::NoTls).await
+                {
                     tokio::spawn(conn);
                     let _ = client
-                        .execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), &[])
+                        .execute(
+                            &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                            &[],
+                        )
                         .await;
                 }
             });

@@ -79,7 +79,9 @@ impl TestApp {
     /// A server whose settings `change` adjusts first.
     pub async fn start_with(change: impl FnOnce(&mut Settings)) -> Self {
         init_logs();
-        let sandbox = usher_sandbox::start(SandboxOptions::default()).await.unwrap();
+        let sandbox = usher_sandbox::start(SandboxOptions::default())
+            .await
+            .unwrap();
         let db = TestDb::new();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();

@@ -18,16 +18,37 @@ pub struct UsherProcess {
 /// The environment variables that give a process `settings`.
 pub fn settings_env(settings: &Settings) -> Vec<(String, String)> {
     let mut env = vec![
-        ("USHER__DATABASE__URL".into(), settings.database.url.expose_secret().to_owned()),
-        ("USHER__DATABASE__POOL_SIZE".into(), settings.database.pool_size.to_string()),
+        (
+            "USHER__DATABASE__URL".into(),
+            settings.database.url.expose_secret().to_owned(),
+        ),
+        (
+            "USHER__DATABASE__POOL_SIZE".into(),
+            settings.database.pool_size.to_string(),
+        ),
         ("USHER__HTTP__LISTEN".into(), settings.http.listen.clone()),
-        ("USHER__HTTP__PUBLIC_URL".into(), settings.http.public_url.clone()),
-        ("USHER__HTTP__WORKERS".into(), settings.http.workers.to_string()),
-        ("USHER__TELEGRAM__API_URL".into(), settings.telegram.api_url.clone()),
-        ("USHER__TELEGRAM__TIMEOUT_MS".into(), settings.telegram.timeout_ms.to_string()),
+        (
+            "USHER__HTTP__PUBLIC_URL".into(),
+            settings.http.public_url.clone(),
+        ),
+        (
+            "USHER__HTTP__WORKERS".into(),
+            settings.http.workers.to_string(),
+        ),
+        (
+            "USHER__TELEGRAM__API_URL".into(),
+            settings.telegram.api_url.clone(),
+        ),
+        (
+            "USHER__TELEGRAM__TIMEOUT_MS".into(),
+            settings.telegram.timeout_ms.to_string(),
+        ),
     ];
     if let Some(key) = &settings.secrets.token_key {
-        env.push(("USHER__SECRETS__TOKEN_KEY".into(), key.expose_secret().to_owned()));
+        env.push((
+            "USHER__SECRETS__TOKEN_KEY".into(),
+            key.expose_secret().to_owned(),
+        ));
     }
     env
 }

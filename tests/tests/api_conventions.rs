@@ -1,6 +1,7 @@
 //! The conventions every endpoint follows (`conventions.md`): paths and
 //! methods, both key placements, both body encodings, error precedence,
 //! and the JSON envelope for every bad request.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use serde_json::{Value, json};
 use usher_tests::{Api, TestApp, error_of};
@@ -49,27 +50,37 @@ async fn keys_are_checked_in_the_query_or_as_bearer() {
     let by_bearer = raw(http.get(&url).bearer_auth(&acc.key)).await;
     assert_eq!(by_bearer["status"], "ok");
     // On POST the key is in the query too (or the header), never the body.
-    let post = raw(
-        http.post(format!("{}/api/bots/del.json", app.api.base()))
-            .bearer_auth(&acc.key)
-            .json(&json!({ "id": 999 })),
-    )
+    let post = raw(http
+        .post(format!("{}/api/bots/del.json", app.api.base()))
+        .bearer_auth(&acc.key)
+        .json(&json!({ "id": 999 })))
     .await;
     assert_eq!(error_of(&post), Some("id"));
-    let in_body = raw(
-        http.post(format!("{}/api/bots/del.json", app.api.base()))
-            .json(&json!({ "id": acc.key })),
-    )
+    let in_body = raw(http
+        .post(format!("{}/api/bots/del.json", app.api.base()))
+        .json(&json!({ "id": acc.key })))
     .await;
     assert_eq!(error_of(&in_body), Some("key"));
 
     let (id, _) = acc.key.split_once('-').unwrap();
     let wrong_secret = format!("{id}-WrongSecret123");
     let other_account = format!("99999-{}", acc.key.split_once('-').unwrap().1);
-    for bad in ["", "abc", "7", "-1", "42-", "42-bad secret", wrong_secret.as_str(), other_account.as_str()] {
+    for bad in [
+        "",
+        "abc",
+        "7",
+        "-1",
+        "42-",
+        "42-bad secret",
+        wrong_secret.as_str(),
+        other_account.as_str(),
+    ] {
         let body = raw(http.get(&url).query(&[("id", bad)])).await;
         assert_eq!(error_of(&body), Some("key"), "{bad:?}");
-        let body = raw(http.get(&url).header("authorization", format!("Bearer {bad}"))).await;
+        let body = raw(http
+            .get(&url)
+            .header("authorization", format!("Bearer {bad}")))
+        .await;
         assert_eq!(error_of(&body), Some("key"), "bearer {bad:?}");
     }
     let no_key = raw(http.get(&url)).await;
@@ -78,7 +89,10 @@ async fn keys_are_checked_in_the_query_or_as_bearer() {
     assert_eq!(error_of(&basic), Some("key"));
     // Two different keys in the query present no key.
     let other = app.account().await;
-    let two = raw(http.get(&url).query(&[("id", acc.key.as_str()), ("id", other.key.as_str())])).await;
+    let two = raw(http
+        .get(&url)
+        .query(&[("id", acc.key.as_str()), ("id", other.key.as_str())]))
+    .await;
     assert_eq!(error_of(&two), Some("key"));
 }
 
@@ -92,14 +106,27 @@ async fn a_rotated_key_stops_at_once_and_a_banned_account_is_ban() {
     let new = app.api.get("/api/bots/list.json", &new_key, &[]).await;
     assert_eq!(new["status"], "ok");
 
-    let acc = usher_tests::Account { id: acc.id, key: new_key };
+    let acc = usher_tests::Account {
+        id: acc.id,
+        key: new_key,
+    };
     app.set_banned(&acc, true).await;
-    for (path, query) in [("/api/bots/list.json", vec![]), ("/api/bots/chats.json", vec![("id", "1")])] {
+    for (path, query) in [
+        ("/api/bots/list.json", vec![]),
+        ("/api/bots/chats.json", vec![("id", "1")]),
+    ] {
         let body = app.api.get(path, &acc.key, &query).await;
         assert_eq!(error_of(&body), Some("ban"), "{path}");
     }
-    let body = app.api.post_json("/api/bots/add.json", &acc.key, json!({ "token": "x" })).await;
-    assert_eq!(error_of(&body), Some("ban"), "ban comes before the endpoint's checks");
+    let body = app
+        .api
+        .post_json("/api/bots/add.json", &acc.key, json!({ "token": "x" }))
+        .await;
+    assert_eq!(
+        error_of(&body),
+        Some("ban"),
+        "ban comes before the endpoint's checks"
+    );
     let body = app.api.get("/api/bots/list.json", "1-wrongkey", &[]).await;
     assert_eq!(error_of(&body), Some("key"));
     app.set_banned(&acc, false).await;
@@ -122,8 +149,14 @@ async fn bad_bodies_are_request_and_come_before_key() {
         ("application/json", b"\"token\"".to_vec()),
         ("application/json", deep.into_bytes()),
         ("application/json", vec![b'{', 0xff, b'}']),
-        ("application/json", format!("{{\"token\":\"{huge}\"}}").into_bytes()),
-        ("application/x-www-form-urlencoded", b"token=%ff%fe".to_vec()),
+        (
+            "application/json",
+            format!("{{\"token\":\"{huge}\"}}").into_bytes(),
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            b"token=%ff%fe".to_vec(),
+        ),
         ("application/x-www-form-urlencoded", four_mb.into_bytes()),
         ("text/plain", b"token=abc".to_vec()),
         ("multipart/form-data; boundary=x", b"--x\r\n".to_vec()),
@@ -131,16 +164,27 @@ async fn bad_bodies_are_request_and_come_before_key() {
     ];
     for (content_type, body) in cases {
         for key in [Some(acc.key.as_str()), None] {
-            let mut req = http.post(&url).header("content-type", content_type).body(body.clone());
+            let mut req = http
+                .post(&url)
+                .header("content-type", content_type)
+                .body(body.clone());
             if let Some(key) = key {
                 req = req.query(&[("id", key)]);
             }
             let answer = raw(req).await;
-            assert_eq!(error_of(&answer), Some("request"), "{content_type} key={key:?}");
+            assert_eq!(
+                error_of(&answer),
+                Some("request"),
+                "{content_type} key={key:?}"
+            );
         }
     }
     // No content type with a body is refused as well.
-    let answer = raw(http.post(&url).query(&[("id", acc.key.as_str())]).body("token=abc")).await;
+    let answer = raw(http
+        .post(&url)
+        .query(&[("id", acc.key.as_str())])
+        .body("token=abc"))
+    .await;
     assert_eq!(error_of(&answer), Some("request"));
     // An empty body carries no parameters: the endpoint's own error.
     let answer = raw(http.post(&url).query(&[("id", acc.key.as_str())])).await;
@@ -152,7 +196,14 @@ async fn the_ambiguous_id_tells_key_from_bot_id() {
     let app = TestApp::start().await;
     let acc = app.account().await;
     let bot = app.bot("idbot");
-    let added = app.api.post_json("/api/bots/add.json", &acc.key, json!({ "token": bot.token })).await;
+    let added = app
+        .api
+        .post_json(
+            "/api/bots/add.json",
+            &acc.key,
+            json!({ "token": bot.token }),
+        )
+        .await;
     let bot_id = added["data"]["id"].as_i64().unwrap().to_string();
     let http = app.api.http();
     let url = format!("{}/api/bots/chats.json", app.api.base());
@@ -166,15 +217,36 @@ async fn the_ambiguous_id_tells_key_from_bot_id() {
         assert_eq!(body, json!({ "status": "ok", "data": [] }), "{pairs:?}");
     }
     // Bearer key and the bot id in the query.
-    let body = raw(http.get(&url).bearer_auth(&acc.key).query(&[("id", bot_id.as_str())])).await;
+    let body = raw(http
+        .get(&url)
+        .bearer_auth(&acc.key)
+        .query(&[("id", bot_id.as_str())]))
+    .await;
     assert_eq!(body["status"], "ok");
     // Non-key values are the parameter: each is a bad bot id.
-    for bad in ["-1", "0", "abc", "1.5", "", "99999999999999999999", "+7", " 7"] {
-        let body = raw(http.get(&url).query(&[("id", acc.key.as_str()), ("id", bad)])).await;
+    for bad in [
+        "-1",
+        "0",
+        "abc",
+        "1.5",
+        "",
+        "99999999999999999999",
+        "+7",
+        " 7",
+    ] {
+        let body = raw(http
+            .get(&url)
+            .query(&[("id", acc.key.as_str()), ("id", bad)]))
+        .await;
         assert_eq!(error_of(&body), Some("id"), "{bad:?}");
     }
     // Two bot ids are ambiguous.
-    let body = raw(http.get(&url).query(&[("id", acc.key.as_str()), ("id", bot_id.as_str()), ("id", "8")])).await;
+    let body = raw(http.get(&url).query(&[
+        ("id", acc.key.as_str()),
+        ("id", bot_id.as_str()),
+        ("id", "8"),
+    ]))
+    .await;
     assert_eq!(error_of(&body), Some("id"));
     // Only a key and no bot id: the parameter is missing.
     let body = raw(http.get(&url).query(&[("id", acc.key.as_str())])).await;
@@ -188,18 +260,57 @@ async fn numeric_parameters_arrive_as_numbers_or_digit_strings_in_both_encodings
     let mut ids = Vec::new();
     for name in ["numbot", "strbot", "formbot"] {
         let bot = app.bot(name);
-        let added = app.api.post_json("/api/bots/add.json", &acc.key, json!({ "token": bot.token })).await;
+        let added = app
+            .api
+            .post_json(
+                "/api/bots/add.json",
+                &acc.key,
+                json!({ "token": bot.token }),
+            )
+            .await;
         ids.push(added["data"]["id"].as_i64().unwrap());
     }
     let del = "/api/bots/del.json";
-    assert_eq!(app.api.post_json(del, &acc.key, json!({ "id": ids[0] })).await["status"], "ok");
-    assert_eq!(app.api.post_json(del, &acc.key, json!({ "id": ids[1].to_string() })).await["status"], "ok");
+    assert_eq!(
+        app.api
+            .post_json(del, &acc.key, json!({ "id": ids[0] }))
+            .await["status"],
+        "ok"
+    );
+    assert_eq!(
+        app.api
+            .post_json(del, &acc.key, json!({ "id": ids[1].to_string() }))
+            .await["status"],
+        "ok"
+    );
     let id = ids[2].to_string();
-    assert_eq!(app.api.post_form(del, &acc.key, &[("id", id.as_str())]).await["status"], "ok");
+    assert_eq!(
+        app.api
+            .post_form(del, &acc.key, &[("id", id.as_str())])
+            .await["status"],
+        "ok"
+    );
     let list = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
-    assert!(list["data"].as_array().unwrap().iter().all(|b| b["status"] == 3));
+    assert!(
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["status"] == 3)
+    );
 
-    for bad in [json!(1.5), json!(-3), json!(0), json!(true), json!(null), json!([1]), json!({"a":1}), json!("1e3"), json!(""), json!(9.3e30)] {
+    for bad in [
+        json!(1.5),
+        json!(-3),
+        json!(0),
+        json!(true),
+        json!(null),
+        json!([1]),
+        json!({"a":1}),
+        json!("1e3"),
+        json!(""),
+        json!(9.3e30),
+    ] {
         let body = app.api.post_json(del, &acc.key, json!({ "id": bad })).await;
         assert_eq!(error_of(&body), Some("id"), "{bad}");
     }

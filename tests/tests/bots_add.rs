@@ -1,4 +1,5 @@
 //! `POST /api/bots/add.json` against real PostgreSQL and the sandbox.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use serde_json::{Value, json};
 use usher_sandbox::{Fault, FaultKind};
@@ -14,7 +15,10 @@ async fn list(app: &TestApp, key: &str) -> Vec<Value> {
 }
 
 async fn del(app: &TestApp, key: &str, id: i64) {
-    let body = app.api.post_json("/api/bots/del.json", key, json!({ "id": id })).await;
+    let body = app
+        .api
+        .post_json("/api/bots/del.json", key, json!({ "id": id }))
+        .await;
     assert_eq!(body, json!({ "status": "ok" }));
 }
 
@@ -22,21 +26,42 @@ async fn del(app: &TestApp, key: &str, id: i64) {
 async fn connects_a_bot_and_registers_its_webhook() {
     let app = TestApp::start().await;
     let acc = app.account().await;
-    let bot = app.sandbox.create_bot("mytrackbot", "My Tracking", Some("Bot"));
+    let bot = app
+        .sandbox
+        .create_bot("mytrackbot", "My Tracking", Some("Bot"));
 
-    let body = app.api.post_json(ADD, &acc.key, json!({ "token": bot.token })).await;
+    let body = app
+        .api
+        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
+        .await;
     let id = body["data"]["id"].as_i64().unwrap();
     assert_eq!(
         body,
         json!({ "status": "ok", "data": { "id": id, "username": "mytrackbot", "name": "My Tracking Bot" } })
     );
 
-    let hook = app.sandbox.bot(bot.id).unwrap().webhook.expect("webhook set");
-    assert_eq!(hook.url, format!("http://{}/telegram/webhook/{id}", app.addr()));
-    assert!(!hook.url.contains(&bot.token), "the URL never contains the token");
+    let hook = app
+        .sandbox
+        .bot(bot.id)
+        .unwrap()
+        .webhook
+        .expect("webhook set");
+    assert_eq!(
+        hook.url,
+        format!("http://{}/telegram/webhook/{id}", app.addr())
+    );
+    assert!(
+        !hook.url.contains(&bot.token),
+        "the URL never contains the token"
+    );
     let secret = hook.secret_token.expect("a secret token");
     assert!(secret.len() >= 32);
-    for kind in ["message", "my_chat_member", "chat_member", "chat_join_request"] {
+    for kind in [
+        "message",
+        "my_chat_member",
+        "chat_member",
+        "chat_join_request",
+    ] {
         assert!(hook.allowed_updates.iter().any(|k| k == kind), "{kind}");
     }
 
@@ -85,7 +110,11 @@ async fn a_token_telegram_rejects_is_a_token_error() {
     let acc = app.account().await;
     let body = app
         .api
-        .post_json(ADD, &acc.key, json!({ "token": "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq" }))
+        .post_json(
+            ADD,
+            &acc.key,
+            json!({ "token": "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq" }),
+        )
         .await;
     assert_eq!(error_of(&body), Some("token"));
     assert_eq!(app.sandbox.calls().len(), 1, "asked getMe once");
@@ -93,7 +122,10 @@ async fn a_token_telegram_rejects_is_a_token_error() {
     // A revoked token too.
     let bot = app.bot("revokedbot");
     app.sandbox.regenerate_token(bot.id).unwrap();
-    let body = app.api.post_json(ADD, &acc.key, json!({ "token": bot.token })).await;
+    let body = app
+        .api
+        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
+        .await;
     assert_eq!(error_of(&body), Some("token"));
     assert!(list(&app, &acc.key).await.is_empty());
 }
@@ -104,8 +136,16 @@ async fn telegram_failures_at_get_me_are_unreachable_and_change_nothing() {
     let acc = app.account().await;
     let bot = app.bot("flakybot");
     let faults = [
-        FaultKind::Error { status: 429, description: "Too Many Requests: retry after 5".into(), retry_after: Some(5) },
-        FaultKind::Error { status: 500, description: "Internal Server Error".into(), retry_after: None },
+        FaultKind::Error {
+            status: 429,
+            description: "Too Many Requests: retry after 5".into(),
+            retry_after: Some(5),
+        },
+        FaultKind::Error {
+            status: 500,
+            description: "Internal Server Error".into(),
+            retry_after: None,
+        },
         FaultKind::Garbage { status: 502 },
         FaultKind::Drop,
         FaultKind::Delay { ms: 3_000 },
@@ -114,10 +154,16 @@ async fn telegram_failures_at_get_me_are_unreachable_and_change_nothing() {
         app.sandbox.clear_faults();
         app.sandbox.add_fault(Fault::on("getMe", kind.clone()));
         let started = std::time::Instant::now();
-        let body = app.api.post_json(ADD, &acc.key, json!({ "token": bot.token })).await;
+        let body = app
+            .api
+            .post_json(ADD, &acc.key, json!({ "token": bot.token }))
+            .await;
         assert_eq!(error_of(&body), Some("unreachable"), "{kind:?}");
         // telegram.timeout_ms is 2000 in tests.
-        assert!(started.elapsed() < std::time::Duration::from_millis(2_800), "{kind:?}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(2_800),
+            "{kind:?}"
+        );
     }
     assert!(list(&app, &acc.key).await.is_empty());
     assert!(app.sandbox.bot(bot.id).unwrap().webhook.is_none());
@@ -129,7 +175,11 @@ async fn telegram_down_is_unreachable() {
     let acc = app.account().await;
     let body = app
         .api
-        .post_json(ADD, &acc.key, json!({ "token": "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq" }))
+        .post_json(
+            ADD,
+            &acc.key,
+            json!({ "token": "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq" }),
+        )
         .await;
     assert_eq!(error_of(&body), Some("unreachable"));
 }
@@ -142,36 +192,60 @@ async fn webhook_failure_leaves_the_account_as_it_was() {
 
     // A new bot: no record appears.
     for kind in [
-        FaultKind::Error { status: 400, description: "Bad Request: bad webhook: HTTPS url must be provided for webhook".into(), retry_after: None },
-        FaultKind::Error { status: 500, description: "Internal Server Error".into(), retry_after: None },
+        FaultKind::Error {
+            status: 400,
+            description: "Bad Request: bad webhook: HTTPS url must be provided for webhook".into(),
+            retry_after: None,
+        },
+        FaultKind::Error {
+            status: 500,
+            description: "Internal Server Error".into(),
+            retry_after: None,
+        },
         FaultKind::Delay { ms: 3_000 },
         FaultKind::Drop,
     ] {
         app.sandbox.clear_faults();
         app.sandbox.add_fault(Fault::on("setWebhook", kind.clone()));
-        let body = app.api.post_json(ADD, &acc.key, json!({ "token": bot.token })).await;
+        let body = app
+            .api
+            .post_json(ADD, &acc.key, json!({ "token": bot.token }))
+            .await;
         assert_eq!(error_of(&body), Some("webhook"), "{kind:?}");
         assert!(list(&app, &acc.key).await.is_empty(), "{kind:?}");
     }
     app.sandbox.clear_faults();
 
     // A deleted bot: it stays deleted, with its old data.
-    let body = app.api.post_json(ADD, &acc.key, json!({ "token": bot.token })).await;
+    let body = app
+        .api
+        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
+        .await;
     let id = body["data"]["id"].as_i64().unwrap();
     del(&app, &acc.key, id).await;
     let before = list(&app, &acc.key).await;
     app.sandbox.add_fault(Fault::on(
         "setWebhook",
-        FaultKind::Error { status: 400, description: "Bad Request: invalid webhook URL specified".into(), retry_after: None },
+        FaultKind::Error {
+            status: 400,
+            description: "Bad Request: invalid webhook URL specified".into(),
+            retry_after: None,
+        },
     ));
-    let body = app.api.post_json(ADD, &acc.key, json!({ "token": bot.token })).await;
+    let body = app
+        .api
+        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
+        .await;
     assert_eq!(error_of(&body), Some("webhook"));
     assert_eq!(list(&app, &acc.key).await, before);
     assert_eq!(before[0]["status"], 3);
 
     // And the lock is free again: the next add works at once.
     app.sandbox.clear_faults();
-    let body = app.api.post_json(ADD, &acc.key, json!({ "token": bot.token })).await;
+    let body = app
+        .api
+        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
+        .await;
     assert_eq!(body["data"]["id"], id);
 }
 
@@ -180,14 +254,23 @@ async fn re_adding_a_deleted_bot_restores_the_same_record() {
     let app = TestApp::start().await;
     let acc = app.account().await;
     let bot = app.bot("restorebot");
-    let first = app.api.post_form(ADD, &acc.key, &[("token", bot.token.as_str())]).await;
+    let first = app
+        .api
+        .post_form(ADD, &acc.key, &[("token", bot.token.as_str())])
+        .await;
     let id = first["data"]["id"].as_i64().unwrap();
     let created = list(&app, &acc.key).await[0]["created"].clone();
     del(&app, &acc.key, id).await;
-    assert!(app.sandbox.bot(bot.id).unwrap().webhook.is_none(), "del drops the webhook");
+    assert!(
+        app.sandbox.bot(bot.id).unwrap().webhook.is_none(),
+        "del drops the webhook"
+    );
 
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    let again = app.api.post_form(ADD, &acc.key, &[("token", bot.token.as_str())]).await;
+    let again = app
+        .api
+        .post_form(ADD, &acc.key, &[("token", bot.token.as_str())])
+        .await;
     assert_eq!(again["data"]["id"], id, "same id");
     let bots = list(&app, &acc.key).await;
     assert_eq!(bots.len(), 1, "no duplicate");
@@ -201,19 +284,34 @@ async fn re_adding_a_connected_bot_is_idempotent_and_refreshes_it() {
     let app = TestApp::start().await;
     let acc = app.account().await;
     let bot = app.bot("samebot");
-    let first = app.api.post_json(ADD, &acc.key, json!({ "token": bot.token })).await;
+    let first = app
+        .api
+        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
+        .await;
     let id = first["data"]["id"].clone();
-    let secret_before = app.sandbox.bot(bot.id).unwrap().webhook.unwrap().secret_token;
+    let secret_before = app
+        .sandbox
+        .bot(bot.id)
+        .unwrap()
+        .webhook
+        .unwrap()
+        .secret_token;
 
     // BotFather regenerated the token: the same bot, the same record.
     let new_token = app.sandbox.regenerate_token(bot.id).unwrap();
-    let again = app.api.post_json(ADD, &acc.key, json!({ "token": new_token })).await;
+    let again = app
+        .api
+        .post_json(ADD, &acc.key, json!({ "token": new_token }))
+        .await;
     assert_eq!(again["data"]["id"], id);
     let bots = list(&app, &acc.key).await;
     assert_eq!(bots.len(), 1);
     assert_eq!(bots[0]["status"], 0);
     let hook = app.sandbox.bot(bot.id).unwrap().webhook.unwrap();
-    assert_ne!(hook.secret_token, secret_before, "webhook set again with a fresh secret");
+    assert_ne!(
+        hook.secret_token, secret_before,
+        "webhook set again with a fresh secret"
+    );
 
     // The stored token is the new one: deleting calls deleteWebhook with it.
     del(&app, &acc.key, id.as_i64().unwrap()).await;
@@ -227,21 +325,37 @@ async fn a_bot_connected_elsewhere_is_exists_and_a_deleted_one_is_not() {
     let b = app.account().await;
     let bot = app.bot("sharedbot");
 
-    let in_a = app.api.post_json(ADD, &a.key, json!({ "token": bot.token })).await;
+    let in_a = app
+        .api
+        .post_json(ADD, &a.key, json!({ "token": bot.token }))
+        .await;
     let a_id = in_a["data"]["id"].as_i64().unwrap();
     let hook_before = app.sandbox.bot(bot.id).unwrap().webhook;
-    let body = app.api.post_json(ADD, &b.key, json!({ "token": bot.token })).await;
+    let body = app
+        .api
+        .post_json(ADD, &b.key, json!({ "token": bot.token }))
+        .await;
     assert_eq!(error_of(&body), Some("exists"));
     assert!(list(&app, &b.key).await.is_empty());
-    assert_eq!(app.sandbox.bot(bot.id).unwrap().webhook, hook_before, "A's webhook untouched");
+    assert_eq!(
+        app.sandbox.bot(bot.id).unwrap().webhook,
+        hook_before,
+        "A's webhook untouched"
+    );
 
     // Once A deletes it, B may connect it: a new record in B.
     del(&app, &a.key, a_id).await;
-    let in_b = app.api.post_json(ADD, &b.key, json!({ "token": bot.token })).await;
+    let in_b = app
+        .api
+        .post_json(ADD, &b.key, json!({ "token": bot.token }))
+        .await;
     let b_id = in_b["data"]["id"].as_i64().unwrap();
     assert_ne!(b_id, a_id);
     // Now A cannot restore it.
-    let body = app.api.post_json(ADD, &a.key, json!({ "token": bot.token })).await;
+    let body = app
+        .api
+        .post_json(ADD, &a.key, json!({ "token": bot.token }))
+        .await;
     assert_eq!(error_of(&body), Some("exists"));
     assert_eq!(list(&app, &a.key).await[0]["status"], 3);
 }
@@ -262,7 +376,8 @@ async fn twenty_concurrent_adds_of_one_bot_make_one_record() {
         .into_iter()
         .map(Result::unwrap)
         .collect();
-    let ids: std::collections::HashSet<_> = answers.iter().map(|a| a["data"]["id"].clone()).collect();
+    let ids: std::collections::HashSet<_> =
+        answers.iter().map(|a| a["data"]["id"].clone()).collect();
     assert_eq!(ids.len(), 1, "{answers:?}");
     assert!(answers.iter().all(|a| a["status"] == "ok"), "{answers:?}");
     assert_eq!(list(&app, &acc.key).await.len(), 1);
@@ -276,7 +391,11 @@ async fn concurrent_adds_from_two_accounts_leave_one_connected_record() {
     let bot = app.bot("contestedbot");
     let calls = (0..10).map(|i| {
         let api = app.api.clone();
-        let key = if i % 2 == 0 { a.key.clone() } else { b.key.clone() };
+        let key = if i % 2 == 0 {
+            a.key.clone()
+        } else {
+            b.key.clone()
+        };
         let token = bot.token.clone();
         tokio::spawn(async move { api.post_json(ADD, &key, json!({ "token": token })).await })
     });

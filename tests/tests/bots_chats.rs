@@ -1,4 +1,5 @@
 //! `GET /api/bots/chats.json?id=`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use serde_json::json;
 use usher_tests::{TestApp, error_of};
@@ -8,11 +9,21 @@ async fn lists_the_admin_chat_cache_ordered_by_chat_id() {
     let app = TestApp::start().await;
     let acc = app.account().await;
     let bot = app.bot("chatbot");
-    let added = app.api.post_json("/api/bots/add.json", &acc.key, json!({ "token": bot.token })).await;
+    let added = app
+        .api
+        .post_json(
+            "/api/bots/add.json",
+            &acc.key,
+            json!({ "token": bot.token }),
+        )
+        .await;
     let id = added["data"]["id"].as_i64().unwrap();
     let id_text = id.to_string();
 
-    let body = app.api.get("/api/bots/chats.json", &acc.key, &[("id", &id_text)]).await;
+    let body = app
+        .api
+        .get("/api/bots/chats.json", &acc.key, &[("id", &id_text)])
+        .await;
     assert_eq!(body, json!({ "status": "ok", "data": [] }));
 
     // The webhook intake fills the cache; here it is filled directly.
@@ -29,7 +40,10 @@ async fn lists_the_admin_chat_cache_ordered_by_chat_id() {
         .await
         .unwrap();
     }
-    let body = app.api.get("/api/bots/chats.json", &acc.key, &[("id", &id_text)]).await;
+    let body = app
+        .api
+        .get("/api/bots/chats.json", &acc.key, &[("id", &id_text)])
+        .await;
     assert_eq!(
         body,
         json!({ "status": "ok", "data": [
@@ -40,8 +54,13 @@ async fn lists_the_admin_chat_cache_ordered_by_chat_id() {
     );
 
     // Deleting clears the cache: a deleted bot answers [].
-    app.api.post_json("/api/bots/del.json", &acc.key, json!({ "id": id })).await;
-    let body = app.api.get("/api/bots/chats.json", &acc.key, &[("id", &id_text)]).await;
+    app.api
+        .post_json("/api/bots/del.json", &acc.key, json!({ "id": id }))
+        .await;
+    let body = app
+        .api
+        .get("/api/bots/chats.json", &acc.key, &[("id", &id_text)])
+        .await;
     assert_eq!(body, json!({ "status": "ok", "data": [] }));
     let left: i64 = db
         .query_one("SELECT count(*) FROM bot_chats WHERE bot_id = $1", &[&id])
@@ -57,14 +76,26 @@ async fn another_accounts_bot_is_the_same_as_a_missing_one() {
     let a = app.account().await;
     let b = app.account().await;
     let bot = app.bot("privatebot");
-    let added = app.api.post_json("/api/bots/add.json", &a.key, json!({ "token": bot.token })).await;
+    let added = app
+        .api
+        .post_json("/api/bots/add.json", &a.key, json!({ "token": bot.token }))
+        .await;
     let id = added["data"]["id"].as_i64().unwrap().to_string();
-    let missing = app.api.get("/api/bots/chats.json", &b.key, &[("id", "999999")]).await;
-    let foreign = app.api.get("/api/bots/chats.json", &b.key, &[("id", &id)]).await;
+    let missing = app
+        .api
+        .get("/api/bots/chats.json", &b.key, &[("id", "999999")])
+        .await;
+    let foreign = app
+        .api
+        .get("/api/bots/chats.json", &b.key, &[("id", &id)])
+        .await;
     assert_eq!(error_of(&missing), Some("id"));
     assert_eq!(foreign, missing);
     for bad in ["", "0", "-5", "x", "7.0"] {
-        let body = app.api.get("/api/bots/chats.json", &a.key, &[("id", bad)]).await;
+        let body = app
+            .api
+            .get("/api/bots/chats.json", &a.key, &[("id", bad)])
+            .await;
         assert_eq!(error_of(&body), Some("id"), "{bad:?}");
     }
 }

@@ -1,4 +1,5 @@
 //! `POST /api/bots/del.json`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use serde_json::json;
 use usher_sandbox::{Fault, FaultKind};
@@ -9,19 +10,39 @@ async fn deletes_softly_drops_the_webhook_and_is_idempotent() {
     let app = TestApp::start().await;
     let acc = app.account().await;
     let bot = app.bot("delbot");
-    let added = app.api.post_json("/api/bots/add.json", &acc.key, json!({ "token": bot.token })).await;
+    let added = app
+        .api
+        .post_json(
+            "/api/bots/add.json",
+            &acc.key,
+            json!({ "token": bot.token }),
+        )
+        .await;
     let id = added["data"]["id"].as_i64().unwrap();
 
-    let body = app.api.post_json("/api/bots/del.json", &acc.key, json!({ "id": id })).await;
+    let body = app
+        .api
+        .post_json("/api/bots/del.json", &acc.key, json!({ "id": id }))
+        .await;
     assert_eq!(body, json!({ "status": "ok" }));
     assert!(app.sandbox.bot(bot.id).unwrap().webhook.is_none());
     let list = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
-    assert_eq!(list["data"][0]["status"], 3, "the row is kept, marked deleted");
+    assert_eq!(
+        list["data"][0]["status"], 3,
+        "the row is kept, marked deleted"
+    );
 
     let calls_before = app.sandbox.calls().len();
-    let again = app.api.post_json("/api/bots/del.json", &acc.key, json!({ "id": id })).await;
+    let again = app
+        .api
+        .post_json("/api/bots/del.json", &acc.key, json!({ "id": id }))
+        .await;
     assert_eq!(again, json!({ "status": "ok" }));
-    assert_eq!(app.sandbox.calls().len(), calls_before, "deleting a deleted bot changes nothing");
+    assert_eq!(
+        app.sandbox.calls().len(),
+        calls_before,
+        "deleting a deleted bot changes nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -29,17 +50,33 @@ async fn deletes_even_when_telegram_is_unreachable() {
     let app = TestApp::start().await;
     let acc = app.account().await;
     let bot = app.bot("offlinebot");
-    let added = app.api.post_json("/api/bots/add.json", &acc.key, json!({ "token": bot.token })).await;
+    let added = app
+        .api
+        .post_json(
+            "/api/bots/add.json",
+            &acc.key,
+            json!({ "token": bot.token }),
+        )
+        .await;
     let id = added["data"]["id"].as_i64().unwrap();
     for kind in [FaultKind::Drop, FaultKind::Delay { ms: 3_000 }] {
         app.sandbox.clear_faults();
         app.sandbox.add_fault(Fault::on("deleteWebhook", kind));
-        let body = app.api.post_json("/api/bots/del.json", &acc.key, json!({ "id": id })).await;
+        let body = app
+            .api
+            .post_json("/api/bots/del.json", &acc.key, json!({ "id": id }))
+            .await;
         assert_eq!(body, json!({ "status": "ok" }));
         let list = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
         assert_eq!(list["data"][0]["status"], 3);
         app.sandbox.clear_faults();
-        app.api.post_json("/api/bots/add.json", &acc.key, json!({ "token": bot.token })).await;
+        app.api
+            .post_json(
+                "/api/bots/add.json",
+                &acc.key,
+                json!({ "token": bot.token }),
+            )
+            .await;
     }
 }
 
@@ -49,11 +86,20 @@ async fn another_accounts_bot_is_id_and_stays_connected() {
     let a = app.account().await;
     let b = app.account().await;
     let bot = app.bot("guardedbot");
-    let added = app.api.post_json("/api/bots/add.json", &a.key, json!({ "token": bot.token })).await;
+    let added = app
+        .api
+        .post_json("/api/bots/add.json", &a.key, json!({ "token": bot.token }))
+        .await;
     let id = added["data"]["id"].as_i64().unwrap();
 
-    let foreign = app.api.post_json("/api/bots/del.json", &b.key, json!({ "id": id })).await;
-    let missing = app.api.post_json("/api/bots/del.json", &b.key, json!({ "id": id + 1000 })).await;
+    let foreign = app
+        .api
+        .post_json("/api/bots/del.json", &b.key, json!({ "id": id }))
+        .await;
+    let missing = app
+        .api
+        .post_json("/api/bots/del.json", &b.key, json!({ "id": id + 1000 }))
+        .await;
     assert_eq!(error_of(&foreign), Some("id"));
     assert_eq!(foreign, missing);
     let list = app.api.get("/api/bots/list.json", &a.key, &[]).await;
@@ -66,7 +112,14 @@ async fn concurrent_deletes_and_re_adds_keep_one_consistent_record() {
     let app = TestApp::start().await;
     let acc = app.account().await;
     let bot = app.bot("flipbot");
-    let added = app.api.post_json("/api/bots/add.json", &acc.key, json!({ "token": bot.token })).await;
+    let added = app
+        .api
+        .post_json(
+            "/api/bots/add.json",
+            &acc.key,
+            json!({ "token": bot.token }),
+        )
+        .await;
     let id = added["data"]["id"].as_i64().unwrap();
     let tasks = (0..20).map(|i| {
         let api = app.api.clone();
@@ -74,9 +127,11 @@ async fn concurrent_deletes_and_re_adds_keep_one_consistent_record() {
         let token = bot.token.clone();
         tokio::spawn(async move {
             if i % 2 == 0 {
-                api.post_json("/api/bots/del.json", &key, json!({ "id": id })).await
+                api.post_json("/api/bots/del.json", &key, json!({ "id": id }))
+                    .await
             } else {
-                api.post_json("/api/bots/add.json", &key, json!({ "token": token })).await
+                api.post_json("/api/bots/add.json", &key, json!({ "token": token }))
+                    .await
             }
         })
     });
@@ -90,5 +145,9 @@ async fn concurrent_deletes_and_re_adds_keep_one_consistent_record() {
     assert_eq!(rows[0]["id"], id);
     let connected = rows[0]["status"] == 0;
     let hooked = app.sandbox.bot(bot.id).unwrap().webhook.is_some();
-    assert_eq!(connected, hooked, "status {} but webhook set = {hooked}", rows[0]["status"]);
+    assert_eq!(
+        connected, hooked,
+        "status {} but webhook set = {hooked}",
+        rows[0]["status"]
+    );
 }

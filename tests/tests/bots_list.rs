@@ -1,4 +1,5 @@
 //! `GET /api/bots/list.json`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use serde_json::json;
 use usher_tests::TestApp;
@@ -11,12 +12,27 @@ async fn lists_every_record_of_the_account_with_exactly_the_documented_fields() 
     let mut ids = Vec::new();
     for name in ["alpha_bot", "beta_bot", "gamma_bot"] {
         let bot = app.sandbox.create_bot(name, "Name", None);
-        let added = app.api.post_json("/api/bots/add.json", &acc.key, json!({ "token": bot.token })).await;
+        let added = app
+            .api
+            .post_json(
+                "/api/bots/add.json",
+                &acc.key,
+                json!({ "token": bot.token }),
+            )
+            .await;
         ids.push((added["data"]["id"].as_i64().unwrap(), bot.id));
     }
     let foreign = app.bot("foreign_bot");
-    app.api.post_json("/api/bots/add.json", &other.key, json!({ "token": foreign.token })).await;
-    app.api.post_json("/api/bots/del.json", &acc.key, json!({ "id": ids[1].0 })).await;
+    app.api
+        .post_json(
+            "/api/bots/add.json",
+            &other.key,
+            json!({ "token": foreign.token }),
+        )
+        .await;
+    app.api
+        .post_json("/api/bots/del.json", &acc.key, json!({ "id": ids[1].0 }))
+        .await;
 
     let body = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
     let data = body["data"].as_array().unwrap();
@@ -26,8 +42,16 @@ async fn lists_every_record_of_the_account_with_exactly_the_documented_fields() 
     sorted.sort();
     assert_eq!(listed, sorted, "ordered by id");
     for (row, (id, tg)) in data.iter().zip(&ids) {
-        let fields: Vec<&str> = row.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(fields, ["id", "tg", "username", "name", "status", "created"]);
+        let fields: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            fields,
+            ["id", "tg", "username", "name", "status", "created"]
+        );
         assert_eq!(row["id"], *id);
         assert_eq!(row["tg"], *tg, "Telegram's 64-bit id");
         assert_eq!(row["name"], "Name");

@@ -9,7 +9,12 @@ use clap::{Parser, Subcommand};
 #[command(name = "usher", version)]
 pub struct Cli {
     /// Directory holding default.toml and local.toml.
-    #[arg(long, global = true, default_value = "config", env = "USHER_CONFIG_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "config",
+        env = "USHER_CONFIG_DIR"
+    )]
     pub config_dir: PathBuf,
     /// What to do.
     #[command(subcommand)]

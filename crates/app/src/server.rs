@@ -98,6 +98,9 @@ pub async fn start_with(
 
 /// [`start_with`] on an already bound listener, without signal handling,
 /// for tests.
-pub async fn start(settings: &Settings, listener: std::net::TcpListener) -> anyhow::Result<Running> {
+pub async fn start(
+    settings: &Settings,
+    listener: std::net::TcpListener,
+) -> anyhow::Result<Running> {
     start_with(settings, Some(listener), false).await
 }

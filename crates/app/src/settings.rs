@@ -86,7 +86,11 @@ impl Settings {
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
             .add_source(File::from(config_dir.join("default.toml")).required(false))
             .add_source(File::from(config_dir.join("local.toml")).required(false))
-            .add_source(Environment::with_prefix("USHER").prefix_separator("__").separator("__"))
+            .add_source(
+                Environment::with_prefix("USHER")
+                    .prefix_separator("__")
+                    .separator("__"),
+            )
             .build()
             .context("reading configuration")?
             .try_deserialize()
@@ -138,7 +142,6 @@ mod tests {
     }
 
     fn rand_suffix() -> String {
-        format!("{}-{:?}", std::process::id(), std::thread::current().id())
-            .replace(['(', ')'], "")
+        format!("{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], "")
     }
 }

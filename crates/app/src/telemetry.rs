@@ -20,7 +20,9 @@ pub fn init(settings: &LogSettings) -> anyhow::Result<()> {
         .with_span_events(FmtSpan::NONE);
     let result = match settings.format.as_str() {
         "json" => builder.json().flatten_event(true).try_init(),
-        "text" => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        "text" => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
         other => anyhow::bail!("log.format must be \"text\" or \"json\", not {other:?}"),
     };
     result.map_err(|err| anyhow::anyhow!("installing the logger: {err}"))

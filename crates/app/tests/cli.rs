@@ -1,4 +1,5 @@
 //! The `usher` binary's command-line contract, run as a real process.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use std::process::{Command, Output};
 
@@ -19,7 +20,11 @@ fn usher(db: &TestDb, args: &[&str]) -> Output {
 }
 
 fn stdout_line(output: &Output) -> String {
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8(output.stdout.clone()).unwrap();
     assert_eq!(text.lines().count(), 1, "one line: {text:?}");
     text.trim_end().to_owned()
@@ -39,7 +44,9 @@ async fn list(base: &str, key: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn accounts_are_created_rotated_banned_and_unbanned_from_the_command_line() {
-    let sandbox = usher_sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sandbox = usher_sandbox::start(SandboxOptions::default())
+        .await
+        .unwrap();
     let db = TestDb::new();
     // `account create` creates and migrates the database itself.
     let key = stdout_line(&usher(&db, &["account", "create", "--name", "Acme"]));
@@ -55,7 +62,11 @@ async fn accounts_are_created_rotated_banned_and_unbanned_from_the_command_line(
 
     let rotated = stdout_line(&usher(&db, &["account", "rotate-key", id]));
     assert_ne!(rotated, key);
-    assert_eq!(list(&base, &key).await["error"], "key", "the old key stops at once");
+    assert_eq!(
+        list(&base, &key).await["error"],
+        "key",
+        "the old key stops at once"
+    );
     assert_eq!(list(&base, &rotated).await["status"], "ok");
 
     assert!(usher(&db, &["account", "ban", id]).status.success());
@@ -88,13 +99,20 @@ async fn concurrent_migrations_create_the_database_once_and_agree() {
         .collect();
     let outputs: Vec<Output> = runs.into_iter().map(|t| t.join().unwrap()).collect();
     for out in &outputs {
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let applied = outputs
         .iter()
         .filter(|o| String::from_utf8_lossy(&o.stderr).contains("applied migrations"))
         .count();
-    assert_eq!(applied, 1, "one process applied them, the others found them current");
+    assert_eq!(
+        applied, 1,
+        "one process applied them, the others found them current"
+    );
     let client = db.connect().await;
     let tables: i64 = client
         .query_one(

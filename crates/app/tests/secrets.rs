@@ -1,5 +1,6 @@
 //! No bot token, webhook secret or API key ever reaches a log line (at
 //! `trace`), a response, or the database in plain text.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use std::process::Command;
 
@@ -52,7 +53,9 @@ fn hex(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn secrets_never_appear_in_logs_responses_or_the_database() {
-    let sandbox = usher_sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sandbox = usher_sandbox::start(SandboxOptions::default())
+        .await
+        .unwrap();
     let db = TestDb::new();
     let create = Command::new(BIN)
         .args(["account", "create", "--config-dir", "/nonexistent"])
@@ -64,7 +67,8 @@ async fn secrets_never_appear_in_logs_responses_or_the_database() {
     let key = String::from_utf8(create.stdout).unwrap().trim().to_owned();
     let mut settings = test_settings(&db, &sandbox, "http://127.0.0.1:9");
     settings.telegram.timeout_ms = 1_000;
-    let mut server = UsherProcess::serve(std::path::Path::new(BIN), &settings_env(&settings), "trace");
+    let mut server =
+        UsherProcess::serve(std::path::Path::new(BIN), &settings_env(&settings), "trace");
     let mut api = Client {
         base: server.base_url(),
         key: key.clone(),
@@ -78,12 +82,22 @@ async fn secrets_never_appear_in_logs_responses_or_the_database() {
     tokens.push(bot.token.clone());
 
     // Connect, then every failure path of add.
-    let added = api.post("/api/bots/add.json", json!({ "token": bot.token })).await;
+    let added = api
+        .post("/api/bots/add.json", json!({ "token": bot.token }))
+        .await;
     let id = added["data"]["id"].as_i64().unwrap();
     webhook_secrets.extend(sandbox.bot(bot.id).unwrap().webhook.unwrap().secret_token);
     for kind in [
-        FaultKind::Error { status: 500, description: format!("Internal Server Error for {}", bot.token), retry_after: None },
-        FaultKind::Error { status: 429, description: "Too Many Requests: retry after 3".into(), retry_after: Some(3) },
+        FaultKind::Error {
+            status: 500,
+            description: format!("Internal Server Error for {}", bot.token),
+            retry_after: None,
+        },
+        FaultKind::Error {
+            status: 429,
+            description: "Too Many Requests: retry after 3".into(),
+            retry_after: Some(3),
+        },
         FaultKind::Drop,
         FaultKind::Garbage { status: 200 },
         FaultKind::Delay { ms: 1_500 },
@@ -91,39 +105,59 @@ async fn secrets_never_appear_in_logs_responses_or_the_database() {
         for method in ["getMe", "setWebhook"] {
             sandbox.clear_faults();
             sandbox.add_fault(Fault::on(method, kind.clone()));
-            let answer = api.post("/api/bots/add.json", json!({ "token": bot.token })).await;
+            let answer = api
+                .post("/api/bots/add.json", json!({ "token": bot.token }))
+                .await;
             assert_eq!(answer["status"], "error", "{method} {kind:?}");
         }
     }
     sandbox.clear_faults();
     sandbox.add_fault(Fault::on(
         "setWebhook",
-        FaultKind::Error { status: 400, description: format!("Bad Request: bad webhook: {}", bot.token), retry_after: None },
+        FaultKind::Error {
+            status: 400,
+            description: format!("Bad Request: bad webhook: {}", bot.token),
+            retry_after: None,
+        },
     ));
-    api.post("/api/bots/add.json", json!({ "token": bot.token })).await;
+    api.post("/api/bots/add.json", json!({ "token": bot.token }))
+        .await;
     sandbox.clear_faults();
 
     // A rejected token, a malformed one, and Telegram unreachable.
     let rejected = "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq".to_owned();
-    api.post("/api/bots/add.json", json!({ "token": rejected })).await;
+    api.post("/api/bots/add.json", json!({ "token": rejected }))
+        .await;
     tokens.push(rejected);
 
     // A regenerated token, then delete with deleteWebhook failing, then restore.
     let regenerated = sandbox.regenerate_token(bot.id).unwrap();
-    api.post("/api/bots/add.json", json!({ "token": regenerated })).await;
+    api.post("/api/bots/add.json", json!({ "token": regenerated }))
+        .await;
     webhook_secrets.extend(sandbox.bot(bot.id).unwrap().webhook.unwrap().secret_token);
     tokens.push(regenerated.clone());
     sandbox.add_fault(Fault::on("deleteWebhook", FaultKind::Drop).times(1));
-    assert_eq!(api.post("/api/bots/del.json", json!({ "id": id })).await["status"], "ok");
-    api.post("/api/bots/add.json", json!({ "token": regenerated })).await;
+    assert_eq!(
+        api.post("/api/bots/del.json", json!({ "id": id })).await["status"],
+        "ok"
+    );
+    api.post("/api/bots/add.json", json!({ "token": regenerated }))
+        .await;
     webhook_secrets.extend(sandbox.bot(bot.id).unwrap().webhook.unwrap().secret_token);
     api.get("/api/bots/list.json", &[]).await;
-    api.get("/api/bots/chats.json", &[("id", &id.to_string())]).await;
+    api.get("/api/bots/chats.json", &[("id", &id.to_string())])
+        .await;
     server.terminate();
 
     let logs = server.output();
-    assert!(logs.contains("TRACE") || logs.contains("DEBUG"), "logs were captured at trace level");
-    assert!(logs.contains("setWebhook failed"), "the failures were logged");
+    assert!(
+        logs.contains("TRACE") || logs.contains("DEBUG"),
+        "logs were captured at trace level"
+    );
+    assert!(
+        logs.contains("setWebhook failed"),
+        "the failures were logged"
+    );
     let client = db.connect().await;
     let mut dump = String::new();
     for table in ["accounts", "bots", "bot_chats"] {
@@ -150,9 +184,18 @@ async fn secrets_never_appear_in_logs_responses_or_the_database() {
     assert!(webhook_secrets.len() >= 3);
     for secret in &secrets {
         assert!(!logs.contains(secret.as_str()), "a secret is in the logs");
-        assert!(!responses.contains(secret.as_str()), "a secret is in a response");
-        assert!(!dump.contains(secret.as_str()), "a secret is in the database");
-        assert!(!dump.contains(&hex(secret.as_bytes())), "a secret is in the database as bytes");
+        assert!(
+            !responses.contains(secret.as_str()),
+            "a secret is in a response"
+        );
+        assert!(
+            !dump.contains(secret.as_str()),
+            "a secret is in the database"
+        );
+        assert!(
+            !dump.contains(&hex(secret.as_bytes())),
+            "a secret is in the database as bytes"
+        );
     }
     sandbox.stop().await;
 }

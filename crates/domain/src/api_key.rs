@@ -107,7 +107,9 @@ mod tests {
     #[test]
     fn tells_keys_from_ids() {
         assert!(ApiKey::looks_like_key("42-d3adb33f"));
-        for not_key in ["7", "-1", "abc", "42-", "-abc", "0-abc", "42-ab-c", "42-ab c", "x-abc"] {
+        for not_key in [
+            "7", "-1", "abc", "42-", "-abc", "0-abc", "42-ab-c", "42-ab c", "x-abc",
+        ] {
             assert!(!ApiKey::looks_like_key(not_key), "{not_key}");
         }
     }

@@ -143,7 +143,8 @@ mod tests {
 
     #[test]
     fn json_numbers_and_digit_strings_are_ids() {
-        let p = Params::from_json(br#"{"id": 7, "b": "12", "c": "-3", "d": 7.5, "e": "7a"}"#).unwrap();
+        let p =
+            Params::from_json(br#"{"id": 7, "b": "12", "c": "-3", "d": 7.5, "e": "7a"}"#).unwrap();
         assert_eq!(p.positive_id("id"), Some(7));
         assert_eq!(p.positive_id("b"), Some(12));
         assert_eq!(p.positive_id("c"), None);

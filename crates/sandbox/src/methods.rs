@@ -9,7 +9,12 @@ use crate::params::{self, Params};
 use crate::state::{FakeBot, State, WebhookState};
 
 /// Runs `method` (lower-cased) for `bot`.
-pub(crate) fn dispatch(state: &State, bot: &FakeBot, method: &str, params: &Params) -> HttpResponse {
+pub(crate) fn dispatch(
+    state: &State,
+    bot: &FakeBot,
+    method: &str,
+    params: &Params,
+) -> HttpResponse {
     match method {
         "getme" => get_me(bot),
         "setwebhook" => set_webhook(state, bot, params),

@@ -1,5 +1,6 @@
 //! The sandbox, driven by a real Bot API client (teloxide-core) and by raw
 //! HTTP, behaves as Telegram does where usher depends on it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use serde_json::Value;
 use teloxide_core::payloads::SetWebhookSetters;
@@ -38,7 +39,10 @@ async fn unknown_tokens_are_unauthorized_and_malformed_ones_not_found() {
     let sb = sandbox(true).await;
     let http = reqwest::Client::new();
     let unknown = http
-        .get(format!("{}/bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq/getMe", sb.api_url()))
+        .get(format!(
+            "{}/bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq/getMe",
+            sb.api_url()
+        ))
         .send()
         .await
         .unwrap();
@@ -48,8 +52,17 @@ async fn unknown_tokens_are_unauthorized_and_malformed_ones_not_found() {
     assert_eq!(body["error_code"], 401);
     assert_eq!(body["description"], "Unauthorized");
 
-    for path in ["/botnotatoken/getMe", "/bot/getMe", "/bot0123:abc/getMe", "/something"] {
-        let res = http.get(format!("{}{}", sb.api_url(), path)).send().await.unwrap();
+    for path in [
+        "/botnotatoken/getMe",
+        "/bot/getMe",
+        "/bot0123:abc/getMe",
+        "/something",
+    ] {
+        let res = http
+            .get(format!("{}{}", sb.api_url(), path))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 404, "{path}");
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["description"], "Not Found");
@@ -60,7 +73,10 @@ async fn unknown_tokens_are_unauthorized_and_malformed_ones_not_found() {
         .get_me()
         .await
         .unwrap_err();
-    assert!(matches!(err, RequestError::Api(ApiError::InvalidToken)), "{err:?}");
+    assert!(
+        matches!(err, RequestError::Api(ApiError::InvalidToken)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -107,7 +123,10 @@ async fn set_webhook_records_url_secret_and_allowed_updates_from_multipart() {
     let http = reqwest::Client::new();
     let res: Value = http
         .post(format!("{}/bot{}/setWebhook", sb.api_url(), bot.token))
-        .form(&[("url", "http://127.0.0.1:9/other"), ("max_connections", "500")])
+        .form(&[
+            ("url", "http://127.0.0.1:9/other"),
+            ("max_connections", "500"),
+        ])
         .send()
         .await
         .unwrap()
@@ -149,9 +168,21 @@ async fn strict_mode_refuses_what_telegram_refuses() {
     let bot = sb.create_bot("b", "B", None);
     let http = reqwest::Client::new();
     let cases = [
-        (vec![("url", "http://example.com/hook")], "Bad Request: bad webhook: HTTPS url must be provided for webhook"),
-        (vec![("url", "https://example.com:8080/hook")], "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"),
-        (vec![("url", "https://example.com/hook"), ("secret_token", "bad secret!")], "Bad Request: secret token contains unallowed characters"),
+        (
+            vec![("url", "http://example.com/hook")],
+            "Bad Request: bad webhook: HTTPS url must be provided for webhook",
+        ),
+        (
+            vec![("url", "https://example.com:8080/hook")],
+            "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
+        ),
+        (
+            vec![
+                ("url", "https://example.com/hook"),
+                ("secret_token", "bad secret!"),
+            ],
+            "Bad Request: secret token contains unallowed characters",
+        ),
     ];
     for (form, description) in cases {
         let res = http
@@ -167,7 +198,10 @@ async fn strict_mode_refuses_what_telegram_refuses() {
     let long = "a".repeat(257);
     let res = http
         .post(format!("{}/bot{}/setWebhook", sb.api_url(), bot.token))
-        .form(&[("url", "https://example.com/hook"), ("secret_token", long.as_str())])
+        .form(&[
+            ("url", "https://example.com/hook"),
+            ("secret_token", long.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -182,7 +216,10 @@ async fn regenerated_token_revokes_the_old_one() {
     let new = sb.regenerate_token(bot.id).unwrap();
     assert_ne!(new, bot.token);
     assert!(client(&sb, &bot.token).get_me().await.is_err());
-    assert_eq!(client(&sb, &new).get_me().await.unwrap().user.id.0 as i64, bot.id);
+    assert_eq!(
+        client(&sb, &new).get_me().await.unwrap().user.id.0 as i64,
+        bot.id
+    );
 }
 
 #[tokio::test]
@@ -203,7 +240,10 @@ async fn faults_reach_every_client_error_path() {
         .times(1),
     );
     let err = tg.get_me().await.unwrap_err();
-    assert!(matches!(err, RequestError::RetryAfter(s) if s.seconds() == 14), "{err:?}");
+    assert!(
+        matches!(err, RequestError::RetryAfter(s) if s.seconds() == 14),
+        "{err:?}"
+    );
 
     // (A 5xx would make teloxide sleep 10 s before reading the body.)
     sb.add_fault(Fault::on("getMe", FaultKind::Garbage { status: 200 }).times(1));
@@ -223,7 +263,11 @@ async fn faults_reach_every_client_error_path() {
     tg.get_me().await.unwrap();
     let calls = sb.calls();
     assert_eq!(calls.len(), 5);
-    assert!(calls.iter().all(|c| c.method == "getme" && c.bot == Some(bot.id)));
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.method == "getme" && c.bot == Some(bot.id))
+    );
 }
 
 #[tokio::test]
@@ -244,15 +288,42 @@ async fn control_api_drives_the_sandbox_over_http() {
     assert!(token.starts_with(&format!("{id}:")));
 
     let fault = serde_json::json!({ "method": "getMe", "kind": { "type": "error", "status": 500, "description": "Internal Server Error" }, "times": 1 });
-    let res = http.post(format!("{}/_sandbox/faults", sb.api_url())).json(&fault).send().await.unwrap();
+    let res = http
+        .post(format!("{}/_sandbox/faults", sb.api_url()))
+        .json(&fault)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    let res = http.get(format!("{}/bot{}/getMe", sb.api_url(), token)).send().await.unwrap();
+    let res = http
+        .get(format!("{}/bot{}/getMe", sb.api_url(), token))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 500);
-    let res = http.get(format!("{}/bot{}/getMe", sb.api_url(), token)).send().await.unwrap();
+    let res = http
+        .get(format!("{}/bot{}/getMe", sb.api_url(), token))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 
-    let seen: Value = http.get(format!("{}/_sandbox/bots/{id}", sb.api_url())).send().await.unwrap().json().await.unwrap();
+    let seen: Value = http
+        .get(format!("{}/_sandbox/bots/{id}", sb.api_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(seen["username"], "demo_bot");
-    let calls: Value = http.get(format!("{}/_sandbox/calls", sb.api_url())).send().await.unwrap().json().await.unwrap();
+    let calls: Value = http
+        .get(format!("{}/_sandbox/calls", sb.api_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(calls.as_array().unwrap().len(), 2);
 }

@@ -14,7 +14,10 @@ impl AccountStore for PgStore {
     async fn create_account(&self, name: Option<&str>) -> Result<AccountId, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
         let id: i64 = diesel::insert_into(accounts::table)
-            .values((accounts::name.eq(name), accounts::key_hash.eq(Vec::<u8>::new())))
+            .values((
+                accounts::name.eq(name),
+                accounts::key_hash.eq(Vec::<u8>::new()),
+            ))
             .returning(accounts::id)
             .get_result(&mut conn)
             .await

@@ -4,9 +4,7 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use usher_domain::ports::{BotLock, BotStore, StoreError};
-use usher_domain::{
-    AccountId, AdminChat, BotId, BotRecord, BotStatus, BotSummary, TgBotId,
-};
+use usher_domain::{AccountId, AdminChat, BotId, BotRecord, BotStatus, BotSummary, TgBotId};
 
 use crate::bot_lock::PgBotLock;
 use crate::rows::{BotRow, ChatRow};
@@ -17,21 +15,27 @@ use crate::{PgStore, db_err};
 impl BotStore for PgStore {
     async fn list_bots(&self, account: AccountId) -> Result<Vec<BotSummary>, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let rows: Vec<(i64, i64, String, String, bool, chrono::DateTime<chrono::Utc>)> =
-            bots::table
-                .filter(bots::account_id.eq(account.0))
-                .order(bots::id)
-                .select((
-                    bots::id,
-                    bots::tg,
-                    bots::username,
-                    bots::name,
-                    bots::deleted_at.is_not_null(),
-                    bots::created_at,
-                ))
-                .load(&mut conn)
-                .await
-                .map_err(db_err)?;
+        let rows: Vec<(
+            i64,
+            i64,
+            String,
+            String,
+            bool,
+            chrono::DateTime<chrono::Utc>,
+        )> = bots::table
+            .filter(bots::account_id.eq(account.0))
+            .order(bots::id)
+            .select((
+                bots::id,
+                bots::tg,
+                bots::username,
+                bots::name,
+                bots::deleted_at.is_not_null(),
+                bots::created_at,
+            ))
+            .load(&mut conn)
+            .await
+            .map_err(db_err)?;
         Ok(rows
             .into_iter()
             .map(|(id, tg, username, name, deleted, created)| BotSummary {

@@ -85,7 +85,9 @@ impl TokenCipher {
                 },
             )
             .map_err(|_| {
-                anyhow::anyhow!("stored token of bot {tg} does not decrypt: wrong secrets.token_key?")
+                anyhow::anyhow!(
+                    "stored token of bot {tg} does not decrypt: wrong secrets.token_key?"
+                )
             })?;
         let text = String::from_utf8(plain)
             .map_err(|_| anyhow::anyhow!("stored token of bot {tg} is not text"))?;
@@ -103,7 +105,10 @@ mod tests {
         let token = BotToken::parse("7123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq").unwrap();
         let sealed = cipher.encrypt(&token).unwrap();
         assert!(!String::from_utf8_lossy(&sealed).contains("AAHdq"));
-        assert_eq!(cipher.decrypt(token.tg(), &sealed).unwrap().expose(), token.expose());
+        assert_eq!(
+            cipher.decrypt(token.tg(), &sealed).unwrap().expose(),
+            token.expose()
+        );
         assert!(cipher.decrypt(TgBotId(1), &sealed).is_err());
         let other = TokenCipher::from_base64(&TokenCipher::generate_key()).unwrap();
         assert!(other.decrypt(token.tg(), &sealed).is_err());

@@ -24,10 +24,9 @@ pub(crate) fn classify(err: &RequestError, token: &BotToken) -> TelegramError {
                 TelegramError::Refused(text)
             }
         }
-        RequestError::RetryAfter(seconds) => TelegramError::Unreachable(format!(
-            "flood control: retry after {}s",
-            seconds.seconds()
-        )),
+        RequestError::RetryAfter(seconds) => {
+            TelegramError::Unreachable(format!("flood control: retry after {}s", seconds.seconds()))
+        }
         RequestError::MigrateToChatId(_) => {
             TelegramError::Refused("unexpected chat migration answer".into())
         }
@@ -53,9 +52,14 @@ pub(crate) fn classify(err: &RequestError, token: &BotToken) -> TelegramError {
 /// Telegram's 5xx answers carry descriptions like these; they mean "try
 /// later", not "no".
 fn looks_like_server_error(text: &str) -> bool {
-    ["Internal Server Error", "Bad Gateway", "Service Unavailable", "Gateway Timeout"]
-        .iter()
-        .any(|s| text.contains(s))
+    [
+        "Internal Server Error",
+        "Bad Gateway",
+        "Service Unavailable",
+        "Gateway Timeout",
+    ]
+    .iter()
+    .any(|s| text.contains(s))
 }
 
 #[cfg(test)]
@@ -69,17 +73,31 @@ mod tests {
     #[test]
     fn invalid_token_is_rejected() {
         let err = RequestError::Api(ApiError::InvalidToken);
-        assert!(matches!(classify(&err, &token()), TelegramError::Rejected(_)));
-        let err = RequestError::Api(ApiError::Unknown("Unauthorized: invalid token specified".into()));
-        assert!(matches!(classify(&err, &token()), TelegramError::Rejected(_)));
+        assert!(matches!(
+            classify(&err, &token()),
+            TelegramError::Rejected(_)
+        ));
+        let err = RequestError::Api(ApiError::Unknown(
+            "Unauthorized: invalid token specified".into(),
+        ));
+        assert!(matches!(
+            classify(&err, &token()),
+            TelegramError::Rejected(_)
+        ));
     }
 
     #[test]
     fn server_errors_and_flood_control_are_unreachable() {
         let err = RequestError::Api(ApiError::Unknown("Internal Server Error".into()));
-        assert!(matches!(classify(&err, &token()), TelegramError::Unreachable(_)));
+        assert!(matches!(
+            classify(&err, &token()),
+            TelegramError::Unreachable(_)
+        ));
         let err = RequestError::RetryAfter(teloxide_core::types::Seconds::from_seconds(3));
-        assert!(matches!(classify(&err, &token()), TelegramError::Unreachable(_)));
+        assert!(matches!(
+            classify(&err, &token()),
+            TelegramError::Unreachable(_)
+        ));
     }
 
     #[test]

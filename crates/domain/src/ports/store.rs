@@ -49,8 +49,11 @@ pub trait BotStore: Send + Sync {
 
     /// The record `bot` if it belongs to `account`; `None` for an unknown id
     /// and for another account's bot alike.
-    async fn find_bot(&self, account: AccountId, bot: BotId)
-    -> Result<Option<BotRecord>, StoreError>;
+    async fn find_bot(
+        &self,
+        account: AccountId,
+        bot: BotId,
+    ) -> Result<Option<BotRecord>, StoreError>;
 
     /// The admin-chat cache of `bot` minus chats tracked by a campaign of its
     /// account, ordered by chat id. MUST return `None` when `bot` is unknown

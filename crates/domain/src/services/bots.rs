@@ -185,7 +185,11 @@ impl BotService {
     }
 
     /// The chats `bot` administers that no campaign of `account` tracks.
-    pub async fn chats(&self, account: AccountId, bot: BotId) -> Result<Vec<AdminChat>, ChatsError> {
+    pub async fn chats(
+        &self,
+        account: AccountId,
+        bot: BotId,
+    ) -> Result<Vec<AdminChat>, ChatsError> {
         self.store
             .offered_chats(account, bot)
             .await?

@@ -9,10 +9,22 @@ use crate::{ErrorCode, envelope};
 /// Registers every endpoint. A known path called with another method
 /// answers `func`, as an unknown path does.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(endpoint("/bots/list.json", web::get().to(bots::list::handle)))
-        .service(endpoint("/bots/add.json", web::post().to(bots::add::handle)))
-        .service(endpoint("/bots/chats.json", web::get().to(bots::chats::handle)))
-        .service(endpoint("/bots/del.json", web::post().to(bots::del::handle)));
+    cfg.service(endpoint(
+        "/bots/list.json",
+        web::get().to(bots::list::handle),
+    ))
+    .service(endpoint(
+        "/bots/add.json",
+        web::post().to(bots::add::handle),
+    ))
+    .service(endpoint(
+        "/bots/chats.json",
+        web::get().to(bots::chats::handle),
+    ))
+    .service(endpoint(
+        "/bots/del.json",
+        web::post().to(bots::del::handle),
+    ));
 }
 
 fn endpoint(path: &str, route: Route) -> actix_web::Resource {

@@ -1,0 +1,36 @@
+# usher's front door. `just --list` shows the recipes.
+
+# Run the service (migrates first) with config/ and USHER__* variables.
+run:
+    cargo run --release -p usher-app -- serve
+
+# Run every test (needs PostgreSQL on 127.0.0.1:5432; see README).
+test:
+    cargo test --workspace
+
+# Format, lints, and the domain's dependency check.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    scripts/check-domain-deps.sh
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Prove that crates/domain depends on no adapter library.
+check-domain:
+    scripts/check-domain-deps.sh
+
+# Start PostgreSQL if it is down, then create and migrate the database.
+db:
+    scripts/ensure-postgres.sh
+    cargo run -p usher-app -- migrate
+
+# Run the fake Telegram Bot API on 127.0.0.1:8081.
+sandbox:
+    cargo run -p usher-sandbox --bin tg-sandbox -- --listen 127.0.0.1:8081
+
+# What CI runs.
+ci:
+    bash .ci/run
