@@ -67,3 +67,53 @@ impl Drop for TestDb {
         .join();
     }
 }
+
+impl TestDb {
+    /// Cuts this database off, as an outage would: no new connections are
+    /// accepted (superusers included) and every open one is terminated.
+    /// Other tests' databases on the same server are untouched.
+    pub async fn cut_off(&self) {
+        let admin = admin().await;
+        admin
+            .execute(
+                &format!(
+                    "ALTER DATABASE \"{}\" WITH ALLOW_CONNECTIONS false",
+                    self.name
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                &[&self.name],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Ends an outage begun by [`TestDb::cut_off`].
+    pub async fn restore(&self) {
+        admin()
+            .await
+            .execute(
+                &format!(
+                    "ALTER DATABASE \"{}\" WITH ALLOW_CONNECTIONS true",
+                    self.name
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+    }
+}
+
+async fn admin() -> tokio_postgres::Client {
+    let url = format!("{}/postgres", server_url());
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+}
