@@ -11,6 +11,7 @@ pub mod account;
 pub mod api_key;
 pub mod bot;
 pub mod ids;
+pub mod intake;
 pub mod ports;
 pub mod secret;
 pub mod services;

@@ -4,8 +4,10 @@
 //! Postgres store and the Telegram gateway are held to these contracts by
 //! their tests.
 
+mod intake;
 mod store;
 mod telegram;
 
+pub use intake::{Applied, IntakeStore, WebhookTarget};
 pub use store::{AccountStore, BotLock, BotStore, NewBot, Reconnect, StoreError};
 pub use telegram::{TelegramError, TelegramGateway, WebhookRegistration};

@@ -2,9 +2,11 @@
 
 mod accounts;
 mod bots;
+mod intake;
 
 pub use accounts::{AccountService, AuthError};
 pub use bots::{
     ALLOWED_UPDATES, AddBotError, AddedBot, BotService, ChatsError, DeleteBotError,
     WEBHOOK_PATH_PREFIX,
 };
+pub use intake::{IntakeError, IntakeService, Received};

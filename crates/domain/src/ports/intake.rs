@@ -1,0 +1,48 @@
+//! The storage port of webhook intake.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::BotId;
+use crate::intake::IncomingUpdate;
+
+/// What the webhook needs to know of a bot before reading a delivery.
+#[derive(Debug, Clone)]
+pub struct WebhookTarget {
+    /// SHA-256 of the bot's current webhook secret.
+    pub secret_digest: Vec<u8>,
+    /// Whether the bot is soft-deleted.
+    pub deleted: bool,
+}
+
+/// How applying an update ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The update was new; it and its effects are committed.
+    New,
+    /// This bot already had this `update_id`; nothing changed.
+    Duplicate,
+    /// The bot was deleted meanwhile; nothing changed.
+    BotDeleted,
+}
+
+/// Updates and their effects.
+#[async_trait]
+pub trait IntakeStore: Send + Sync {
+    /// The secret digest and deletion flag of `bot`; `None` for an unknown id.
+    async fn webhook_target(&self, bot: BotId) -> Result<Option<WebhookTarget>, StoreError>;
+
+    /// In one transaction: records `update` (kind, `update_id`, the raw JSON
+    /// `raw`) for `bot` unless that `update_id` is already recorded, and
+    /// applies its effect. MUST apply each `(bot, update_id)` at most once
+    /// however many deliveries race; MUST NOT let a bot-membership state
+    /// older (by date, then `update_id`) than the stored one for that chat
+    /// overwrite it; MUST change nothing and return `BotDeleted` if the bot
+    /// is deleted when the transaction runs; on error nothing is applied.
+    async fn apply_update(
+        &self,
+        bot: BotId,
+        update: &IncomingUpdate,
+        raw: &str,
+    ) -> Result<Applied, StoreError>;
+}

@@ -1,0 +1,79 @@
+//! Receiving webhook deliveries (`rules.md`, "Webhook").
+
+use std::sync::Arc;
+
+use crate::BotId;
+use crate::intake::{NotAnUpdate, parse_update};
+use crate::ports::{Applied, IntakeStore, StoreError};
+use crate::secret::matches_digest;
+
+/// What became of a delivery that Telegram should not send again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// Applied and committed.
+    Applied,
+    /// Already applied before (a re-delivery); nothing changed.
+    Duplicate,
+    /// The bot is deleted: acknowledged, nothing recorded.
+    BotDeleted,
+}
+
+/// Why a delivery is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// No such bot: the webhook path is unknown.
+    #[error("unknown webhook")]
+    UnknownBot,
+    /// The secret header is missing or wrong.
+    #[error("wrong webhook secret")]
+    BadSecret,
+    /// The body is not an Update.
+    #[error(transparent)]
+    NotAnUpdate(#[from] NotAnUpdate),
+    /// The database failed: nothing was applied; Telegram should retry.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Applies Telegram's updates, at most once each per bot.
+#[derive(Clone)]
+pub struct IntakeService {
+    store: Arc<dyn IntakeStore>,
+}
+
+impl IntakeService {
+    /// A service over `store`.
+    pub fn new(store: Arc<dyn IntakeStore>) -> Self {
+        Self { store }
+    }
+
+    /// Handles one delivery for bot `bot`: checks the secret (in constant
+    /// time), then applies the update and commits, or reports why not.
+    /// Nothing is recorded unless the answer is [`Received::Applied`].
+    pub async fn receive(
+        &self,
+        bot: BotId,
+        secret: Option<&str>,
+        body: &[u8],
+    ) -> Result<Received, IntakeError> {
+        let target = self
+            .store
+            .webhook_target(bot)
+            .await?
+            .ok_or(IntakeError::UnknownBot)?;
+        let presented = secret.unwrap_or("");
+        if !matches_digest(presented, &target.secret_digest) || presented.is_empty() {
+            return Err(IntakeError::BadSecret);
+        }
+        if target.deleted {
+            return Ok(Received::BotDeleted);
+        }
+        let update = parse_update(body)?;
+        let raw = std::str::from_utf8(body).map_err(|_| NotAnUpdate)?;
+        Ok(match self.store.apply_update(bot, &update, raw).await? {
+            Applied::New => Received::Applied,
+            Applied::Duplicate => Received::Duplicate,
+            Applied::BotDeleted => Received::BotDeleted,
+        })
+    }
+}
