@@ -1,3 +1,2 @@
-DROP TABLE bot_chats;
 DROP TABLE bots;
 DROP TABLE accounts;

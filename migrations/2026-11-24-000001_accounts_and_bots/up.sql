@@ -28,11 +28,3 @@ CREATE TABLE bots (
 -- At most one connected record per Telegram bot in the whole system.
 CREATE UNIQUE INDEX bots_one_connected_per_tg ON bots (tg) WHERE deleted_at IS NULL;
 
--- The admin-chat cache: chats where the bot is currently an administrator.
-CREATE TABLE bot_chats (
-    bot_id     BIGINT NOT NULL REFERENCES bots (id),
-    chat_id    BIGINT NOT NULL,
-    title      TEXT NOT NULL,
-    chat_type  TEXT NOT NULL,
-    PRIMARY KEY (bot_id, chat_id)
-);

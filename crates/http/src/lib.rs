@@ -13,9 +13,10 @@ pub mod error_code;
 mod json_errors;
 mod params;
 mod request_log;
+pub mod webhook;
 
 use actix_web::web;
-use usher_domain::services::{AccountService, BotService};
+use usher_domain::services::{AccountService, BotService, IntakeService};
 
 pub use error_code::ErrorCode;
 pub use request_log::RequestLog;
@@ -30,15 +31,19 @@ pub struct AppState {
     pub accounts: AccountService,
     /// The bot lifecycle.
     pub bots: BotService,
+    /// Webhook intake.
+    pub intake: IntakeService,
 }
 
-/// Registers the JSON API, and the `func` fallback for every other path.
+/// Registers the JSON API, the Telegram webhook, and the `func` fallback
+/// for every other path.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api")
-            .wrap(json_errors::handlers())
-            .configure(api::routes)
-            .default_service(web::to(api::unknown_endpoint)),
-    )
-    .default_service(web::to(api::unknown_endpoint));
+    cfg.configure(webhook::routes)
+        .service(
+            web::scope("/api")
+                .wrap(json_errors::handlers())
+                .configure(api::routes)
+                .default_service(web::to(api::unknown_endpoint)),
+        )
+        .default_service(web::to(api::unknown_endpoint));
 }

@@ -5,6 +5,9 @@
 //! | `POST /_sandbox/bots` `{"username","first_name","last_name"?}` | creates a bot; answers it with its `token` |
 //! | `GET /_sandbox/bots/{id}` | the bot, with its `webhook` (url, secret_token, allowed_updates) |
 //! | `POST /_sandbox/bots/{id}/token` | regenerates its token (the old one stops working) |
+//! | `POST /_sandbox/bots/{id}/updates` (an Update as JSON) | queues it for delivery to the bot's webhook; answers its `update_id` |
+//! | `POST /_sandbox/bots/{id}/events` (a [`SandboxEvent`] as JSON) | builds the update for it (promote, demote, remove_bot, join, leave, kick, join_request) and queues it |
+//! | `GET /_sandbox/bots/{id}/attempts` | every delivery attempt, with the webhook's status |
 //! | `POST /_sandbox/faults` (a [`Fault`] as JSON) | adds a fault |
 //! | `DELETE /_sandbox/faults` | removes every fault |
 //! | `GET /_sandbox/calls` | every Bot API call received, oldest first |
@@ -13,6 +16,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::events::SandboxEvent;
 use crate::faults::Fault;
 use crate::state::State;
 
@@ -23,6 +27,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/bots", web::post().to(create_bot))
             .route("/bots/{id}", web::get().to(get_bot))
             .route("/bots/{id}/token", web::post().to(regenerate_token))
+            .route("/bots/{id}/updates", web::post().to(send_update))
+            .route("/bots/{id}/events", web::post().to(send_event))
+            .route("/bots/{id}/attempts", web::get().to(attempts))
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::delete().to(clear_faults))
             .route("/calls", web::get().to(calls)),
@@ -38,6 +45,7 @@ struct NewBot {
 }
 
 async fn create_bot(state: web::Data<State>, body: web::Json<NewBot>) -> HttpResponse {
+    let state = state.into_inner();
     let bot = state.create_bot(&body.username, &body.first_name, body.last_name.as_deref());
     HttpResponse::Ok().json(bot)
 }
@@ -68,4 +76,38 @@ async fn clear_faults(state: web::Data<State>) -> HttpResponse {
 
 async fn calls(state: web::Data<State>) -> HttpResponse {
     HttpResponse::Ok().json(state.calls())
+}
+
+fn queued(update_id: Option<i64>) -> HttpResponse {
+    match update_id {
+        Some(id) => HttpResponse::Ok().json(json!({ "update_id": id })),
+        None => HttpResponse::NotFound().json(json!({ "error": "no such bot" })),
+    }
+}
+
+async fn send_update(
+    state: web::Data<State>,
+    id: web::Path<i64>,
+    body: web::Json<serde_json::Value>,
+) -> HttpResponse {
+    if !body.is_object() {
+        return HttpResponse::BadRequest().json(json!({ "error": "an update is a JSON object" }));
+    }
+    queued(state.enqueue(*id, body.into_inner()))
+}
+
+async fn send_event(
+    state: web::Data<State>,
+    id: web::Path<i64>,
+    body: web::Json<SandboxEvent>,
+) -> HttpResponse {
+    let Some(bot) = state.bot(*id) else {
+        return queued(None);
+    };
+    let update = body.to_update((bot.id, &bot.username, &bot.first_name));
+    queued(state.enqueue(bot.id, update))
+}
+
+async fn attempts(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
+    HttpResponse::Ok().json(state.attempts(*id))
 }

@@ -16,7 +16,9 @@
 
 mod bot_api;
 pub mod control;
+mod delivery;
 mod envelope;
+mod events;
 mod faults;
 mod methods;
 mod params;
@@ -24,12 +26,15 @@ mod state;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 
+pub use delivery::DeliveryOptions;
+pub use events::{SandboxChat, SandboxEvent, SandboxUser};
 pub use faults::{Fault, FaultKind};
-pub use state::{CallRecord, FakeBot, WebhookState};
+pub use state::{Attempt, CallRecord, FakeBot, WebhookState};
 
 /// How to run a sandbox.
 #[derive(Debug, Clone)]
@@ -40,6 +45,8 @@ pub struct SandboxOptions {
     /// HTTP and any port. Without it, `setWebhook` insists on HTTPS and
     /// ports 443, 80, 88 or 8443, as Telegram does.
     pub local: bool,
+    /// Retry timing of webhook deliveries.
+    pub delivery: DeliveryOptions,
 }
 
 impl Default for SandboxOptions {
@@ -47,6 +54,7 @@ impl Default for SandboxOptions {
         Self {
             listen: "127.0.0.1:0".into(),
             local: true,
+            delivery: DeliveryOptions::default(),
         }
     }
 }
@@ -61,7 +69,11 @@ pub struct SandboxHandle {
 
 /// Starts a sandbox in the current tokio runtime.
 pub async fn start(options: SandboxOptions) -> std::io::Result<SandboxHandle> {
-    let state = Arc::new(state::State::new(options.local));
+    let state = Arc::new(state::State::new(
+        options.local,
+        tokio::runtime::Handle::current(),
+        options.delivery,
+    ));
     let shared = web::Data::from(state.clone());
     let server = HttpServer::new(move || {
         App::new()
@@ -130,13 +142,55 @@ impl SandboxHandle {
         self.state.calls()
     }
 
+    /// Queues an update (raw JSON) for delivery to bot `bot`'s webhook,
+    /// giving it the next `update_id` unless it has one. Returns the
+    /// `update_id`; `None` for an unknown bot.
+    pub fn send_update(&self, bot: i64, update: serde_json::Value) -> Option<i64> {
+        self.state.enqueue(bot, update)
+    }
+
+    /// Queues the update that `event` produces for bot `bot`.
+    pub fn send_event(&self, bot: i64, event: &SandboxEvent) -> Option<i64> {
+        let fake = self.state.bot(bot)?;
+        let update = event.to_update((fake.id, &fake.username, &fake.first_name));
+        self.state.enqueue(bot, update)
+    }
+
+    /// Waits until bot `bot` has no update left to deliver; `false` if some
+    /// are still queued after `timeout`.
+    pub async fn wait_delivered(&self, bot: i64, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.state.queue_info(bot).0 == 0 {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// `getWebhookInfo` of bot `bot`.
+    pub fn webhook_info(&self, bot: i64) -> Option<serde_json::Value> {
+        let fake = self.state.bot(bot)?;
+        Some(methods::webhook_info(&self.state, &fake))
+    }
+
+    /// Every delivery attempt to bot `bot`'s webhook, oldest first.
+    pub fn attempts(&self, bot: i64) -> Vec<Attempt> {
+        self.state.attempts(bot)
+    }
+
     /// Tells the server to stop, without waiting for it.
     pub fn shutdown(&self) {
+        self.state.stop();
         drop(self.server.stop(false));
     }
 
     /// Stops the server and waits until it has.
     pub async fn stop(&self) {
+        self.state.stop();
         self.server.stop(false).await;
     }
 }

@@ -18,8 +18,8 @@ pub(crate) fn dispatch(
     match method {
         "getme" => get_me(bot),
         "setwebhook" => set_webhook(state, bot, params),
-        "deletewebhook" => delete_webhook(state, bot),
-        "getwebhookinfo" => get_webhook_info(bot),
+        "deletewebhook" => delete_webhook(state, bot, params),
+        "getwebhookinfo" => get_webhook_info(state, bot),
         _ => envelope::error(404, "Not Found: method not found", None),
     }
 }
@@ -53,7 +53,7 @@ fn get_me(bot: &FakeBot) -> HttpResponse {
 fn set_webhook(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
     let url = params::string(params, "url").unwrap_or_default();
     if url.is_empty() {
-        return delete_webhook(state, bot);
+        return delete_webhook(state, bot, params);
     }
     let Ok(parsed) = Url::parse(&url) else {
         return envelope::bad_request("invalid webhook URL specified");
@@ -104,6 +104,9 @@ fn set_webhook(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
         *hook = Some(new);
         changed
     });
+    if params::boolean(params, "drop_pending_updates") {
+        state.drop_pending(bot.id);
+    }
     let description = if changed.unwrap_or(true) {
         "Webhook was set"
     } else {
@@ -112,8 +115,11 @@ fn set_webhook(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
     envelope::ok(Value::Bool(true), Some(description))
 }
 
-/// `deleteWebhook`.
-fn delete_webhook(state: &State, bot: &FakeBot) -> HttpResponse {
+/// `deleteWebhook`; updates stay queued unless `drop_pending_updates`.
+fn delete_webhook(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
+    if params::boolean(params, "drop_pending_updates") {
+        state.drop_pending(bot.id);
+    }
     let had = state
         .with_webhook(bot.id, |hook| hook.take().is_some())
         .unwrap_or(false);
@@ -125,17 +131,30 @@ fn delete_webhook(state: &State, bot: &FakeBot) -> HttpResponse {
     envelope::ok(Value::Bool(true), Some(description))
 }
 
-/// `getWebhookInfo`.
-fn get_webhook_info(bot: &FakeBot) -> HttpResponse {
-    let info = match &bot.webhook {
-        None => json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }),
+/// `getWebhookInfo`, with the queue's `pending_update_count` and the last
+/// delivery error.
+fn get_webhook_info(state: &State, bot: &FakeBot) -> HttpResponse {
+    envelope::ok(webhook_info(state, bot), None)
+}
+
+/// The `WebhookInfo` object of `bot`.
+pub(crate) fn webhook_info(state: &State, bot: &FakeBot) -> Value {
+    let (pending, error_date, error_message) = state.queue_info(bot.id);
+    let mut info = match &bot.webhook {
+        None => {
+            json!({ "url": "", "has_custom_certificate": false, "pending_update_count": pending })
+        }
         Some(hook) => json!({
             "url": hook.url,
             "has_custom_certificate": false,
-            "pending_update_count": 0,
+            "pending_update_count": pending,
             "max_connections": hook.max_connections,
             "allowed_updates": hook.allowed_updates,
         }),
     };
-    envelope::ok(info, None)
+    if let (Some(date), Some(message)) = (error_date, error_message) {
+        info["last_error_date"] = json!(date);
+        info["last_error_message"] = json!(message);
+    }
+    info
 }

@@ -113,6 +113,15 @@ pub(crate) fn integer(params: &Params, name: &str) -> Option<i64> {
     }
 }
 
+/// A parameter as a boolean (`true`/`false`, also as strings).
+pub(crate) fn boolean(params: &Params, name: &str) -> bool {
+    match params.get(name) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true") || s == "1",
+        _ => false,
+    }
+}
+
 /// A parameter holding an array of strings, given as a JSON array or as a
 /// JSON-serialized string of one. `Err` when it is present but not that.
 pub(crate) fn string_list(params: &Params, name: &str) -> Result<Option<Vec<String>>, BadBody> {

@@ -1,11 +1,16 @@
-//! What the sandbox holds: bots, their webhooks, faults, and a call log.
+//! What the sandbox holds: bots, their webhooks and update queues, faults,
+//! and a call log.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rand::Rng;
 use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::Notify;
 
+use crate::delivery::{self, DeliveryOptions, kind_of};
 use crate::faults::Fault;
 
 /// A fake bot.
@@ -47,11 +52,49 @@ pub struct CallRecord {
     pub bot: Option<i64>,
 }
 
+/// One attempt to deliver an update.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    /// The update.
+    pub update_id: i64,
+    /// The webhook's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// What went wrong, as `getWebhookInfo` reports it.
+    pub error: Option<String>,
+}
+
+/// The next update to deliver and where.
+pub(crate) struct NextDelivery {
+    pub update_id: i64,
+    pub kind: String,
+    pub body: String,
+    pub url: String,
+    pub secret: Option<String>,
+    pub allowed_updates: Vec<String>,
+}
+
+struct BotQueue {
+    pending: VecDeque<(i64, Value)>,
+    next_update_id: i64,
+    last_error_date: Option<i64>,
+    last_error_message: Option<String>,
+    attempts: Vec<Attempt>,
+    notify: Arc<Notify>,
+}
+
 #[derive(Default)]
 struct Inner {
     bots: HashMap<i64, FakeBot>,
+    queues: HashMap<i64, BotQueue>,
     faults: Vec<Fault>,
     calls: Vec<CallRecord>,
+}
+
+/// How delivery tasks are started.
+struct Delivery {
+    runtime: tokio::runtime::Handle,
+    client: reqwest::Client,
+    options: DeliveryOptions,
 }
 
 /// The shared state behind the server and the handle.
@@ -59,6 +102,8 @@ pub(crate) struct State {
     inner: Mutex<Inner>,
     /// `--local` mode: plain-HTTP webhooks on any port are allowed.
     pub(crate) local: bool,
+    delivery: Delivery,
+    stopped: AtomicBool,
 }
 
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
@@ -72,10 +117,20 @@ fn new_token(id: i64) -> String {
 }
 
 impl State {
-    pub(crate) fn new(local: bool) -> Self {
+    pub(crate) fn new(
+        local: bool,
+        runtime: tokio::runtime::Handle,
+        options: DeliveryOptions,
+    ) -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
             local,
+            delivery: Delivery {
+                runtime,
+                client: reqwest::Client::new(),
+                options,
+            },
+            stopped: AtomicBool::new(false),
         }
     }
 
@@ -86,23 +141,49 @@ impl State {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(crate) fn create_bot(&self, username: &str, first: &str, last: Option<&str>) -> FakeBot {
-        let mut inner = self.lock();
-        let mut rng = rand::thread_rng();
-        // Real bot ids today have 10 digits and exceed 32 bits.
-        let mut id = rng.gen_range(5_000_000_000i64..9_000_000_000);
-        while inner.bots.contains_key(&id) {
-            id += 1;
-        }
-        let bot = FakeBot {
-            id,
-            token: new_token(id),
-            username: username.to_owned(),
-            first_name: first.to_owned(),
-            last_name: last.map(str::to_owned),
-            webhook: None,
+    /// Registers a bot and starts its delivery task.
+    pub(crate) fn create_bot(
+        self: &Arc<Self>,
+        username: &str,
+        first: &str,
+        last: Option<&str>,
+    ) -> FakeBot {
+        let bot = {
+            let mut inner = self.lock();
+            let mut rng = rand::thread_rng();
+            // Real bot ids today have 10 digits and exceed 32 bits.
+            let mut id = rng.gen_range(5_000_000_000i64..9_000_000_000);
+            while inner.bots.contains_key(&id) {
+                id += 1;
+            }
+            let bot = FakeBot {
+                id,
+                token: new_token(id),
+                username: username.to_owned(),
+                first_name: first.to_owned(),
+                last_name: last.map(str::to_owned),
+                webhook: None,
+            };
+            inner.bots.insert(id, bot.clone());
+            inner.queues.insert(
+                id,
+                BotQueue {
+                    pending: VecDeque::new(),
+                    next_update_id: rng.gen_range(100_000_000..800_000_000),
+                    last_error_date: None,
+                    last_error_message: None,
+                    attempts: Vec::new(),
+                    notify: Arc::new(Notify::new()),
+                },
+            );
+            bot
         };
-        inner.bots.insert(id, bot.clone());
+        self.delivery.runtime.spawn(delivery::run(
+            self.clone(),
+            bot.id,
+            self.delivery.client.clone(),
+            self.delivery.options.clone(),
+        ));
         bot
     }
 
@@ -127,14 +208,126 @@ impl State {
             .cloned()
     }
 
-    /// Applies `change` to bot `id`'s webhook and returns what it returns.
+    /// Applies `change` to bot `id`'s webhook, wakes its delivery task, and
+    /// returns what `change` returns.
     pub(crate) fn with_webhook<T>(
         &self,
         id: i64,
         change: impl FnOnce(&mut Option<WebhookState>) -> T,
     ) -> Option<T> {
         let mut inner = self.lock();
-        inner.bots.get_mut(&id).map(|bot| change(&mut bot.webhook))
+        let result = inner.bots.get_mut(&id).map(|bot| change(&mut bot.webhook));
+        if let Some(queue) = inner.queues.get(&id) {
+            queue.notify.notify_one();
+        }
+        result
+    }
+
+    /// Queues an update for bot `id`, giving it the next `update_id` unless
+    /// it carries one. Returns the `update_id`, or `None` for an unknown bot.
+    pub(crate) fn enqueue(&self, id: i64, mut update: Value) -> Option<i64> {
+        let mut inner = self.lock();
+        let queue = inner.queues.get_mut(&id)?;
+        let update_id = match update.get("update_id").and_then(Value::as_i64) {
+            Some(given) => given,
+            None => {
+                let next = queue.next_update_id;
+                queue.next_update_id += 1;
+                if let Some(object) = update.as_object_mut() {
+                    // update_id first, as Telegram writes it.
+                    let mut ordered = serde_json::Map::new();
+                    ordered.insert("update_id".into(), Value::from(next));
+                    ordered.extend(std::mem::take(object));
+                    *object = ordered;
+                }
+                next
+            }
+        };
+        queue.pending.push_back((update_id, update));
+        queue.notify.notify_one();
+        Some(update_id)
+    }
+
+    /// Drops every update still queued for bot `id`.
+    pub(crate) fn drop_pending(&self, id: i64) {
+        if let Some(queue) = self.lock().queues.get_mut(&id) {
+            queue.pending.clear();
+        }
+    }
+
+    pub(crate) fn queue_notify(&self, id: i64) -> Arc<Notify> {
+        self.lock()
+            .queues
+            .get(&id)
+            .map(|q| q.notify.clone())
+            .unwrap_or_default()
+    }
+
+    /// The update at the head of bot `id`'s queue, if it has a webhook.
+    pub(crate) fn next_delivery(&self, id: i64) -> Option<NextDelivery> {
+        let inner = self.lock();
+        let hook = inner.bots.get(&id)?.webhook.clone()?;
+        let (update_id, update) = inner.queues.get(&id)?.pending.front()?.clone();
+        Some(NextDelivery {
+            update_id,
+            kind: kind_of(&update),
+            body: update.to_string(),
+            url: hook.url,
+            secret: hook.secret_token,
+            allowed_updates: hook.allowed_updates,
+        })
+    }
+
+    /// Removes `update_id` from the head of bot `id`'s queue.
+    pub(crate) fn finish_delivery(&self, id: i64, update_id: i64) {
+        if let Some(queue) = self.lock().queues.get_mut(&id)
+            && queue.pending.front().is_some_and(|(u, _)| *u == update_id)
+        {
+            queue.pending.pop_front();
+        }
+    }
+
+    pub(crate) fn record_attempt(
+        &self,
+        id: i64,
+        update_id: i64,
+        status: Option<u16>,
+        error: Option<String>,
+    ) {
+        if let Some(queue) = self.lock().queues.get_mut(&id) {
+            if let Some(message) = &error {
+                queue.last_error_date = Some(chrono::Utc::now().timestamp());
+                queue.last_error_message = Some(message.clone());
+            }
+            queue.attempts.push(Attempt {
+                update_id,
+                status,
+                error,
+            });
+        }
+    }
+
+    /// `(pending_update_count, last_error_date, last_error_message)`.
+    pub(crate) fn queue_info(&self, id: i64) -> (usize, Option<i64>, Option<String>) {
+        self.lock()
+            .queues
+            .get(&id)
+            .map(|q| {
+                (
+                    q.pending.len(),
+                    q.last_error_date,
+                    q.last_error_message.clone(),
+                )
+            })
+            .unwrap_or((0, None, None))
+    }
+
+    pub(crate) fn attempts(&self, id: i64) -> Vec<Attempt> {
+        self.lock()
+            .queues
+            .get(&id)
+            .map(|q| q.attempts.clone())
+            .unwrap_or_default()
     }
 
     pub(crate) fn add_fault(&self, fault: Fault) {
@@ -168,5 +361,16 @@ impl State {
 
     pub(crate) fn calls(&self) -> Vec<CallRecord> {
         self.lock().calls.clone()
+    }
+
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        for queue in self.lock().queues.values() {
+            queue.notify.notify_one();
+        }
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
     }
 }

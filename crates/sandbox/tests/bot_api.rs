@@ -13,6 +13,7 @@ async fn sandbox(local: bool) -> SandboxHandle {
     start(SandboxOptions {
         listen: "127.0.0.1:0".into(),
         local,
+        ..SandboxOptions::default()
     })
     .await
     .unwrap()

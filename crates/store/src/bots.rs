@@ -88,7 +88,7 @@ impl BotStore for PgStore {
             return Ok(None);
         }
         let chats: Vec<ChatRow> = bot_chats::table
-            .filter(bot_chats::bot_id.eq(bot.0))
+            .filter(bot_chats::bot_id.eq(bot.0).and(bot_chats::is_admin))
             .order(bot_chats::chat_id)
             .select(ChatRow::as_select())
             .load(&mut conn)

@@ -10,6 +10,7 @@ mod bot_lock;
 mod bots;
 mod cipher;
 pub mod database;
+mod intake;
 pub mod migrate;
 mod rows;
 mod schema;

@@ -31,9 +31,44 @@ diesel::table! {
         chat_id -> Int8,
         title -> Text,
         chat_type -> Text,
+        is_admin -> Bool,
+        status -> Text,
+        member -> Jsonb,
+        state_date -> Timestamptz,
+        state_update_id -> Int8,
+    }
+}
+
+diesel::table! {
+    updates (bot_id, update_id) {
+        bot_id -> Int8,
+        update_id -> Int8,
+        kind -> Text,
+        payload -> Jsonb,
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    member_events (bot_id, update_id) {
+        bot_id -> Int8,
+        update_id -> Int8,
+        chat_id -> Int8,
+        user_id -> Int8,
+        username -> Nullable<Text>,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        event -> Text,
+        old_status -> Nullable<Text>,
+        new_status -> Nullable<Text>,
+        actor_id -> Nullable<Int8>,
+        at -> Timestamptz,
+        invite_link -> Nullable<Text>,
+        invite_link_name -> Nullable<Text>,
+        via_join_request -> Bool,
     }
 }
 
 diesel::joinable!(bots -> accounts (account_id));
 diesel::joinable!(bot_chats -> bots (bot_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, bots, bot_chats);
+diesel::allow_tables_to_appear_in_same_query!(accounts, bots, bot_chats, updates, member_events);

@@ -30,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
     let sandbox = usher_sandbox::start(usher_sandbox::SandboxOptions {
         listen: args.listen,
         local: !args.strict,
+        delivery: usher_sandbox::DeliveryOptions::default(),
     })
     .await?;
     info!(api_url = %sandbox.api_url(), "tg-sandbox is listening");

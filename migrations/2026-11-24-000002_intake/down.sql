@@ -1,0 +1,3 @@
+DROP TABLE member_events;
+DROP TABLE updates;
+DROP TABLE bot_chats;
