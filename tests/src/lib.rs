@@ -9,11 +9,12 @@ mod process;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Once};
+use std::time::Duration;
 
 use secrecy::SecretString;
 use usher_app::{Running, Settings};
 use usher_domain::services::AccountService;
-use usher_sandbox::{FakeBot, SandboxHandle, SandboxOptions};
+use usher_sandbox::{DeliveryOptions, FakeBot, SandboxHandle, SandboxOptions};
 use usher_store::TokenCipher;
 
 pub use api::{Api, error_of};
@@ -53,6 +54,19 @@ fn init_logs() {
             .with_test_writer()
             .try_init();
     });
+}
+
+/// A sandbox that retries failed deliveries quickly (50 ms doubling to
+/// 400 ms, instead of Telegram's 1 s to 60 s).
+pub fn fast_sandbox() -> SandboxOptions {
+    SandboxOptions {
+        delivery: DeliveryOptions {
+            retry_initial: Duration::from_millis(50),
+            retry_max: Duration::from_millis(400),
+            timeout: Duration::from_secs(10),
+        },
+        ..SandboxOptions::default()
+    }
 }
 
 /// Settings for a test server on `db`, calling `sandbox` as Telegram.
@@ -134,6 +148,51 @@ impl TestApp {
     /// A new fake bot in the sandbox.
     pub fn bot(&self, username: &str) -> FakeBot {
         self.sandbox.create_bot(username, "Test", Some("Bot"))
+    }
+
+    /// Connects a new bot to `account` through `bots/add.json`; returns the
+    /// fake bot and our id of it.
+    pub async fn connected_bot(&self, account: &Account, username: &str) -> (FakeBot, i64) {
+        let bot = self.bot(username);
+        let added = self
+            .api
+            .post_json(
+                "/api/bots/add.json",
+                &account.key,
+                serde_json::json!({ "token": bot.token }),
+            )
+            .await;
+        let id = added["data"]["id"].as_i64().expect("bot added");
+        let bot = self.sandbox.bot(bot.id).expect("bot exists");
+        (bot, id)
+    }
+
+    /// The admin chats `bots/chats.json` shows for bot `id`.
+    pub async fn chats(&self, account: &Account, id: i64) -> serde_json::Value {
+        let body = self
+            .api
+            .get(
+                "/api/bots/chats.json",
+                &account.key,
+                &[("id", &id.to_string())],
+            )
+            .await;
+        assert_eq!(body["status"], "ok", "{body}");
+        body["data"].clone()
+    }
+
+    /// POSTs `update` straight to bot `id`'s webhook, as Telegram would,
+    /// with `secret` in the header (none when `None`). Returns the status.
+    pub async fn deliver(&self, id: i64, secret: Option<&str>, update: &serde_json::Value) -> u16 {
+        let mut req = self
+            .api
+            .http()
+            .post(format!("{}/telegram/webhook/{id}", self.api.base()))
+            .json(update);
+        if let Some(secret) = secret {
+            req = req.header("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        req.send().await.unwrap().status().as_u16()
     }
 
     /// The address the server listens on.

@@ -1,0 +1,114 @@
+//! Two `usher serve` processes started at the same moment on one fresh
+//! database: both migrate safely, and both serve the API and webhooks for
+//! any bot (usher keeps no state between requests).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
+use usher_tests::{TestDb, UsherProcess, fast_sandbox, settings_env, test_settings};
+
+const BIN: &str = env!("CARGO_BIN_EXE_usher");
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_instances_start_together_and_serve_any_bot() {
+    let sandbox = usher_sandbox::start(fast_sandbox()).await.unwrap();
+    let db = TestDb::new();
+    let settings = test_settings(&db, &sandbox, "http://127.0.0.1:9");
+    let env = settings_env(&settings);
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| UsherProcess::serve(Path::new(BIN), &env, "info"));
+        let b = s.spawn(|| UsherProcess::serve(Path::new(BIN), &env, "info"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let applied = [&a, &b]
+        .iter()
+        .filter(|p| p.output().contains("applied migrations"))
+        .count();
+    assert_eq!(
+        applied, 1,
+        "one instance migrated, the other waited and found it done"
+    );
+
+    let key = {
+        let out = std::process::Command::new(BIN)
+            .args(["account", "create", "--config-dir", "/nonexistent"])
+            .env("USHER__DATABASE__URL", &db.url)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let http = reqwest::Client::new();
+    let bot = sandbox.create_bot("twinbot", "Twin", None);
+    let added: Value = http
+        .post(format!("{}/api/bots/add.json", b.base_url()))
+        .query(&[("id", &key)])
+        .json(&json!({ "token": bot.token }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = added["data"]["id"].as_i64().unwrap();
+    let listed: Value = http
+        .get(format!("{}/api/bots/list.json", a.base_url()))
+        .query(&[("id", &key)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"][0]["id"], id, "A sees what B added");
+
+    // Updates delivered to A and B alike are applied.
+    let secret = sandbox
+        .bot(bot.id)
+        .unwrap()
+        .webhook
+        .unwrap()
+        .secret_token
+        .unwrap();
+    let owner = SandboxUser {
+        id: 1,
+        first_name: "Owner".into(),
+        username: None,
+    };
+    for (n, (instance, chat)) in [(&a, -1001), (&b, -1002)].into_iter().enumerate() {
+        let promote = SandboxEvent::Promote {
+            chat: SandboxChat {
+                id: chat,
+                title: format!("chat {chat}"),
+                kind: "channel".into(),
+            },
+            by: owner.clone(),
+            date: None,
+        };
+        let mut update = promote.to_update((bot.id, &bot.username, &bot.first_name));
+        update["update_id"] = json!(n);
+        let status = http
+            .post(format!("{}/telegram/webhook/{id}", instance.base_url()))
+            .header("X-Telegram-Bot-Api-Secret-Token", &secret)
+            .json(&update)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+    }
+    for instance in [&a, &b] {
+        let chats: Value = http
+            .get(format!("{}/api/bots/chats.json", instance.base_url()))
+            .query(&[("id", key.as_str()), ("id", &id.to_string())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(chats["data"].as_array().unwrap().len(), 2, "{chats}");
+    }
+    sandbox.stop().await;
+}
