@@ -10,6 +10,18 @@ use usher_tests::TestApp;
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// event, chat, user, username, actor, unix time, invite link, via join request
+type EventRow = (
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+    i64,
+    Option<String>,
+    bool,
+);
+
 fn channel(id: i64, title: &str) -> SandboxChat {
     SandboxChat {
         id,
@@ -396,16 +408,7 @@ async fn joins_leaves_bans_and_join_requests_are_recorded() {
         )
         .await
         .unwrap();
-    let seen: Vec<(
-        String,
-        i64,
-        i64,
-        Option<String>,
-        Option<i64>,
-        i64,
-        Option<String>,
-        bool,
-    )> = rows
+    let seen: Vec<EventRow> = rows
         .iter()
         .map(|r| {
             (

@@ -71,7 +71,7 @@ pub(crate) async fn run(
         let allowed = if next.allowed_updates.is_empty() {
             allowed_by_default(&next.kind)
         } else {
-            next.allowed_updates.iter().any(|k| *k == next.kind)
+            next.allowed_updates.contains(&next.kind)
         };
         if !allowed {
             // Telegram would never have produced it for this webhook.

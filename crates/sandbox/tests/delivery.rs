@@ -9,10 +9,13 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 use usher_sandbox::{DeliveryOptions, SandboxHandle, SandboxOptions, start};
 
+/// What the webhook received: the secret header and the update.
+type Received = Vec<(Option<String>, Value)>;
+
 /// A webhook that fails its first `fail_first` calls with 503, then records.
 #[derive(Clone, Default)]
 struct Receiver {
-    seen: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    seen: Arc<Mutex<Received>>,
     calls: Arc<Mutex<u32>>,
     fail_first: u32,
 }
