@@ -1,7 +1,10 @@
 //! `GET /api/bots/chats.json?id=`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
+use std::time::Duration;
+
 use serde_json::json;
+use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
 use usher_tests::{TestApp, error_of};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -26,20 +29,33 @@ async fn lists_the_admin_chat_cache_ordered_by_chat_id() {
         .await;
     assert_eq!(body, json!({ "status": "ok", "data": [] }));
 
-    // The webhook intake fills the cache; here it is filled directly.
-    let db = app.db.connect().await;
+    // Telegram reports the bot promoted in three chats.
     for (chat, title, kind) in [
         (-1001234567890i64, "My Channel", "channel"),
         (-4726613835, "Small group", "group"),
         (-1009999999999, "Big group", "supergroup"),
     ] {
-        db.execute(
-            "INSERT INTO bot_chats (bot_id, chat_id, title, chat_type) VALUES ($1, $2, $3, $4)",
-            &[&id, &chat, &title, &kind],
-        )
-        .await
-        .unwrap();
+        let event = SandboxEvent::Promote {
+            chat: SandboxChat {
+                id: chat,
+                title: title.into(),
+                kind: kind.into(),
+            },
+            by: SandboxUser {
+                id: 1,
+                first_name: "Owner".into(),
+                username: None,
+            },
+            date: None,
+        };
+        app.sandbox.send_event(bot.id, &event).unwrap();
     }
+    assert!(
+        app.sandbox
+            .wait_delivered(bot.id, Duration::from_secs(10))
+            .await
+    );
+    let db = app.db.connect().await;
     let body = app
         .api
         .get("/api/bots/chats.json", &acc.key, &[("id", &id_text)])
