@@ -10,7 +10,7 @@ use anyhow::Context;
 use secrecy::ExposeSecret;
 use tracing::info;
 use url::Url;
-use usher_domain::services::{AccountService, BotService, IntakeService};
+use usher_domain::services::{AccountService, BotService, CampaignService, IntakeService};
 use usher_http::{AppState, RequestLog};
 use usher_store::{PgStore, PoolSettings, TokenCipher};
 use usher_telegram::{GatewaySettings, TeloxideGateway};
@@ -52,7 +52,8 @@ pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<AppState
     Ok(AppState {
         accounts: AccountService::new(store.clone()),
         intake: IntakeService::new(store.clone()),
-        bots: BotService::new(store, gateway, &settings.http.public_url),
+        campaigns: CampaignService::new(store.clone(), store.clone()),
+        bots: BotService::new(store.clone(), store, gateway, &settings.http.public_url),
     })
 }
 

@@ -33,3 +33,7 @@ id_type!(
     /// Telegram's id of a chat; negative for groups, supergroups and channels.
     ChatId
 );
+id_type!(
+    /// Our id of a campaign (positive).
+    CampaignId
+);

@@ -10,6 +10,7 @@
 pub mod account;
 pub mod api_key;
 pub mod bot;
+pub mod campaign;
 pub mod ids;
 pub mod intake;
 pub mod ports;
@@ -20,6 +21,7 @@ pub mod token;
 pub use account::{Account, AccountCredentials};
 pub use api_key::{ApiKey, ApiKeyHash};
 pub use bot::{AdminChat, BotProfile, BotRecord, BotStatus, BotSummary};
-pub use ids::{AccountId, BotId, ChatId, TgBotId};
+pub use campaign::{Campaign, CampaignStatus};
+pub use ids::{AccountId, BotId, CampaignId, ChatId, TgBotId};
 pub use secret::WebhookSecret;
 pub use token::BotToken;

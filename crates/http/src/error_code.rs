@@ -4,7 +4,9 @@ use std::fmt;
 
 use tracing::error;
 use usher_domain::ports::StoreError;
-use usher_domain::services::{AddBotError, AuthError, ChatsError, DeleteBotError};
+use usher_domain::services::{
+    AddBotError, AddCampaignError, AuthError, CampaignIdError, ChatsError, DeleteBotError,
+};
 
 /// An error code of `conventions.md` or `rules.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +31,12 @@ pub enum ErrorCode {
     Unreachable,
     /// The `id` parameter is missing, malformed, unknown or another account's.
     Id,
+    /// `camp/add.json`: the bot is missing, unknown, another account's or deleted.
+    Bot,
+    /// `camp/add.json`: the chat is not one `bots/chats.json` offers.
+    Chat,
+    /// `camp/add.json`: the welcome text is missing or too long.
+    Welcome,
 }
 
 impl ErrorCode {
@@ -45,6 +53,9 @@ impl ErrorCode {
             ErrorCode::Webhook => "webhook",
             ErrorCode::Unreachable => "unreachable",
             ErrorCode::Id => "id",
+            ErrorCode::Bot => "bot",
+            ErrorCode::Chat => "chat",
+            ErrorCode::Welcome => "welcome",
         }
     }
 }
@@ -100,6 +111,26 @@ impl From<&DeleteBotError> for ErrorCode {
         match err {
             DeleteBotError::UnknownBot => ErrorCode::Id,
             DeleteBotError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<&AddCampaignError> for ErrorCode {
+    fn from(err: &AddCampaignError) -> Self {
+        match err {
+            AddCampaignError::Bot => ErrorCode::Bot,
+            AddCampaignError::Chat => ErrorCode::Chat,
+            AddCampaignError::Welcome => ErrorCode::Welcome,
+            AddCampaignError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<&CampaignIdError> for ErrorCode {
+    fn from(err: &CampaignIdError) -> Self {
+        match err {
+            CampaignIdError::Unknown => ErrorCode::Id,
+            CampaignIdError::Store(store) => store.into(),
         }
     }
 }

@@ -16,7 +16,7 @@ mod request_log;
 pub mod webhook;
 
 use actix_web::web;
-use usher_domain::services::{AccountService, BotService, IntakeService};
+use usher_domain::services::{AccountService, BotService, CampaignService, IntakeService};
 
 pub use error_code::ErrorCode;
 pub use request_log::RequestLog;
@@ -33,6 +33,8 @@ pub struct AppState {
     pub bots: BotService,
     /// Webhook intake.
     pub intake: IntakeService,
+    /// Campaigns.
+    pub campaigns: CampaignService,
 }
 
 /// Registers the JSON API, the Telegram webhook, and the `func` fallback

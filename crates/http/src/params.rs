@@ -79,6 +79,19 @@ impl Params {
     }
 }
 
+impl Params {
+    /// `name` as a non-zero integer (chat ids are negative): a JSON integer
+    /// or a string of digits with an optional leading `-`.
+    pub(crate) fn nonzero_integer(&self, name: &str) -> Option<i64> {
+        let n = match self.single(name)? {
+            ParamValue::Number(n) => n.as_i64()?,
+            ParamValue::Text(t) => parse_integer(t)?,
+            ParamValue::Other => return None,
+        };
+        (n != 0).then_some(n)
+    }
+}
+
 /// An integer written as digits with an optional leading `-`; nothing else
 /// (no `+`, spaces, or exponent).
 pub(crate) fn parse_integer(text: &str) -> Option<i64> {

@@ -20,6 +20,7 @@ pub(crate) fn dispatch(
         "setwebhook" => set_webhook(state, bot, params),
         "deletewebhook" => delete_webhook(state, bot, params),
         "getwebhookinfo" => get_webhook_info(state, bot),
+        "getchatmember" => get_chat_member(state, bot, params),
         _ => envelope::error(404, "Not Found: method not found", None),
     }
 }
@@ -157,4 +158,22 @@ pub(crate) fn webhook_info(state: &State, bot: &FakeBot) -> Value {
         info["last_error_message"] = json!(message);
     }
     info
+}
+
+/// `getChatMember`, for the bot itself: its status as its last
+/// `my_chat_member` update said. The sandbox knows no other members.
+fn get_chat_member(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
+    let (Some(chat), Some(user)) = (
+        params::integer(params, "chat_id"),
+        params::integer(params, "user_id"),
+    ) else {
+        return envelope::bad_request("chat_id and user_id are required");
+    };
+    if user != bot.id {
+        return envelope::bad_request("user not found");
+    }
+    match state.membership(bot.id, chat) {
+        Some(member) => envelope::ok(member, None),
+        None => envelope::bad_request("chat not found"),
+    }
 }

@@ -86,6 +86,8 @@ struct BotQueue {
 struct Inner {
     bots: HashMap<i64, FakeBot>,
     queues: HashMap<i64, BotQueue>,
+    /// The bot's ChatMember in each chat, as its `my_chat_member` updates said.
+    memberships: HashMap<(i64, i64), Value>,
     faults: Vec<Fault>,
     calls: Vec<CallRecord>,
 }
@@ -243,9 +245,24 @@ impl State {
                 next
             }
         };
-        queue.pending.push_back((update_id, update));
         queue.notify.notify_one();
+        // Telegram's own view changes when the update is produced, not when
+        // it is delivered.
+        if let Some(change) = update.get("my_chat_member")
+            && let Some(chat) = change["chat"]["id"].as_i64()
+        {
+            let member = change["new_chat_member"].clone();
+            queue.pending.push_back((update_id, update.clone()));
+            inner.memberships.insert((id, chat), member);
+        } else {
+            queue.pending.push_back((update_id, update));
+        }
         Some(update_id)
+    }
+
+    /// The bot's ChatMember object in `chat`, if it was ever there.
+    pub(crate) fn membership(&self, id: i64, chat: i64) -> Option<Value> {
+        self.lock().memberships.get(&(id, chat)).cloned()
     }
 
     /// Drops every update still queued for bot `id`.

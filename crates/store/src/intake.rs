@@ -87,7 +87,7 @@ async fn apply(
 }
 
 /// Stores the bot's new state in the chat unless a newer one is stored.
-async fn record_membership(
+pub(crate) async fn record_membership(
     conn: &mut AsyncPgConnection,
     bot: BotId,
     update_id: i64,

@@ -8,6 +8,7 @@
 mod accounts;
 mod bot_lock;
 mod bots;
+mod campaigns;
 mod cipher;
 pub mod database;
 mod intake;

@@ -69,6 +69,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    campaigns (id) {
+        id -> Int8,
+        account_id -> Int8,
+        bot_id -> Int8,
+        chat_id -> Int8,
+        chat_title -> Text,
+        chat_type -> Text,
+        code -> Text,
+        welcome -> Text,
+        status -> Int2,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(bots -> accounts (account_id));
+diesel::joinable!(campaigns -> bots (bot_id));
 diesel::joinable!(bot_chats -> bots (bot_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, bots, bot_chats, updates, member_events);
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    bots,
+    bot_chats,
+    updates,
+    member_events,
+    campaigns
+);

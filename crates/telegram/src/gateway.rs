@@ -6,11 +6,11 @@ use async_trait::async_trait;
 use teloxide_core::Bot;
 use teloxide_core::payloads::{DeleteWebhookSetters, SetWebhookSetters};
 use teloxide_core::requests::Requester;
-use teloxide_core::types::AllowedUpdate;
+use teloxide_core::types::{AllowedUpdate, ChatMemberStatus, UserId};
 use tracing::instrument;
 use url::Url;
-use usher_domain::ports::{TelegramError, TelegramGateway, WebhookRegistration};
-use usher_domain::{BotProfile, BotToken, TgBotId};
+use usher_domain::ports::{MemberStatus, TelegramError, TelegramGateway, WebhookRegistration};
+use usher_domain::{BotProfile, BotToken, ChatId, TgBotId};
 
 use crate::errors::classify;
 
@@ -131,5 +131,32 @@ impl TelegramGateway for TeloxideGateway {
         let request = bot.delete_webhook().drop_pending_updates(true);
         self.call(token, async move { request.await }).await?;
         Ok(())
+    }
+
+    #[instrument(skip_all, fields(bot.tg = %token.tg(), chat.id = %chat))]
+    async fn member_status(
+        &self,
+        token: &BotToken,
+        chat: ChatId,
+        member: TgBotId,
+    ) -> Result<MemberStatus, TelegramError> {
+        let user = u64::try_from(member.0)
+            .map_err(|_| TelegramError::Refused("user id out of range".into()))?;
+        let bot = self.bot(token);
+        let request = bot.get_chat_member(teloxide_core::types::ChatId(chat.0), UserId(user));
+        let found = self.call(token, async move { request.await }).await?;
+        let status = match found.status() {
+            ChatMemberStatus::Owner => "creator",
+            ChatMemberStatus::Administrator => "administrator",
+            ChatMemberStatus::Member => "member",
+            ChatMemberStatus::Restricted => "restricted",
+            ChatMemberStatus::Left => "left",
+            ChatMemberStatus::Banned => "kicked",
+        };
+        Ok(MemberStatus {
+            status: status.to_owned(),
+            is_admin: found.is_privileged(),
+            member: serde_json::to_value(&found).unwrap_or(serde_json::Value::Null),
+        })
     }
 }

@@ -4,10 +4,12 @@
 //! Postgres store and the Telegram gateway are held to these contracts by
 //! their tests.
 
+mod campaigns;
 mod intake;
 mod store;
 mod telegram;
 
+pub use campaigns::{CampaignStore, InsertCampaignError, NewCampaign};
 pub use intake::{Applied, IntakeStore, WebhookTarget};
 pub use store::{AccountStore, BotLock, BotStore, NewBot, Reconnect, StoreError};
-pub use telegram::{TelegramError, TelegramGateway, WebhookRegistration};
+pub use telegram::{MemberStatus, TelegramError, TelegramGateway, WebhookRegistration};

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use super::MemberStatus;
 use crate::{
     AccountCredentials, AccountId, AdminChat, ApiKeyHash, BotId, BotRecord, BotSummary, BotToken,
     TgBotId,
@@ -63,6 +64,16 @@ pub trait BotStore: Send + Sync {
         account: AccountId,
         bot: BotId,
     ) -> Result<Option<Vec<AdminChat>>, StoreError>;
+
+    /// Records what Telegram just said of the bot's status in `chat` (asked
+    /// with `getChatMember`), as of now: it replaces the stored state unless
+    /// a newer one is stored.
+    async fn record_bot_status(
+        &self,
+        bot: BotId,
+        chat: &AdminChat,
+        status: &MemberStatus,
+    ) -> Result<(), StoreError>;
 
     /// Opens a unit of work that holds the system-wide lock of Telegram bot
     /// `tg` until it is committed or dropped. While one is open, no other

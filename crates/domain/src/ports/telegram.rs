@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use crate::{BotProfile, BotToken, WebhookSecret};
+use crate::{BotProfile, BotToken, ChatId, TgBotId, WebhookSecret};
 
 /// How a Telegram call failed. Messages never contain the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,6 +17,17 @@ pub enum TelegramError {
     /// Telegram understood the call and refused it (any other API error).
     #[error("telegram refused the call: {0}")]
     Refused(String),
+}
+
+/// A member's status in a chat, as `getChatMember` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberStatus {
+    /// `creator`, `administrator`, `member`, `restricted`, `left`, `kicked`.
+    pub status: String,
+    /// Whether that is administrator or creator.
+    pub is_admin: bool,
+    /// The ChatMember object (the rights).
+    pub member: serde_json::Value,
 }
 
 /// The webhook to register for one bot.
@@ -48,4 +59,13 @@ pub trait TelegramGateway: Send + Sync {
 
     /// `deleteWebhook`, dropping updates still pending for the bot.
     async fn delete_webhook(&self, token: &BotToken) -> Result<(), TelegramError>;
+
+    /// `getChatMember`: the status of user `member` (here: the bot itself)
+    /// in `chat`. A chat the bot cannot see is `Refused`.
+    async fn member_status(
+        &self,
+        token: &BotToken,
+        chat: ChatId,
+        member: TgBotId,
+    ) -> Result<MemberStatus, TelegramError>;
 }

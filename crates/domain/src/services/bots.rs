@@ -5,9 +5,10 @@ use std::sync::Arc;
 use tracing::warn;
 
 use crate::ports::{
-    BotStore, NewBot, Reconnect, StoreError, TelegramError, TelegramGateway, WebhookRegistration,
+    BotStore, CampaignStore, NewBot, Reconnect, StoreError, TelegramError, TelegramGateway,
+    WebhookRegistration,
 };
-use crate::{AccountId, AdminChat, BotId, BotSummary, BotToken, WebhookSecret};
+use crate::{AccountId, AdminChat, BotId, BotSummary, BotToken, TgBotId, WebhookSecret};
 
 /// The update kinds every bot's webhook asks for (`rules.md`, add step 5).
 pub const ALLOWED_UPDATES: &[&str] = &[
@@ -84,6 +85,7 @@ pub enum DeleteBotError {
 #[derive(Clone)]
 pub struct BotService {
     store: Arc<dyn BotStore>,
+    campaigns: Arc<dyn CampaignStore>,
     telegram: Arc<dyn TelegramGateway>,
     public_url: String,
 }
@@ -93,11 +95,13 @@ impl BotService {
     /// calls (a trailing slash is ignored).
     pub fn new(
         store: Arc<dyn BotStore>,
+        campaigns: Arc<dyn CampaignStore>,
         telegram: Arc<dyn TelegramGateway>,
         public_url: &str,
     ) -> Self {
         Self {
             store,
+            campaigns,
             telegram,
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
@@ -130,6 +134,7 @@ impl BotService {
         let name = profile.name();
         let own = records.into_iter().find(|r| r.account == account);
         let was_connected = own.as_ref().is_some_and(|r| !r.deleted);
+        let restored = own.as_ref().is_some_and(|r| r.deleted);
         let record = match own {
             Some(existing) => {
                 let data = Reconnect {
@@ -172,11 +177,40 @@ impl BotService {
             }
             return Err(err.into());
         }
+        if restored {
+            self.refill_cache(record.id, record.tg, &token).await;
+        }
         Ok(AddedBot {
             id: record.id,
             username: record.username,
             name: record.name,
         })
+    }
+
+    /// After a restore, asks Telegram whether the bot is still administrator
+    /// in each chat its campaigns track, so its status is right at once. A
+    /// chat Telegram cannot answer for stays out of the cache (Warning)
+    /// until Telegram reports the bot's status there.
+    async fn refill_cache(&self, bot: BotId, tg: TgBotId, token: &BotToken) {
+        let chats = match self.campaigns.tracked_chats(bot).await {
+            Ok(chats) => chats,
+            Err(err) => {
+                warn!(bot.id = %bot, error = %format!("{:#}", err.0), "cannot list tracked chats to refill the cache");
+                return;
+            }
+        };
+        for chat in chats {
+            match self.telegram.member_status(token, chat.id, tg).await {
+                Ok(status) => {
+                    if let Err(err) = self.store.record_bot_status(bot, &chat, &status).await {
+                        warn!(bot.id = %bot, chat.id = %chat.id, error = %format!("{:#}", err.0), "cannot record the bot's status");
+                    }
+                }
+                Err(err) => {
+                    warn!(bot.id = %bot, chat.id = %chat.id, error = %err, "getChatMember failed; the chat stays out of the cache");
+                }
+            }
+        }
     }
 
     /// Every record of `account`, deleted ones included, ordered by id.

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bots;
+mod campaigns;
 mod intake;
 
 pub use accounts::{AccountService, AuthError};
@@ -9,4 +10,5 @@ pub use bots::{
     ALLOWED_UPDATES, AddBotError, AddedBot, BotService, ChatsError, DeleteBotError,
     WEBHOOK_PATH_PREFIX,
 };
+pub use campaigns::{AddCampaignError, CampaignIdError, CampaignService};
 pub use intake::{IntakeError, IntakeService, Received};

@@ -1,6 +1,7 @@
 //! The endpoints of the JSON API, one file each.
 
 pub mod bots;
+pub mod camp;
 
 use actix_web::{HttpResponse, Route, web};
 
@@ -9,22 +10,21 @@ use crate::{ErrorCode, envelope};
 /// Registers every endpoint. A known path called with another method
 /// answers `func`, as an unknown path does.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(endpoint(
-        "/bots/list.json",
-        web::get().to(bots::list::handle),
-    ))
-    .service(endpoint(
-        "/bots/add.json",
-        web::post().to(bots::add::handle),
-    ))
-    .service(endpoint(
-        "/bots/chats.json",
-        web::get().to(bots::chats::handle),
-    ))
-    .service(endpoint(
-        "/bots/del.json",
-        web::post().to(bots::del::handle),
-    ));
+    let endpoints = [
+        ("/bots/list.json", web::get().to(bots::list::handle)),
+        ("/bots/add.json", web::post().to(bots::add::handle)),
+        ("/bots/chats.json", web::get().to(bots::chats::handle)),
+        ("/bots/del.json", web::post().to(bots::del::handle)),
+        ("/camp/list.json", web::get().to(camp::list::handle)),
+        ("/camp/get.json", web::get().to(camp::get::handle)),
+        ("/camp/add.json", web::post().to(camp::add::handle)),
+        ("/camp/pause.json", web::post().to(camp::pause::handle)),
+        ("/camp/resume.json", web::post().to(camp::resume::handle)),
+        ("/camp/del.json", web::post().to(camp::del::handle)),
+    ];
+    for (path, route) in endpoints {
+        cfg.service(endpoint(path, route));
+    }
 }
 
 fn endpoint(path: &str, route: Route) -> actix_web::Resource {

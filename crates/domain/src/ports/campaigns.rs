@@ -1,0 +1,70 @@
+//! The storage port of campaigns.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::{AccountId, AdminChat, BotId, Campaign, CampaignId, CampaignStatus};
+
+/// A campaign to insert.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    /// The owner.
+    pub account: AccountId,
+    /// The bot.
+    pub bot: BotId,
+    /// The chat, as the bot's admin-chat cache has it.
+    pub chat: AdminChat,
+    /// The generated code.
+    pub code: String,
+    /// The welcome text.
+    pub welcome: String,
+}
+
+/// Why a campaign could not be inserted.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertCampaignError {
+    /// A non-deleted campaign of the account already tracks the chat.
+    #[error("chat already tracked")]
+    ChatTaken,
+    /// The code is taken; try another.
+    #[error("code taken")]
+    CodeTaken,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Campaigns.
+#[async_trait]
+pub trait CampaignStore: Send + Sync {
+    /// The account's non-deleted campaigns, ordered by id.
+    async fn list_campaigns(&self, account: AccountId) -> Result<Vec<Campaign>, StoreError>;
+
+    /// Campaign `id` of `account`, deleted or not; `None` for an unknown id
+    /// and another account's campaign alike.
+    async fn get_campaign(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+    ) -> Result<Option<Campaign>, StoreError>;
+
+    /// Inserts a campaign. MUST return `ChatTaken` when a non-deleted
+    /// campaign of the same account tracks the chat, also when two inserts
+    /// race.
+    async fn insert_campaign(&self, new: NewCampaign) -> Result<Campaign, InsertCampaignError>;
+
+    /// Sets campaign `id` of `account` to `to` if its status is one of
+    /// `from`. Returns the status it had, or `None` when there is no such
+    /// campaign.
+    async fn set_campaign_status(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+        from: &[CampaignStatus],
+        to: CampaignStatus,
+    ) -> Result<Option<CampaignStatus>, StoreError>;
+
+    /// The chats that non-deleted campaigns through `bot` track, with the
+    /// title and type they were created with.
+    async fn tracked_chats(&self, bot: BotId) -> Result<Vec<AdminChat>, StoreError>;
+}
