@@ -34,3 +34,11 @@ sandbox:
 # What CI runs.
 ci:
     bash .ci/run
+
+# The benchmark (release build, its own database, ~10 minutes): see docs/benchmarks.md.
+bench:
+    python3 bench/bench.py
+
+# A few seconds of the benchmark, checking zero errors and exactly-once (CI runs it).
+bench-smoke:
+    python3 bench/bench.py --smoke

@@ -686,3 +686,64 @@ async fn a_database_outage_mid_delivery_gives_503_then_the_update_is_applied_onc
         "{statuses:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_group_commit_the_same_promises_hold() {
+    let app = TestApp::start_with(|s| s.intake.batch_max = 0).await;
+    let acc = app.account().await;
+    let (bot, id) = app.connected_bot(&acc, "singlebot").await;
+    let secret = bot.webhook.clone().unwrap().secret_token.unwrap();
+    let me = (bot.id, bot.username.as_str(), bot.first_name.as_str());
+    let with_id = |event: SandboxEvent, update_id: i64| {
+        let mut u = event.to_update(me);
+        u["update_id"] = json!(update_id);
+        u
+    };
+    let chat = channel(-100444, "Single");
+    let promote = with_id(
+        SandboxEvent::Promote {
+            chat: chat.clone(),
+            by: person(1, "O"),
+            date: Some(200),
+        },
+        2,
+    );
+    let sends = (0..10).map(|_| {
+        let (http, url, secret, body) = (
+            app.api.http().clone(),
+            format!("{}/telegram/webhook/{id}", app.api.base()),
+            secret.clone(),
+            promote.clone(),
+        );
+        tokio::spawn(async move {
+            http.post(url)
+                .header("X-Telegram-Bot-Api-Secret-Token", secret)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    });
+    for status in futures_util::future::join_all(sends).await {
+        assert_eq!(status.unwrap(), 200);
+    }
+    let demote = with_id(
+        SandboxEvent::Demote {
+            chat,
+            by: person(1, "O"),
+            date: Some(100),
+        },
+        1,
+    );
+    assert_eq!(app.deliver(id, Some(&secret), &demote).await, 200);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM updates WHERE bot_id = $1", id).await,
+        2
+    );
+    assert_eq!(
+        app.chats(&acc, id).await.as_array().unwrap().len(),
+        1,
+        "the older demotion lost"
+    );
+}

@@ -12,7 +12,7 @@ use tracing::info;
 use url::Url;
 use usher_domain::services::{AccountService, BotService, CampaignService, IntakeService};
 use usher_http::{AppState, RequestLog};
-use usher_store::{PgStore, PoolSettings, TokenCipher};
+use usher_store::{BatchSettings, PgStore, PoolSettings, TokenCipher};
 use usher_telegram::{GatewaySettings, TeloxideGateway};
 
 use crate::settings::Settings;
@@ -42,7 +42,14 @@ pub fn store(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<PgStore
 
 /// The domain services over the real adapters.
 pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<AppState> {
-    let store = Arc::new(store(settings, cipher)?);
+    let mut store = store(settings, cipher)?;
+    if settings.intake.batch_max > 0 {
+        store = store.with_group_commit(&BatchSettings {
+            max_batch: settings.intake.batch_max,
+            workers: settings.intake.batch_workers,
+        });
+    }
+    let store = Arc::new(store);
     let api_url = Url::parse(&settings.telegram.api_url).context("telegram.api_url")?;
     let gateway = Arc::new(TeloxideGateway::new(GatewaySettings {
         api_url,

@@ -26,6 +26,17 @@ pub struct Settings {
     pub secrets: SecretsSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Webhook intake.
+    pub intake: IntakeSettings,
+}
+
+/// `[intake]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IntakeSettings {
+    /// Most updates per transaction; 0 applies each in its own.
+    pub batch_max: usize,
+    /// Batch transactions in flight at once.
+    pub batch_workers: usize,
 }
 
 /// `[database]`.

@@ -35,6 +35,9 @@ impl IntakeStore for PgStore {
         update: &IncomingUpdate,
         raw: &str,
     ) -> Result<Applied, StoreError> {
+        if let Some(batcher) = &self.batcher {
+            return batcher.submit(bot, update, raw).await;
+        }
         let mut conn = self.pool.get().await.map_err(db_err)?;
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
             apply(conn, bot, update, raw).await
@@ -149,7 +152,7 @@ async fn record_event(
 
 /// A group became a supergroup: its state (unless the supergroup already
 /// has one of its own) and its member history move to the new id.
-async fn move_chat(
+pub(crate) async fn move_chat(
     conn: &mut AsyncPgConnection,
     bot: BotId,
     from: ChatId,

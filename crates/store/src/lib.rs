@@ -12,6 +12,7 @@ mod campaigns;
 mod cipher;
 pub mod database;
 mod intake;
+mod intake_batch;
 pub mod migrate;
 mod rows;
 mod schema;
@@ -20,21 +21,36 @@ use std::sync::Arc;
 
 pub use cipher::{TokenCipher, TokenKeyError};
 pub use database::{DbPool, PoolSettings};
+pub use intake_batch::BatchSettings;
 
-/// The Postgres implementation of the account and bot stores.
+/// The Postgres implementation of usher's stores.
 #[derive(Clone)]
 pub struct PgStore {
     pool: DbPool,
     cipher: Arc<TokenCipher>,
+    batcher: Option<Arc<intake_batch::Batcher>>,
 }
 
 impl PgStore {
-    /// A store over `pool`, encrypting tokens with `cipher`.
+    /// A store over `pool`, encrypting tokens with `cipher`. Each update is
+    /// applied in a transaction of its own until
+    /// [`PgStore::with_group_commit`] is called.
     pub fn new(pool: DbPool, cipher: TokenCipher) -> Self {
         Self {
             pool,
             cipher: Arc::new(cipher),
+            batcher: None,
         }
+    }
+
+    /// Applies webhook updates in groups (see `intake_batch`): starts the
+    /// batch workers on the current tokio runtime.
+    pub fn with_group_commit(mut self, settings: &BatchSettings) -> Self {
+        self.batcher = Some(Arc::new(intake_batch::Batcher::start(
+            self.pool.clone(),
+            settings,
+        )));
+        self
     }
 
     /// The pool, for health checks and metrics.

@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""usher's benchmark (issue 5), with the stock load tools wrk and pgbench.
+
+Builds release binaries, prepares its own database, starts tg-sandbox and
+`usher serve`, connects bots through the real bots/add.json, then measures in
+one run, on the same machine and PostgreSQL:
+
+1. webhook intake (wrk + bench/intake.lua) at 40 and 100 connections, with
+   an exactly-once check against the database afterwards;
+2. PostgreSQL's own ceiling: pgbench, one INSERT ... ON CONFLICT DO NOTHING
+   of a comparable row per transaction, at the same client counts;
+3. API reads (list.json of an account with 100 bots, chats.json of a bot with
+   1,000 cached chats) at 32 connections, beside pgbench selects of the same
+   rows;
+4. growth: intake and chats.json again with 10 million member events and
+   1 million cached chats stored;
+5. memory (idle and peak RSS) and the time from start to the first
+   successful list.json.
+
+Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build]
+  --smoke     a few seconds, few bots, no growth step; fails unless zero
+              errors and exactly-once hold (CI runs this)
+  --keep      keep the database afterwards
+  --no-build  use the release binaries already built
+Results: a table on stdout and target/bench/results.json.
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+OUT = ROOT / "target" / "bench"
+RELEASE = ROOT / "target" / "release"
+PG_HOST = os.environ.get("USHER_BENCH_PG_HOST", "127.0.0.1")
+PG_PORT = os.environ.get("USHER_BENCH_PG_PORT", "5432")
+PG_USER = os.environ.get("USHER_BENCH_PG_USER", "postgres")
+
+
+def log(*parts):
+    print("[bench]", *parts, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def http(method, url, body=None, headers=None):
+    data = None
+    headers = dict(headers or {})
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as res:
+        return json.loads(res.read() or b"null")
+
+
+def psql(db, sql):
+    out = subprocess.run(
+        ["psql", "-h", PG_HOST, "-p", PG_PORT, "-U", PG_USER, "-d", db, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+def wrk(script, url, connections, seconds, env):
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, **env})
+    line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))
+    result = json.loads(line[len("RESULT "):])
+    result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["errors"] = sum(result[k] for k in ("status_errors", "connect_errors", "read_errors", "write_errors", "timeouts"))
+    return result
+
+
+def pgbench(db, script, clients, seconds):
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+        path = f.name
+    try:
+        out = subprocess.run(
+            ["pgbench", "-h", PG_HOST, "-p", PG_PORT, "-U", PG_USER, "-n", "-c", str(clients), "-j", "2",
+             "-T", str(seconds), "-f", path, db],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        os.unlink(path)
+    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out.stdout).group(1))
+    latency = float(re.search(r"latency average = ([\d.]+) ms", out.stdout).group(1))
+    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+    return {"tps": tps, "latency_avg_ms": latency, "failed": int(failed.group(1)) if failed else 0}
+
+
+def rss_kib(pid, field):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.smoke = args.smoke
+        self.duration = 3 if self.smoke else 20
+        self.read_duration = 2 if self.smoke else 10
+        self.bots_a = 10 if self.smoke else 100
+        self.bots_b = 10 if self.smoke else 900
+        self.db = f"usher_bench_{os.getpid()}"
+        self.procs = []
+        self.results = {"machine": machine()}
+        self.run_id = 0
+        self.failures = []
+
+    def start(self, cmd, env):
+        log_file = open(OUT / f"{Path(cmd[0]).name}.log", "w")
+        proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=log_file, stderr=subprocess.STDOUT)
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self):
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def count_updates(self):
+        return int(psql(self.db, "SELECT count(*) FROM updates"))
+
+    def intake(self, connections, label):
+        self.run_id += 1
+        before = self.count_updates()
+        env = {"BENCH_BOTS": str(OUT / "bots.txt"), "BENCH_RUN": str(self.run_id)}
+        result = wrk(BENCH / "intake.lua", self.usher_url, connections, self.duration, env)
+        time.sleep(1)
+        stored = self.count_updates() - before
+        answered_ok = result["requests"] - result["status_errors"]
+        # Requests still in flight when wrk stopped may commit without being
+        # counted; each connection has at most one.
+        exactly_once = answered_ok <= stored <= answered_ok + connections + result["timeouts"] + result["read_errors"]
+        result.update({"stored": stored, "answered_2xx": answered_ok, "exactly_once": exactly_once})
+        if result["errors"] or not exactly_once:
+            self.failures.append(f"intake {label}: {result}")
+        log(f"intake {label}: {result['rate']:.0f} updates/s, p99 {result['p99_us'] / 1000:.1f} ms, "
+            f"errors {result['errors']}, stored {stored} for {answered_ok} answered 2xx")
+        return result
+
+    def read(self, path, label):
+        result = wrk(BENCH / "read.lua", self.usher_url, 32, self.read_duration, {"BENCH_PATH": path})
+        if result["errors"]:
+            self.failures.append(f"read {label}: {result}")
+        log(f"read {label}: {result['rate']:.0f} req/s, p99 {result['p99_us'] / 1000:.2f} ms, errors {result['errors']}")
+        return result
+
+    def main(self):
+        OUT.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True)
+        ensure_max_connections(300)
+        if not self.args.no_build:
+            log("building release binaries")
+            subprocess.run(["cargo", "build", "--release", "--locked", "-p", "usher-app", "-p", "usher-sandbox"],
+                           cwd=ROOT, check=True)
+        try:
+            self.prepare()
+            self.measure()
+        finally:
+            self.stop_all()
+            if not self.args.keep:
+                psql("postgres", f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+        (OUT / "results.json").write_text(json.dumps(self.results, indent=2))
+        print(table(self.results, self.smoke))
+        if self.failures:
+            for failure in self.failures:
+                log("FAILED:", failure)
+            print("0 passed, 1 failed")
+            sys.exit(1)
+        if self.smoke:
+            print("1 passed, 0 failed")
+
+    def prepare(self):
+        sandbox_port, usher_port = free_port(), free_port()
+        self.start([str(RELEASE / "tg-sandbox"), "--listen", f"127.0.0.1:{sandbox_port}"], {"RUST_LOG": "warn"})
+        wait_port(sandbox_port)
+        self.sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        self.usher_url = f"http://127.0.0.1:{usher_port}"
+        self.env = {
+            "USHER__DATABASE__URL": f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.db}",
+            "USHER__HTTP__LISTEN": f"127.0.0.1:{usher_port}",
+            "USHER__HTTP__PUBLIC_URL": self.usher_url,
+            "USHER__TELEGRAM__API_URL": self.sandbox_url,
+            "USHER__SECRETS__TOKEN_KEY": base64.b64encode(os.urandom(32)).decode(),
+            "RUST_LOG": "warn",
+        }
+        usher = str(RELEASE / "usher")
+        cfg = ["--config-dir", str(OUT / "no-config")]
+        subprocess.run([usher, "migrate", *cfg], env={**os.environ, **self.env}, check=True, capture_output=True)
+        key = lambda: subprocess.run([usher, "account", "create", *cfg], env={**os.environ, **self.env},
+                                     check=True, capture_output=True, text=True).stdout.strip()
+        self.key_a, self.key_b = key(), key()
+
+        started = time.monotonic()
+        self.server = self.start([usher, "serve", *cfg], self.env)
+        while True:
+            try:
+                if http("GET", f"{self.usher_url}/api/bots/list.json?id={self.key_a}")["status"] == "ok":
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if time.monotonic() - started > 30:
+                raise RuntimeError("usher did not become ready")
+            time.sleep(0.005)
+        self.results["ready_ms"] = (time.monotonic() - started) * 1000
+        time.sleep(1)
+        self.results["rss_idle_mib"] = rss_kib(self.server.pid, "VmRSS") / 1024
+        log(f"ready in {self.results['ready_ms']:.0f} ms, idle RSS {self.results['rss_idle_mib']:.1f} MiB")
+
+        log(f"connecting {self.bots_a + self.bots_b} bots through bots/add.json")
+        keys = [self.key_a] * self.bots_a + [self.key_b] * self.bots_b
+        with ThreadPoolExecutor(8) as pool:
+            bots = list(pool.map(self.connect_bot, enumerate(keys)))
+        (OUT / "bots.txt").write_text("".join(f"{bot_id} {secret}\n" for bot_id, secret in bots))
+        self.chats_bot = bots[0][0]
+        psql(self.db, f"""
+            INSERT INTO bot_chats (bot_id, chat_id, title, chat_type, is_admin, status, member, state_date, state_update_id)
+            SELECT {self.chats_bot}, -1000000000000 - g, 'Chat ' || g, 'channel', true, 'administrator',
+                   '{{"status":"administrator"}}', now(), 0
+            FROM generate_series(1, 1000) g""")
+
+    def connect_bot(self, numbered):
+        n, key = numbered
+        fake = http("POST", f"{self.sandbox_url}/_sandbox/bots", {"username": f"bench{n}_bot", "first_name": f"Bench {n}"})
+        added = http("POST", f"{self.usher_url}/api/bots/add.json?id={key}", {"token": fake["token"]})
+        if added.get("status") != "ok":
+            raise RuntimeError(f"add failed: {added}")
+        secret = http("GET", f"{self.sandbox_url}/_sandbox/bots/{fake['id']}")["webhook"]["secret_token"]
+        return added["data"]["id"], secret
+
+    def measure(self):
+        r = self.results
+        psql(self.db, "CREATE TABLE bench_rows (bot_id BIGINT, update_id BIGINT, kind TEXT, payload JSONB, "
+                      "received_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (bot_id, update_id))")
+        payload = json.dumps({"chat_member": {"chat": {"id": -1001, "title": "Bench channel", "type": "channel"},
+                                              "from": {"id": 5, "is_bot": False, "first_name": "User"},
+                                              "date": 1700000000,
+                                              "old_chat_member": {"user": {"id": 5, "is_bot": False, "first_name": "User"}, "status": "left"},
+                                              "new_chat_member": {"user": {"id": 5, "is_bot": False, "first_name": "User"}, "status": "member"},
+                                              "invite_link": {"invite_link": "https://t.me/+AbCdEfGh", "creates_join_request": False}}})
+        insert = ("\\set bot random(1, 1000)\n\\set uid random(1, 2000000000)\n"
+                  f"INSERT INTO bench_rows (bot_id, update_id, kind, payload) VALUES (:bot, :uid, 'chat_member', '{payload}') "
+                  "ON CONFLICT DO NOTHING;\n")
+        for connections in (40, 100):
+            r[f"intake_{connections}"] = self.intake(connections, f"{connections} connections")
+            r[f"pgbench_insert_{connections}"] = pgbench(self.db, insert, connections, self.duration)
+            log(f"pgbench insert {connections}: {r[f'pgbench_insert_{connections}']['tps']:.0f} tps")
+        r["rss_peak_mib"] = rss_kib(self.server.pid, "VmHWM") / 1024
+
+        account_a = self.key_a.split("-")[0]
+        r["read_list"] = self.read(f"/api/bots/list.json?id={self.key_a}", "list.json")
+        r["read_chats"] = self.read(f"/api/bots/chats.json?id={self.key_a}&id={self.chats_bot}", "chats.json")
+        r["pgbench_select_list"] = pgbench(
+            self.db, f"SELECT id, tg, username, name, created_at, deleted_at FROM bots WHERE account_id = {account_a} ORDER BY id;\n",
+            32, self.read_duration)
+        r["pgbench_select_chats"] = pgbench(
+            self.db, f"SELECT chat_id, title, chat_type FROM bot_chats WHERE bot_id = {self.chats_bot} AND is_admin ORDER BY chat_id;\n",
+            32, self.read_duration)
+        if self.smoke:
+            return
+        log("growth: storing 10 million member events and 1 million cached chats")
+        grown = time.monotonic()
+        psql(self.db, """
+            SET synchronous_commit = off;
+            INSERT INTO updates (bot_id, update_id, kind, payload)
+            SELECT b.id, 900000000000 + g, 'chat_member', '{}'
+            FROM generate_series(1, 10000000) g
+            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM bots) b ON b.n = g % 1000;
+            INSERT INTO member_events (bot_id, update_id, chat_id, user_id, username, first_name, event,
+                                       old_status, new_status, at, via_join_request)
+            SELECT bot_id, update_id, -1001000000000 - (update_id % 100000), 1000000 + update_id % 5000000,
+                   'user', 'User', CASE WHEN update_id % 2 = 0 THEN 'join' ELSE 'leave' END,
+                   'left', 'member', now() - (update_id % 31536000) * interval '1 second', false
+            FROM updates WHERE update_id > 900000000000;
+            INSERT INTO bot_chats (bot_id, chat_id, title, chat_type, is_admin, status, member, state_date, state_update_id)
+            SELECT b.id, -1002000000000 - g, 'Chat ' || g, 'channel', true, 'administrator', '{}', now(), 0
+            FROM generate_series(1, 1000) g CROSS JOIN bots b WHERE b.id <> %d;
+            ANALYZE;
+        """ % self.chats_bot)
+        r["growth_seconds"] = time.monotonic() - grown
+        r["growth_rows"] = {
+            "member_events": int(psql(self.db, "SELECT count(*) FROM member_events")),
+            "bot_chats": int(psql(self.db, "SELECT count(*) FROM bot_chats")),
+        }
+        log(f"growth data stored in {r['growth_seconds']:.0f} s: {r['growth_rows']}")
+        r["grown_intake_100"] = self.intake(100, "100 connections, grown")
+        r["grown_read_chats"] = self.read(f"/api/bots/chats.json?id={self.key_a}&id={self.chats_bot}", "chats.json, grown")
+        r["rss_peak_mib"] = rss_kib(self.server.pid, "VmHWM") / 1024
+
+
+def ensure_max_connections(wanted):
+    """pgbench's 100 clients and usher's pool together exceed PostgreSQL's
+    default of 100 connections: raise the limit (a restart) when it is lower."""
+    current = int(psql("postgres", "SHOW max_connections"))
+    if current >= wanted:
+        return
+    log(f"raising PostgreSQL max_connections from {current} to {wanted} (restarts the server)")
+    psql("postgres", f"ALTER SYSTEM SET max_connections = {wanted}")
+    version = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(x) for x in v.split(".")])[-1]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True)
+    subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True)
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), "?")
+    mem = next((l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")), "0")
+    pg = subprocess.run(["psql", "-h", PG_HOST, "-p", PG_PORT, "-U", PG_USER, "-d", "postgres", "-XAtqc", "SHOW server_version"],
+                        capture_output=True, text=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 1024 / 1024, 1), "postgres": pg}
+
+
+def table(r, smoke):
+    rows = ["| figure | usher | reference | ratio | target |", "|---|---|---|---|---|"]
+
+    def add(name, usher, ref, ratio, target):
+        rows.append(f"| {name} | {usher} | {ref} | {ratio} | {target} |")
+
+    for c in (40, 100):
+        i, p = r.get(f"intake_{c}"), r.get(f"pgbench_insert_{c}")
+        if i and p:
+            add(f"intake, {c} connections (updates/s)", f"{i['rate']:.0f}", f"pgbench insert {p['tps']:.0f} tps",
+                f"{i['rate'] / p['tps']:.2f}x", "≥ 1.0x at 100")
+            add(f"intake, {c} connections: p50 / p99 / max (ms)",
+                f"{i['p50_us'] / 1000:.1f} / {i['p99_us'] / 1000:.1f} / {i['max_us'] / 1000:.0f}",
+                f"pgbench avg {p['latency_avg_ms']:.1f}", "", "p99 < 50")
+            add(f"intake, {c} connections: errors, exactly-once", f"{i['errors']}, {i['exactly_once']}",
+                f"{i['stored']} stored / {i['answered_2xx']} answered 2xx", "", "0, true")
+    for name, key, ref in (("list.json, 100 bots", "read_list", "pgbench_select_list"),
+                           ("chats.json, 1,000 chats", "read_chats", "pgbench_select_chats")):
+        if key in r:
+            add(f"{name} (req/s, 32 conns)", f"{r[key]['rate']:.0f}", f"pgbench select {r[ref]['tps']:.0f} tps",
+                f"{r[key]['rate'] / r[ref]['tps']:.2f}x", "≥ 0.5x")
+            add(f"{name}: p99 (ms)", f"{r[key]['p99_us'] / 1000:.2f}", "", "", "< 10")
+    if "grown_intake_100" in r:
+        before, after = r["intake_100"]["rate"], r["grown_intake_100"]["rate"]
+        add("growth: intake at 100 (updates/s)", f"{after:.0f}", f"before {before:.0f}", f"{before / after:.2f}x slower", "≤ 1.5x")
+        before, after = r["read_chats"]["rate"], r["grown_read_chats"]["rate"]
+        add("growth: chats.json (req/s)", f"{after:.0f}", f"before {before:.0f}", f"{before / after:.2f}x slower", "≤ 1.5x")
+    add("RSS idle (MiB)", f"{r.get('rss_idle_mib', 0):.1f}", "", "", "< 30")
+    add("RSS peak under load (MiB)", f"{r.get('rss_peak_mib', 0):.1f}", "", "", "< 150")
+    add("start to first list.json (ms)", f"{r.get('ready_ms', 0):.0f}", "", "", "< 1000")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--no-build", action="store_true")
+    Run(parser.parse_args()).main()

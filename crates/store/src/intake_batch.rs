@@ -1,0 +1,351 @@
+//! Group commit for webhook intake: updates arriving together are applied
+//! in one transaction with a few multi-row statements, and each delivery is
+//! answered only after that transaction commits. Batches form by themselves:
+//! while one batch commits, the next deliveries queue up behind it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use diesel::sql_query;
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
+use diesel::{QueryResult, QueryableByName};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tracing::warn;
+use usher_domain::BotId;
+use usher_domain::intake::{BotMembership, Effect, IncomingUpdate, MemberEvent};
+use usher_domain::ports::{Applied, StoreError};
+
+use crate::{DbPool, db_err};
+
+/// How updates are grouped.
+#[derive(Debug, Clone)]
+pub struct BatchSettings {
+    /// Most updates in one transaction.
+    pub max_batch: usize,
+    /// Transactions in flight at once (each holds one connection).
+    pub workers: usize,
+}
+
+impl Default for BatchSettings {
+    fn default() -> Self {
+        Self {
+            max_batch: 128,
+            workers: 4,
+        }
+    }
+}
+
+struct Job {
+    bot: BotId,
+    update: IncomingUpdate,
+    raw: String,
+    reply: oneshot::Sender<Result<Applied, StoreError>>,
+}
+
+/// The queue in front of the batch workers.
+pub(crate) struct Batcher {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Batcher {
+    /// Starts the workers on the current tokio runtime.
+    pub(crate) fn start(pool: DbPool, settings: &BatchSettings) -> Self {
+        let max = settings.max_batch.max(1);
+        let (tx, rx) = mpsc::channel(max * settings.workers.max(1) * 4);
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..settings.workers.max(1) {
+            tokio::spawn(worker(pool.clone(), rx.clone(), max));
+        }
+        Self { tx }
+    }
+
+    /// Applies one update as part of a batch; answers once it is committed.
+    pub(crate) async fn submit(
+        &self,
+        bot: BotId,
+        update: &IncomingUpdate,
+        raw: &str,
+    ) -> Result<Applied, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            bot,
+            update: update.clone(),
+            raw: raw.to_owned(),
+            reply,
+        };
+        self.tx
+            .send(job)
+            .await
+            .map_err(|_| db_err(anyhow::anyhow!("intake batcher stopped")))?;
+        answer
+            .await
+            .map_err(|_| db_err(anyhow::anyhow!("intake batcher dropped an update")))?
+    }
+}
+
+async fn worker(pool: DbPool, rx: Arc<Mutex<mpsc::Receiver<Job>>>, max: usize) {
+    loop {
+        let mut jobs = Vec::with_capacity(max);
+        {
+            let mut rx = rx.lock().await;
+            match rx.recv().await {
+                Some(job) => jobs.push(job),
+                None => return,
+            }
+            while jobs.len() < max {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+        }
+        run(&pool, jobs).await;
+    }
+}
+
+async fn run(pool: &DbPool, jobs: Vec<Job>) {
+    let outcome = match pool.get().await {
+        Ok(mut conn) => conn
+            .transaction::<_, diesel::result::Error, _>(async |conn| apply_batch(conn, &jobs).await)
+            .await
+            .map_err(db_err),
+        Err(err) => Err(db_err(err)),
+    };
+    match outcome {
+        Ok(results) => {
+            for (job, result) in jobs.into_iter().zip(results) {
+                let _ = job.reply.send(Ok(result));
+            }
+        }
+        Err(err) if jobs.len() > 1 => {
+            // One bad update must not fail the others: apply them one by one.
+            warn!(batch = jobs.len(), error = %format!("{:#}", err.0), "batch failed; applying its updates one by one");
+            for job in jobs {
+                let single = match pool.get().await {
+                    Ok(mut conn) => conn
+                        .transaction::<_, diesel::result::Error, _>(async |conn| {
+                            apply_batch(conn, std::slice::from_ref(&job)).await
+                        })
+                        .await
+                        .map(|mut r| r.pop().unwrap_or(Applied::Duplicate))
+                        .map_err(db_err),
+                    Err(err) => Err(db_err(err)),
+                };
+                let _ = job.reply.send(single);
+            }
+        }
+        Err(err) => {
+            for job in jobs {
+                let _ = job
+                    .reply
+                    .send(Err(StoreError(anyhow::anyhow!("{:#}", err.0))));
+            }
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Key {
+    #[diesel(sql_type = BigInt)]
+    bot_id: i64,
+    #[diesel(sql_type = BigInt)]
+    update_id: i64,
+}
+
+#[derive(QueryableByName)]
+struct Live {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Applies `jobs` in the current transaction; one outcome per job, in order.
+async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Job]) -> QueryResult<Vec<Applied>> {
+    // Lock the bots in id order (no deadlock between batches); a delete
+    // either waits for this transaction or has already won.
+    let mut bot_ids: Vec<i64> = jobs.iter().map(|j| j.bot.0).collect();
+    bot_ids.sort_unstable();
+    bot_ids.dedup();
+    let live: HashSet<i64> = sql_query(
+        "SELECT id FROM bots WHERE id = ANY($1) AND deleted_at IS NULL ORDER BY id FOR SHARE",
+    )
+    .bind::<Array<BigInt>, _>(&bot_ids)
+    .load::<Live>(conn)
+    .await?
+    .into_iter()
+    .map(|row| row.id)
+    .collect();
+
+    // Record the updates, in key order; RETURNING says which are new.
+    let mut order: Vec<usize> = (0..jobs.len())
+        .filter(|&i| live.contains(&jobs[i].bot.0))
+        .collect();
+    order.sort_by_key(|&i| (jobs[i].bot.0, jobs[i].update.update_id));
+    let inserted: HashSet<(i64, i64)> = sql_query(
+        "INSERT INTO updates (bot_id, update_id, kind, payload) \
+         SELECT b, u, k, p::jsonb FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS t(b, u, k, p) \
+         ON CONFLICT (bot_id, update_id) DO NOTHING RETURNING bot_id, update_id",
+    )
+    .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].bot.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].update.update_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(order.iter().map(|&i| jobs[i].update.kind.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(order.iter().map(|&i| jobs[i].raw.as_str()).collect::<Vec<_>>())
+    .load::<Key>(conn)
+    .await?
+    .into_iter()
+    .map(|k| (k.bot_id, k.update_id))
+    .collect();
+
+    let mut outcomes = vec![Applied::BotDeleted; jobs.len()];
+    let mut claimed = HashSet::new();
+    let mut fresh = Vec::new();
+    for &i in &order {
+        let key = (jobs[i].bot.0, jobs[i].update.update_id);
+        // The same update twice in one batch: the first one is the new one.
+        if inserted.contains(&key) && claimed.insert(key) {
+            outcomes[i] = Applied::New;
+            fresh.push(i);
+        } else {
+            outcomes[i] = Applied::Duplicate;
+        }
+    }
+
+    let mut memberships: HashMap<(i64, i64), (i64, &BotMembership)> = HashMap::new();
+    let mut events: Vec<(i64, i64, &MemberEvent)> = Vec::new();
+    let mut migrations = Vec::new();
+    for &i in &fresh {
+        let (bot, update_id) = (jobs[i].bot.0, jobs[i].update.update_id);
+        match &jobs[i].update.effect {
+            Effect::BotMembership(change) => {
+                // Only the newest state per chat can win; keep that one.
+                let key = (bot, change.chat.id.0);
+                let newer = memberships
+                    .get(&key)
+                    .is_none_or(|(u, m)| (change.at, update_id) > (m.at, *u));
+                if newer {
+                    memberships.insert(key, (update_id, change));
+                }
+            }
+            Effect::Member(event) => events.push((bot, update_id, event)),
+            Effect::ChatMigrated { from, to } => {
+                migrations.push((update_id, BotId(bot), *from, *to))
+            }
+            Effect::None => {}
+        }
+    }
+    upsert_memberships(conn, memberships).await?;
+    insert_events(conn, &events).await?;
+    migrations.sort_by_key(|m| m.0);
+    for (_, bot, from, to) in migrations {
+        crate::intake::move_chat(conn, bot, from, to).await?;
+    }
+    Ok(outcomes)
+}
+
+async fn upsert_memberships(
+    conn: &mut AsyncPgConnection,
+    memberships: HashMap<(i64, i64), (i64, &BotMembership)>,
+) -> QueryResult<()> {
+    if memberships.is_empty() {
+        return Ok(());
+    }
+    let mut rows: Vec<((i64, i64), (i64, &BotMembership))> = memberships.into_iter().collect();
+    rows.sort_by_key(|(key, _)| *key);
+    let bots: Vec<i64> = rows.iter().map(|((b, _), _)| *b).collect();
+    let chats: Vec<i64> = rows.iter().map(|((_, c), _)| *c).collect();
+    let titles: Vec<&str> = rows
+        .iter()
+        .map(|(_, (_, m))| m.chat.title.as_str())
+        .collect();
+    let kinds: Vec<&str> = rows
+        .iter()
+        .map(|(_, (_, m))| m.chat.kind.as_str())
+        .collect();
+    let admins: Vec<bool> = rows.iter().map(|(_, (_, m))| m.is_admin).collect();
+    let statuses: Vec<&str> = rows.iter().map(|(_, (_, m))| m.status.as_str()).collect();
+    let members: Vec<String> = rows
+        .iter()
+        .map(|(_, (_, m))| m.member.to_string())
+        .collect();
+    let dates: Vec<DateTime<Utc>> = rows.iter().map(|(_, (_, m))| m.at).collect();
+    let update_ids: Vec<i64> = rows.iter().map(|(_, (u, _))| *u).collect();
+    sql_query(
+        "INSERT INTO bot_chats \
+           (bot_id, chat_id, title, chat_type, is_admin, status, member, state_date, state_update_id) \
+         SELECT b, c, t, k, a, s, m::jsonb, d, u FROM unnest($1::bigint[], $2::bigint[], $3::text[], \
+           $4::text[], $5::bool[], $6::text[], $7::text[], $8::timestamptz[], $9::bigint[]) \
+           AS x(b, c, t, k, a, s, m, d, u) \
+         ON CONFLICT (bot_id, chat_id) DO UPDATE SET \
+           title = EXCLUDED.title, chat_type = EXCLUDED.chat_type, is_admin = EXCLUDED.is_admin, \
+           status = EXCLUDED.status, member = EXCLUDED.member, \
+           state_date = EXCLUDED.state_date, state_update_id = EXCLUDED.state_update_id \
+         WHERE (bot_chats.state_date, bot_chats.state_update_id) \
+             < (EXCLUDED.state_date, EXCLUDED.state_update_id)",
+    )
+    .bind::<Array<BigInt>, _>(bots)
+    .bind::<Array<BigInt>, _>(chats)
+    .bind::<Array<Text>, _>(titles)
+    .bind::<Array<Text>, _>(kinds)
+    .bind::<Array<Bool>, _>(admins)
+    .bind::<Array<Text>, _>(statuses)
+    .bind::<Array<Text>, _>(members)
+    .bind::<Array<Timestamptz>, _>(dates)
+    .bind::<Array<BigInt>, _>(update_ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_events(
+    conn: &mut AsyncPgConnection,
+    events: &[(i64, i64, &MemberEvent)],
+) -> QueryResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let texts = |f: fn(&MemberEvent) -> Option<&str>| -> Vec<Option<&str>> {
+        events.iter().map(|(_, _, e)| f(e)).collect()
+    };
+    sql_query(
+        "INSERT INTO member_events (bot_id, update_id, chat_id, user_id, username, first_name, \
+           last_name, event, old_status, new_status, actor_id, at, invite_link, invite_link_name, \
+           via_join_request) \
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], \
+           $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], \
+           $12::timestamptz[], $13::text[], $14::text[], $15::bool[])",
+    )
+    .bind::<Array<BigInt>, _>(events.iter().map(|(b, _, _)| *b).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(events.iter().map(|(_, u, _)| *u).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(
+        events
+            .iter()
+            .map(|(_, _, e)| e.chat.id.0)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(events.iter().map(|(_, _, e)| e.user.id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(texts(|e| e.user.username.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(texts(|e| e.user.first_name.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(texts(|e| e.user.last_name.as_deref()))
+    .bind::<Array<Text>, _>(
+        events
+            .iter()
+            .map(|(_, _, e)| e.kind.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Text>>, _>(texts(|e| e.old_status.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(texts(|e| e.new_status.as_deref()))
+    .bind::<Array<Nullable<BigInt>>, _>(events.iter().map(|(_, _, e)| e.actor).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(events.iter().map(|(_, _, e)| e.at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(texts(|e| e.invite_link.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(texts(|e| e.invite_link_name.as_deref()))
+    .bind::<Array<Bool>, _>(
+        events
+            .iter()
+            .map(|(_, _, e)| e.via_join_request)
+            .collect::<Vec<_>>(),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
