@@ -7,9 +7,21 @@ use serde_json::json;
 
 use crate::ErrorCode;
 
-/// `{"status":"ok","data":...}`.
+/// `{"status":"ok","data":...}`, serialized straight from `data` (no
+/// intermediate JSON tree).
 pub fn ok<T: Serialize>(data: T) -> HttpResponse {
-    respond(&json!({ "status": "ok", "data": data }))
+    #[derive(Serialize)]
+    struct Envelope<T> {
+        status: &'static str,
+        data: T,
+    }
+    match serde_json::to_vec(&Envelope { status: "ok", data }) {
+        Ok(body) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .content_type("application/json")
+            .body(body),
+        Err(_) => error(ErrorCode::Db),
+    }
 }
 
 /// `{"status":"ok"}` for an action with nothing to return.

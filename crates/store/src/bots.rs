@@ -2,8 +2,6 @@
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel::sql_query;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use usher_domain::intake::{BotMembership, ChatRef};
 use usher_domain::ports::{BotLock, BotStore, MemberStatus, StoreError};
@@ -18,38 +16,61 @@ use crate::{PgStore, db_err};
 impl BotStore for PgStore {
     async fn list_bots(&self, account: AccountId) -> Result<Vec<BotSummary>, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        // Warning: connected, and a live campaign through the bot tracks a
-        // chat where the bot is not (any more) an administrator.
-        let rows: Vec<BotListRow> = sql_query(
-            "SELECT b.id, b.tg, b.username, b.name, b.created_at, \
-                    CASE WHEN b.deleted_at IS NOT NULL THEN 3 \
-                         WHEN EXISTS ( \
-                             SELECT 1 FROM campaigns c \
-                             WHERE c.bot_id = b.id AND c.status <> 2 \
-                               AND NOT EXISTS ( \
-                                   SELECT 1 FROM bot_chats bc \
-                                   WHERE bc.bot_id = b.id AND bc.chat_id = c.chat_id AND bc.is_admin)) \
-                         THEN 1 ELSE 0 END AS status \
-             FROM bots b WHERE b.account_id = $1 ORDER BY b.id",
-        )
-        .bind::<BigInt, _>(account.0)
-        .load(&mut conn)
-        .await
-        .map_err(db_err)?;
+        // Warning: a live campaign through the bot tracks a chat where the
+        // bot is not (any more) an administrator. Written with the DSL so
+        // that the statement is prepared once per connection.
+        let unserved_campaign = diesel::dsl::exists(
+            campaigns::table
+                .filter(campaigns::bot_id.eq(bots::id))
+                .filter(campaigns::status.ne(2))
+                .filter(diesel::dsl::not(diesel::dsl::exists(
+                    bot_chats::table
+                        .filter(bot_chats::bot_id.eq(bots::id))
+                        .filter(bot_chats::chat_id.eq(campaigns::chat_id))
+                        .filter(bot_chats::is_admin),
+                ))),
+        );
+        let rows: Vec<(
+            i64,
+            i64,
+            String,
+            String,
+            chrono::DateTime<chrono::Utc>,
+            bool,
+            bool,
+        )> = bots::table
+            .filter(bots::account_id.eq(account.0))
+            .order(bots::id)
+            .select((
+                bots::id,
+                bots::tg,
+                bots::username,
+                bots::name,
+                bots::created_at,
+                bots::deleted_at.is_not_null(),
+                unserved_campaign,
+            ))
+            .load(&mut conn)
+            .await
+            .map_err(db_err)?;
         Ok(rows
             .into_iter()
-            .map(|row| BotSummary {
-                id: BotId(row.id),
-                tg: TgBotId(row.tg),
-                username: row.username,
-                name: row.name,
-                status: match row.status {
-                    3 => BotStatus::Deleted,
-                    1 => BotStatus::Warning,
-                    _ => BotStatus::Active,
+            .map(
+                |(id, tg, username, name, created, deleted, warning)| BotSummary {
+                    id: BotId(id),
+                    tg: TgBotId(tg),
+                    username,
+                    name,
+                    status: if deleted {
+                        BotStatus::Deleted
+                    } else if warning {
+                        BotStatus::Warning
+                    } else {
+                        BotStatus::Active
+                    },
+                    created,
                 },
-                created: row.created_at,
-            })
+            )
             .collect())
     }
 
@@ -134,20 +155,4 @@ impl BotStore for PgStore {
         let lock = PgBotLock::open(&self.pool, self.cipher.clone(), tg).await?;
         Ok(Box::new(lock))
     }
-}
-
-#[derive(QueryableByName)]
-struct BotListRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = BigInt)]
-    tg: i64,
-    #[diesel(sql_type = Text)]
-    username: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Timestamptz)]
-    created_at: chrono::DateTime<chrono::Utc>,
-    #[diesel(sql_type = Integer)]
-    status: i32,
 }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_query;
 use diesel::sql_types::{BigInt, Bool, Jsonb, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use subtle::ConstantTimeEq;
 use usher_domain::intake::{BotMembership, Effect, IncomingUpdate, MemberEvent};
 use usher_domain::ports::{Applied, IntakeStore, StoreError, WebhookTarget};
 use usher_domain::{BotId, ChatId};
@@ -32,15 +33,16 @@ impl IntakeStore for PgStore {
     async fn apply_update(
         &self,
         bot: BotId,
+        secret_digest: &[u8; 32],
         update: &IncomingUpdate,
         raw: &str,
     ) -> Result<Applied, StoreError> {
         if let Some(batcher) = &self.batcher {
-            return batcher.submit(bot, update, raw).await;
+            return batcher.submit(bot, secret_digest, update, raw).await;
         }
         let mut conn = self.pool.get().await.map_err(db_err)?;
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            apply(conn, bot, update, raw).await
+            apply(conn, bot, secret_digest, update, raw).await
         })
         .await
         .map_err(db_err)
@@ -50,20 +52,22 @@ impl IntakeStore for PgStore {
 async fn apply(
     conn: &mut AsyncPgConnection,
     bot: BotId,
+    secret_digest: &[u8; 32],
     update: &IncomingUpdate,
     raw: &str,
 ) -> QueryResult<Applied> {
     // FOR SHARE: a delete of the bot (an UPDATE of its row) waits for this
     // transaction, and this one sees a delete that committed first.
-    let deleted: Option<bool> = bots::table
+    let target: Option<(Vec<u8>, bool)> = bots::table
         .find(bot.0)
-        .select(bots::deleted_at.is_not_null())
+        .select((bots::secret_digest, bots::deleted_at.is_not_null()))
         .for_share()
         .first(conn)
         .await
         .optional()?;
-    if deleted != Some(false) {
-        return Ok(Applied::BotDeleted);
+    let target = target.as_ref().map(|(d, deleted)| (d.as_slice(), *deleted));
+    if let Some(refused) = verdict(target, secret_digest) {
+        return Ok(refused);
     }
     let inserted = sql_query(
         "INSERT INTO updates (bot_id, update_id, kind, payload) VALUES ($1, $2, $3, $4::jsonb) \
@@ -87,6 +91,19 @@ async fn apply(
         Effect::None => {}
     }
     Ok(Applied::New)
+}
+
+/// Why a delivery to a bot (its stored digest and deletion flag, if it
+/// exists) changes nothing; `None` when it may be applied.
+pub(crate) fn verdict(target: Option<(&[u8], bool)>, presented: &[u8; 32]) -> Option<Applied> {
+    let (stored, deleted) = match target {
+        None => return Some(Applied::UnknownBot),
+        Some(target) => target,
+    };
+    if !bool::from(stored.ct_eq(presented.as_slice())) {
+        return Some(Applied::BadSecret);
+    }
+    deleted.then_some(Applied::BotDeleted)
 }
 
 /// Stores the bot's new state in the chat unless a newer one is stored.

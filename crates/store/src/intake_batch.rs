@@ -4,6 +4,7 @@
 //! while one batch commits, the next deliveries queue up behind it.
 
 use std::collections::{HashMap, HashSet};
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -39,6 +40,7 @@ impl Default for BatchSettings {
 
 struct Job {
     bot: BotId,
+    secret_digest: [u8; 32],
     update: IncomingUpdate,
     raw: String,
     reply: oneshot::Sender<Result<Applied, StoreError>>,
@@ -65,12 +67,14 @@ impl Batcher {
     pub(crate) async fn submit(
         &self,
         bot: BotId,
+        secret_digest: &[u8; 32],
         update: &IncomingUpdate,
         raw: &str,
     ) -> Result<Applied, StoreError> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             bot,
+            secret_digest: *secret_digest,
             update: update.clone(),
             raw: raw.to_owned(),
             reply,
@@ -155,9 +159,13 @@ struct Key {
 }
 
 #[derive(QueryableByName)]
-struct Live {
+struct Target {
     #[diesel(sql_type = BigInt)]
     id: i64,
+    #[diesel(sql_type = diesel::sql_types::Bytea)]
+    secret_digest: Vec<u8>,
+    #[diesel(sql_type = Bool)]
+    deleted: bool,
 }
 
 /// Applies `jobs` in the current transaction; one outcome per job, in order.
@@ -167,20 +175,29 @@ async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Job]) -> QueryResult<
     let mut bot_ids: Vec<i64> = jobs.iter().map(|j| j.bot.0).collect();
     bot_ids.sort_unstable();
     bot_ids.dedup();
-    let live: HashSet<i64> = sql_query(
-        "SELECT id FROM bots WHERE id = ANY($1) AND deleted_at IS NULL ORDER BY id FOR SHARE",
+    let targets: HashMap<i64, Target> = sql_query(
+        "SELECT id, secret_digest, deleted_at IS NOT NULL AS deleted FROM bots \
+         WHERE id = ANY($1) ORDER BY id FOR SHARE",
     )
     .bind::<Array<BigInt>, _>(&bot_ids)
-    .load::<Live>(conn)
+    .load::<Target>(conn)
     .await?
     .into_iter()
-    .map(|row| row.id)
+    .map(|row| (row.id, row))
     .collect();
+    let mut outcomes = vec![Applied::Duplicate; jobs.len()];
+    let mut order = Vec::with_capacity(jobs.len());
+    for (i, job) in jobs.iter().enumerate() {
+        let target = targets
+            .get(&job.bot.0)
+            .map(|t| (t.secret_digest.as_slice(), t.deleted));
+        match crate::intake::verdict(target, &job.secret_digest) {
+            Some(refused) => outcomes[i] = refused,
+            None => order.push(i),
+        }
+    }
 
     // Record the updates, in key order; RETURNING says which are new.
-    let mut order: Vec<usize> = (0..jobs.len())
-        .filter(|&i| live.contains(&jobs[i].bot.0))
-        .collect();
     order.sort_by_key(|&i| (jobs[i].bot.0, jobs[i].update.update_id));
     let inserted: HashSet<(i64, i64)> = sql_query(
         "INSERT INTO updates (bot_id, update_id, kind, payload) \
@@ -197,7 +214,6 @@ async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Job]) -> QueryResult<
     .map(|k| (k.bot_id, k.update_id))
     .collect();
 
-    let mut outcomes = vec![Applied::BotDeleted; jobs.len()];
     let mut claimed = HashSet::new();
     let mut fresh = Vec::new();
     for &i in &order {
@@ -211,7 +227,7 @@ async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Job]) -> QueryResult<
         }
     }
 
-    let mut memberships: HashMap<(i64, i64), (i64, &BotMembership)> = HashMap::new();
+    let mut memberships: Newest = HashMap::new();
     let mut events: Vec<(i64, i64, &MemberEvent)> = Vec::new();
     let mut migrations = Vec::new();
     for &i in &fresh {
@@ -243,14 +259,17 @@ async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Job]) -> QueryResult<
     Ok(outcomes)
 }
 
+/// The newest new state per (bot, chat) in a batch, with its update id.
+type Newest<'a> = HashMap<(i64, i64), (i64, &'a BotMembership)>;
+
 async fn upsert_memberships(
     conn: &mut AsyncPgConnection,
-    memberships: HashMap<(i64, i64), (i64, &BotMembership)>,
+    memberships: Newest<'_>,
 ) -> QueryResult<()> {
     if memberships.is_empty() {
         return Ok(());
     }
-    let mut rows: Vec<((i64, i64), (i64, &BotMembership))> = memberships.into_iter().collect();
+    let mut rows: Vec<_> = memberships.into_iter().collect();
     rows.sort_by_key(|(key, _)| *key);
     let bots: Vec<i64> = rows.iter().map(|((b, _), _)| *b).collect();
     let chats: Vec<i64> = rows.iter().map(|((_, c), _)| *c).collect();

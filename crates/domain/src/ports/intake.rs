@@ -22,8 +22,12 @@ pub enum Applied {
     New,
     /// This bot already had this `update_id`; nothing changed.
     Duplicate,
-    /// The bot was deleted meanwhile; nothing changed.
+    /// The bot is deleted; nothing changed.
     BotDeleted,
+    /// No such bot; nothing changed.
+    UnknownBot,
+    /// The presented secret is not the bot's; nothing changed.
+    BadSecret,
 }
 
 /// Updates and their effects.
@@ -32,16 +36,20 @@ pub trait IntakeStore: Send + Sync {
     /// The secret digest and deletion flag of `bot`; `None` for an unknown id.
     async fn webhook_target(&self, bot: BotId) -> Result<Option<WebhookTarget>, StoreError>;
 
-    /// In one transaction: records `update` (kind, `update_id`, the raw JSON
-    /// `raw`) for `bot` unless that `update_id` is already recorded, and
-    /// applies its effect. MUST apply each `(bot, update_id)` at most once
-    /// however many deliveries race; MUST NOT let a bot-membership state
-    /// older (by date, then `update_id`) than the stored one for that chat
-    /// overwrite it; MUST change nothing and return `BotDeleted` if the bot
-    /// is deleted when the transaction runs; on error nothing is applied.
+    /// In one transaction: checks that `bot` exists and that
+    /// `secret_digest` (SHA-256 of the presented header) is its secret's
+    /// digest, in constant time; then records `update` (kind, `update_id`,
+    /// the raw JSON `raw`) unless that `update_id` is already recorded for
+    /// the bot, and applies its effect. MUST return `UnknownBot`,
+    /// `BadSecret` or `BotDeleted` (in that order of checks) changing
+    /// nothing; MUST apply each `(bot, update_id)` at most once however many
+    /// deliveries race; MUST NOT let a bot-membership state older (by date,
+    /// then `update_id`) than the stored one for that chat overwrite it; on
+    /// error nothing is applied.
     async fn apply_update(
         &self,
         bot: BotId,
+        secret_digest: &[u8; 32],
         update: &IncomingUpdate,
         raw: &str,
     ) -> Result<Applied, StoreError>;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::BotId;
 use crate::intake::{NotAnUpdate, parse_update};
 use crate::ports::{Applied, IntakeStore, StoreError};
-use crate::secret::matches_digest;
+use crate::secret::{digest_of, matches_digest};
 
 /// What became of a delivery that Telegram should not send again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,24 +56,50 @@ impl IntakeService {
         secret: Option<&str>,
         body: &[u8],
     ) -> Result<Received, IntakeError> {
-        let target = self
-            .store
-            .webhook_target(bot)
-            .await?
-            .ok_or(IntakeError::UnknownBot)?;
         let presented = secret.unwrap_or("");
-        if !matches_digest(presented, &target.secret_digest) || presented.is_empty() {
-            return Err(IntakeError::BadSecret);
+        let parsed = parse_update(body).and_then(|update| {
+            let raw = std::str::from_utf8(body).map_err(|_| NotAnUpdate)?;
+            Ok((update, raw))
+        });
+        let (update, raw) = match parsed {
+            Ok(parsed) => parsed,
+            // Not an Update: still say 404 or 401 first, as for any delivery.
+            Err(not_an_update) => {
+                let target = self
+                    .store
+                    .webhook_target(bot)
+                    .await?
+                    .ok_or(IntakeError::UnknownBot)?;
+                if presented.is_empty() || !matches_digest(presented, &target.secret_digest) {
+                    return Err(IntakeError::BadSecret);
+                }
+                if target.deleted {
+                    return Ok(Received::BotDeleted);
+                }
+                return Err(not_an_update.into());
+            }
+        };
+        if presented.is_empty() {
+            return self.reject_without_secret(bot).await;
         }
-        if target.deleted {
-            return Ok(Received::BotDeleted);
+        match self
+            .store
+            .apply_update(bot, &digest_of(presented), &update, raw)
+            .await?
+        {
+            Applied::New => Ok(Received::Applied),
+            Applied::Duplicate => Ok(Received::Duplicate),
+            Applied::BotDeleted => Ok(Received::BotDeleted),
+            Applied::UnknownBot => Err(IntakeError::UnknownBot),
+            Applied::BadSecret => Err(IntakeError::BadSecret),
         }
-        let update = parse_update(body)?;
-        let raw = std::str::from_utf8(body).map_err(|_| NotAnUpdate)?;
-        Ok(match self.store.apply_update(bot, &update, raw).await? {
-            Applied::New => Received::Applied,
-            Applied::Duplicate => Received::Duplicate,
-            Applied::BotDeleted => Received::BotDeleted,
-        })
+    }
+
+    /// A delivery without a secret: 404 for an unknown bot, else 401.
+    async fn reject_without_secret(&self, bot: BotId) -> Result<Received, IntakeError> {
+        match self.store.webhook_target(bot).await? {
+            None => Err(IntakeError::UnknownBot),
+            Some(_) => Err(IntakeError::BadSecret),
+        }
     }
 }

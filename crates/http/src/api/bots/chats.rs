@@ -1,10 +1,29 @@
 //! `GET /api/bots/chats.json?id=`: the campaign picker's chats.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
-use usher_domain::BotId;
+use serde::Serialize;
+use usher_domain::{AdminChat, BotId};
 
 use crate::{AppState, ErrorCode, call, envelope};
+
+/// One chat as the documentation shows it.
+#[derive(Serialize)]
+struct ChatJson<'a> {
+    id: i64,
+    title: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+impl<'a> From<&'a AdminChat> for ChatJson<'a> {
+    fn from(chat: &'a AdminChat) -> Self {
+        Self {
+            id: chat.id.0,
+            title: &chat.title,
+            kind: &chat.kind,
+        }
+    }
+}
 
 /// Handles the call.
 pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -16,12 +35,7 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         return envelope::error(ErrorCode::Id);
     };
     match state.bots.chats(call.account, BotId(bot)).await {
-        Ok(chats) => envelope::ok(
-            chats
-                .into_iter()
-                .map(|c| json!({ "id": c.id.0, "title": c.title, "type": c.kind }))
-                .collect::<Vec<_>>(),
-        ),
+        Ok(chats) => envelope::ok(chats.iter().map(ChatJson::from).collect::<Vec<_>>()),
         Err(err) => envelope::error(ErrorCode::from(&err)),
     }
 }
