@@ -17,11 +17,14 @@ one run, on the same machine and PostgreSQL:
 5. memory (idle and peak RSS) and the time from start to the first
    successful list.json.
 
-Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build]
+Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --smoke     a few seconds, few bots, no growth step; fails unless zero
               errors and exactly-once hold (CI runs this)
   --keep      keep the database afterwards
   --no-build  use the release binaries already built
+  --no-growth skip the growth step (10 million rows; about 3 minutes)
+  --profile   perf-record usher during intake at 100 connections
+              (target/bench/profile.txt)
 Results: a table on stdout and target/bench/results.json.
 """
 
@@ -163,7 +166,19 @@ class Run:
         self.run_id += 1
         before = self.count_updates()
         env = {"BENCH_BOTS": str(OUT / "bots.txt"), "BENCH_RUN": str(self.run_id)}
+        profiler = None
+        if self.args.profile and connections == 100 and "grown" not in label:
+            profiler = subprocess.Popen(
+                ["perf", "record", "-F", "499", "-g", "-p", str(self.server.pid), "-o", str(OUT / "perf.data"),
+                 "--", "sleep", str(self.duration)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         result = wrk(BENCH / "intake.lua", self.usher_url, connections, self.duration, env)
+        if profiler:
+            profiler.wait()
+            report = subprocess.run(["perf", "report", "--stdio", "--no-children", "--sort", "dso,symbol",
+                                     "--percent-limit", "1.5", "-g", "none", "-i", str(OUT / "perf.data")],
+                                    capture_output=True, text=True)
+            (OUT / "profile.txt").write_text(report.stdout)
         time.sleep(1)
         stored = self.count_updates() - before
         answered_ok = result["requests"] - result["status_errors"]
@@ -295,7 +310,7 @@ class Run:
         r["pgbench_select_chats"] = pgbench(
             self.db, f"SELECT chat_id, title, chat_type FROM bot_chats WHERE bot_id = {self.chats_bot} AND is_admin ORDER BY chat_id;\n",
             32, self.read_duration)
-        if self.smoke:
+        if self.smoke or self.args.no_growth:
             return
         log("growth: storing 10 million member events and 1 million cached chats")
         grown = time.monotonic()
@@ -313,9 +328,9 @@ class Run:
             FROM updates WHERE update_id > 900000000000;
             INSERT INTO bot_chats (bot_id, chat_id, title, chat_type, is_admin, status, member, state_date, state_update_id)
             SELECT b.id, -1002000000000 - g, 'Chat ' || g, 'channel', true, 'administrator', '{}', now(), 0
-            FROM generate_series(1, 1000) g CROSS JOIN bots b WHERE b.id <> %d;
+            FROM generate_series(1, 1000) g CROSS JOIN bots b WHERE b.id <> CHATS_BOT;
             ANALYZE;
-        """ % self.chats_bot)
+        """.replace("CHATS_BOT", str(self.chats_bot)))
         r["growth_seconds"] = time.monotonic() - grown
         r["growth_rows"] = {
             "member_events": int(psql(self.db, "SELECT count(*) FROM member_events")),
@@ -387,4 +402,6 @@ if __name__ == "__main__":
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="perf record usher during intake at 100")
+    parser.add_argument("--no-growth", action="store_true", help="skip the growth step")
     Run(parser.parse_args()).main()

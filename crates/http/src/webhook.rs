@@ -66,6 +66,7 @@ pub async fn handle(
             warn!("webhook body is not an Update");
             HttpResponse::BadRequest().finish()
         }
+        Ok(Err(IntakeError::Busy)) => unavailable(),
         Ok(Err(IntakeError::Store(err))) => {
             error!(error = %format!("{:#}", err.0), "database failure; Telegram will retry");
             unavailable()

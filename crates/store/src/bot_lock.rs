@@ -57,6 +57,17 @@ impl PgBotLock {
             .ok_or_else(|| db_err(anyhow::anyhow!("bot lock used after commit")))
     }
 
+    /// Holds off webhook intake for record `id` until this transaction ends
+    /// (intake takes the shared side of this lock, without waiting).
+    async fn exclude_intake(&mut self, id: BotId) -> Result<(), StoreError> {
+        sql_query(crate::intake::BOT_WRITE_LOCK)
+            .bind::<BigInt, _>(id.0)
+            .execute(self.conn()?)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn load(&mut self, id: BotId) -> Result<BotRecord, StoreError> {
         let cipher = self.cipher.clone();
         let row: BotRow = bots::table
@@ -116,6 +127,7 @@ impl BotLock for PgBotLock {
     }
 
     async fn reconnect(&mut self, id: BotId, data: Reconnect) -> Result<BotRecord, StoreError> {
+        self.exclude_intake(id).await?;
         let token_enc = self.cipher.encrypt(&data.token).map_err(db_err)?;
         diesel::update(bots::table.find(id.0))
             .set((
@@ -133,6 +145,7 @@ impl BotLock for PgBotLock {
     }
 
     async fn mark_deleted(&mut self, id: BotId) -> Result<(), StoreError> {
+        self.exclude_intake(id).await?;
         let conn = self.conn()?;
         diesel::update(bots::table.find(id.0))
             .set((

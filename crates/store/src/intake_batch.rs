@@ -170,16 +170,25 @@ struct Target {
 
 /// Applies `jobs` in the current transaction; one outcome per job, in order.
 async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Job]) -> QueryResult<Vec<Applied>> {
-    // Lock the bots in id order (no deadlock between batches); a delete
-    // either waits for this transaction or has already won.
+    // The bots' shared intake locks, in id order; a bot being added or
+    // deleted right now is not waited for (its deliveries are retried).
     let mut bot_ids: Vec<i64> = jobs.iter().map(|j| j.bot.0).collect();
     bot_ids.sort_unstable();
     bot_ids.dedup();
+    let locked: HashSet<i64> = crate::intake::try_intake_locks(conn, &bot_ids)
+        .await?
+        .into_iter()
+        .collect();
+    let locked_ids: Vec<i64> = bot_ids
+        .iter()
+        .copied()
+        .filter(|id| locked.contains(id))
+        .collect();
+    // Read after the locks are held: a delete that committed first is seen.
     let targets: HashMap<i64, Target> = sql_query(
-        "SELECT id, secret_digest, deleted_at IS NOT NULL AS deleted FROM bots \
-         WHERE id = ANY($1) ORDER BY id FOR SHARE",
+        "SELECT id, secret_digest, deleted_at IS NOT NULL AS deleted FROM bots WHERE id = ANY($1)",
     )
-    .bind::<Array<BigInt>, _>(&bot_ids)
+    .bind::<Array<BigInt>, _>(&locked_ids)
     .load::<Target>(conn)
     .await?
     .into_iter()
@@ -188,6 +197,10 @@ async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Job]) -> QueryResult<
     let mut outcomes = vec![Applied::Duplicate; jobs.len()];
     let mut order = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {
+        if !locked.contains(&job.bot.0) {
+            outcomes[i] = Applied::Busy;
+            continue;
+        }
         let target = targets
             .get(&job.bot.0)
             .map(|t| (t.secret_digest.as_slice(), t.deleted));

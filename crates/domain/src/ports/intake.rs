@@ -28,6 +28,9 @@ pub enum Applied {
     UnknownBot,
     /// The presented secret is not the bot's; nothing changed.
     BadSecret,
+    /// The bot is being added or deleted right now; nothing changed, and
+    /// the delivery should be retried shortly.
+    Busy,
 }
 
 /// Updates and their effects.
@@ -42,7 +45,8 @@ pub trait IntakeStore: Send + Sync {
     /// the raw JSON `raw`) unless that `update_id` is already recorded for
     /// the bot, and applies its effect. MUST return `UnknownBot`,
     /// `BadSecret` or `BotDeleted` (in that order of checks) changing
-    /// nothing; MUST apply each `(bot, update_id)` at most once however many
+    /// nothing; MUST NOT wait for an add or delete of the same bot in
+    /// progress but return `Busy`; MUST apply each `(bot, update_id)` at most once however many
     /// deliveries race; MUST NOT let a bot-membership state older (by date,
     /// then `update_id`) than the stored one for that chat overwrite it; on
     /// error nothing is applied.

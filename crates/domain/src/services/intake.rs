@@ -30,6 +30,10 @@ pub enum IntakeError {
     /// The body is not an Update.
     #[error(transparent)]
     NotAnUpdate(#[from] NotAnUpdate),
+    /// The bot is being added or deleted: nothing was applied; Telegram
+    /// should retry shortly.
+    #[error("bot busy")]
+    Busy,
     /// The database failed: nothing was applied; Telegram should retry.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -92,6 +96,7 @@ impl IntakeService {
             Applied::BotDeleted => Ok(Received::BotDeleted),
             Applied::UnknownBot => Err(IntakeError::UnknownBot),
             Applied::BadSecret => Err(IntakeError::BadSecret),
+            Applied::Busy => Err(IntakeError::Busy),
         }
     }
 
