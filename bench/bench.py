@@ -123,6 +123,12 @@ def pgbench(db, script, clients, seconds):
     return {"tps": tps, "latency_avg_ms": latency, "failed": int(failed.group(1)) if failed else 0}
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid, field):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -172,7 +178,9 @@ class Run:
                 ["perf", "record", "-F", "499", "-g", "-p", str(self.server.pid), "-o", str(OUT / "perf.data"),
                  "--", "sleep", str(self.duration)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cpu_before = cpu_seconds(self.server.pid)
         result = wrk(BENCH / "intake.lua", self.usher_url, connections, self.duration, env)
+        result["usher_cpu_share"] = (cpu_seconds(self.server.pid) - cpu_before) / (result["duration_us"] / 1e6) / os.cpu_count()
         if profiler:
             profiler.wait()
             report = subprocess.run(["perf", "report", "--stdio", "--no-children", "--sort", "dso,symbol",
@@ -189,14 +197,18 @@ class Run:
         if result["errors"] or not exactly_once:
             self.failures.append(f"intake {label}: {result}")
         log(f"intake {label}: {result['rate']:.0f} updates/s, p99 {result['p99_us'] / 1000:.1f} ms, "
+            f"usher CPU {result['usher_cpu_share'] * 100:.0f}% of the machine, "
             f"errors {result['errors']}, stored {stored} for {answered_ok} answered 2xx")
         return result
 
     def read(self, path, label):
+        cpu_before = cpu_seconds(self.server.pid)
         result = wrk(BENCH / "read.lua", self.usher_url, 32, self.read_duration, {"BENCH_PATH": path})
+        result["usher_cpu_share"] = (cpu_seconds(self.server.pid) - cpu_before) / (result["duration_us"] / 1e6) / os.cpu_count()
         if result["errors"]:
             self.failures.append(f"read {label}: {result}")
-        log(f"read {label}: {result['rate']:.0f} req/s, p99 {result['p99_us'] / 1000:.2f} ms, errors {result['errors']}")
+        log(f"read {label}: {result['rate']:.0f} req/s, p99 {result['p99_us'] / 1000:.2f} ms, "
+            f"usher CPU {result['usher_cpu_share'] * 100:.0f}% of the machine, errors {result['errors']}")
         return result
 
     def main(self):
@@ -284,7 +296,7 @@ class Run:
 
     def measure(self):
         r = self.results
-        psql(self.db, "CREATE TABLE bench_rows (bot_id BIGINT, update_id BIGINT, kind TEXT, payload JSONB, "
+        psql(self.db, "CREATE TABLE bench_rows (bot_id BIGINT, update_id BIGINT, kind TEXT, payload JSON, "
                       "received_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (bot_id, update_id))")
         payload = json.dumps({"chat_member": {"chat": {"id": -1001, "title": "Bench channel", "type": "channel"},
                                               "from": {"id": 5, "is_bot": False, "first_name": "User"},

@@ -21,7 +21,8 @@ CREATE TABLE updates (
     bot_id       BIGINT NOT NULL REFERENCES bots (id),
     update_id    BIGINT NOT NULL,
     kind         TEXT NOT NULL,
-    payload      JSONB NOT NULL,
+    -- json, not jsonb: kept exactly as received, and cheaper to write.
+    payload      JSON NOT NULL,
     received_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (bot_id, update_id)
 );

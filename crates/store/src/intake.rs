@@ -70,7 +70,7 @@ async fn apply(
         return Ok(refused);
     }
     let inserted = sql_query(
-        "INSERT INTO updates (bot_id, update_id, kind, payload) VALUES ($1, $2, $3, $4::jsonb) \
+        "INSERT INTO updates (bot_id, update_id, kind, payload) VALUES ($1, $2, $3, $4::json) \
          ON CONFLICT (bot_id, update_id) DO NOTHING",
     )
     .bind::<BigInt, _>(bot.0)

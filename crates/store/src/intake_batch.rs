@@ -214,7 +214,7 @@ async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Job]) -> QueryResult<
     order.sort_by_key(|&i| (jobs[i].bot.0, jobs[i].update.update_id));
     let inserted: HashSet<(i64, i64)> = sql_query(
         "INSERT INTO updates (bot_id, update_id, kind, payload) \
-         SELECT b, u, k, p::jsonb FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS t(b, u, k, p) \
+         SELECT b, u, k, p::json FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS t(b, u, k, p) \
          ON CONFLICT (bot_id, update_id) DO NOTHING RETURNING bot_id, update_id",
     )
     .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].bot.0).collect::<Vec<_>>())

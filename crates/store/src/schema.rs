@@ -44,7 +44,7 @@ diesel::table! {
         bot_id -> Int8,
         update_id -> Int8,
         kind -> Text,
-        payload -> Jsonb,
+        payload -> Json,
         received_at -> Timestamptz,
     }
 }
