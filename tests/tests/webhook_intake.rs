@@ -758,11 +758,17 @@ async fn a_bot_being_re_added_answers_503_without_holding_up_other_bots() {
     let update = |update_id: i64| json!({ "update_id": update_id, "message": { "message_id": 1, "date": 1, "chat": { "id": 5, "type": "private" } } });
 
     // Re-adding holds the bot while Telegram takes its time over setWebhook.
-    app.sandbox.add_fault(usher_sandbox::Fault::on("setWebhook", usher_sandbox::FaultKind::Delay { ms: 1_500 }).times(1));
+    app.sandbox.add_fault(
+        usher_sandbox::Fault::on("setWebhook", usher_sandbox::FaultKind::Delay { ms: 1_500 })
+            .times(1),
+    );
     let api = app.api.clone();
     let key = acc.key.clone();
     let token = bot.token.clone();
-    let re_add = tokio::spawn(async move { api.post_json("/api/bots/add.json", &key, json!({ "token": token })).await });
+    let re_add = tokio::spawn(async move {
+        api.post_json("/api/bots/add.json", &key, json!({ "token": token }))
+            .await
+    });
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let secret = bot.webhook.unwrap().secret_token.unwrap();
@@ -778,11 +784,29 @@ async fn a_bot_being_re_added_answers_503_without_holding_up_other_bots() {
         .unwrap();
     assert_eq!(res.status(), 503);
     assert!(res.headers().get("retry-after").is_some());
-    assert_eq!(app.deliver(other_id, Some(&other_secret), &update(1)).await, 200, "other bots go on");
-    assert!(started.elapsed() < Duration::from_millis(800), "nobody waited for Telegram");
+    assert_eq!(
+        app.deliver(other_id, Some(&other_secret), &update(1)).await,
+        200,
+        "other bots go on"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(800),
+        "nobody waited for Telegram"
+    );
 
     assert_eq!(re_add.await.unwrap()["status"], "ok");
-    let fresh = app.sandbox.bot(bot.id).unwrap().webhook.unwrap().secret_token.unwrap();
+    let fresh = app
+        .sandbox
+        .bot(bot.id)
+        .unwrap()
+        .webhook
+        .unwrap()
+        .secret_token
+        .unwrap();
     assert_eq!(app.deliver(id, Some(&fresh), &update(1)).await, 200);
-    assert_eq!(app.deliver(id, Some(&secret), &update(2)).await, 401, "the old secret is gone");
+    assert_eq!(
+        app.deliver(id, Some(&secret), &update(2)).await,
+        401,
+        "the old secret is gone"
+    );
 }
