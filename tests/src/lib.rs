@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness fails loudly
 
 mod api;
+mod cluster;
 mod db;
 mod process;
 
@@ -18,6 +19,7 @@ use usher_sandbox::{DeliveryOptions, FakeBot, SandboxHandle, SandboxOptions};
 use usher_store::TokenCipher;
 
 pub use api::{Api, error_of};
+pub use cluster::TempCluster;
 pub use db::TestDb;
 pub use process::{UsherProcess, settings_env};
 
