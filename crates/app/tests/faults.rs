@@ -255,17 +255,17 @@ async fn two_instances_racing_on_the_same_bots_keep_the_invariants() {
         let token = bot.token.clone();
         let own = first_ids.get(&((i / 2) % 2, bot.id)).map(|(id, _)| *id);
         tokio::spawn(async move {
-            if i % 3 == 0 {
-                if let Some(id) = own {
-                    let res = http
-                        .post(format!("{base}/api/bots/del.json"))
-                        .query(&[("id", key.as_str())])
-                        .json(&json!({ "id": id }))
-                        .send()
-                        .await
-                        .unwrap();
-                    return res.json::<Value>().await.unwrap();
-                }
+            if i % 3 == 0
+                && let Some(id) = own
+            {
+                let res = http
+                    .post(format!("{base}/api/bots/del.json"))
+                    .query(&[("id", key.as_str())])
+                    .json(&json!({ "id": id }))
+                    .send()
+                    .await
+                    .unwrap();
+                return res.json::<Value>().await.unwrap();
             }
             add(&http, &base, &key, &token).await
         })
