@@ -10,6 +10,8 @@ pub mod api;
 mod call;
 pub mod envelope;
 pub mod error_code;
+#[doc(hidden)]
+pub mod fuzzing;
 mod json_errors;
 mod params;
 mod request_log;
