@@ -42,3 +42,9 @@ bench:
 # A few seconds of the benchmark, checking zero errors and exactly-once (CI runs it).
 bench-smoke:
     python3 bench/bench.py --smoke
+
+# Fuzz a target for SECONDS (webhook_update or api_params). cargo-fuzz wants
+# nightly; on stable, RUSTC_BOOTSTRAP=1 with --sanitizer none works.
+fuzz target="webhook_update" seconds="60":
+    cargo install cargo-fuzz --locked --quiet
+    RUSTC_BOOTSTRAP=1 cargo fuzz run {{target}} --sanitizer none -- -max_total_time={{seconds}}
