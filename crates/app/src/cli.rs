@@ -28,6 +28,8 @@ pub enum Command {
     Serve,
     /// Create the database if missing and apply pending migrations.
     Migrate,
+    /// Validate the configuration; show each value's source (secrets masked).
+    CheckConfig,
     /// Manage customer accounts.
     #[command(subcommand)]
     Account(AccountCommand),

@@ -21,11 +21,15 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::CheckConfig = cli.command {
+        return commands::check_config(&cli.config_dir);
+    }
     let settings = Settings::load(&cli.config_dir)?;
     telemetry::init(&settings.log)?;
     match &cli.command {
         Command::Serve => commands::serve(&settings).await,
         Command::Migrate => commands::migrate(&settings).await,
         Command::Account(command) => commands::account(&settings, command).await,
+        Command::CheckConfig => commands::check_config(&cli.config_dir),
     }
 }

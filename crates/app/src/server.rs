@@ -11,7 +11,10 @@ use secrecy::ExposeSecret;
 use tracing::info;
 use url::Url;
 use usher_domain::services::{AccountService, BotService, CampaignService, IntakeService};
+use usher_http::health::Health;
 use usher_http::{AppState, RequestLog};
+
+use crate::readiness::DatabaseReadiness;
 use usher_store::{BatchSettings, PgStore, PoolSettings, TokenCipher};
 use usher_telegram::{GatewaySettings, TeloxideGateway};
 
@@ -40,8 +43,8 @@ pub fn store(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<PgStore
     Ok(PgStore::new(pool, cipher))
 }
 
-/// The domain services over the real adapters.
-pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<AppState> {
+/// The domain services over the real adapters, and the readiness check.
+pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<(AppState, Health)> {
     let mut store = store(settings, cipher)?;
     if settings.intake.batch_max > 0 {
         store = store.with_group_commit(&BatchSettings {
@@ -49,6 +52,9 @@ pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<AppState
             workers: settings.intake.batch_workers,
         });
     }
+    let health = Health(Arc::new(DatabaseReadiness {
+        pool: store.pool().clone(),
+    }));
     let store = Arc::new(store);
     let api_url = Url::parse(&settings.telegram.api_url).context("telegram.api_url")?;
     let gateway = Arc::new(TeloxideGateway::new(GatewaySettings {
@@ -56,12 +62,13 @@ pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<AppState
         timeout: settings.telegram_timeout(),
     })?);
     Url::parse(&settings.http.public_url).context("http.public_url")?;
-    Ok(AppState {
+    let state = AppState {
         accounts: AccountService::new(store.clone()),
         intake: IntakeService::new(store.clone()),
         campaigns: CampaignService::new(store.clone(), store.clone()),
         bots: BotService::new(store.clone(), store, gateway, &settings.http.public_url),
-    })
+    };
+    Ok((state, health))
 }
 
 /// Migrates the database, then starts serving on `http.listen`, or on
@@ -74,10 +81,11 @@ pub async fn start_with(
 ) -> anyhow::Result<Running> {
     usher_store::migrate::run(settings.database.url.expose_secret()).await?;
     let cipher = token_key::load_or_create(&settings.secrets)?;
-    let state = wire(settings, cipher)?;
+    let (state, health) = wire(settings, cipher)?;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
+            .app_data(web::Data::new(health.clone()))
             .wrap(RequestLog)
             .configure(usher_http::configure)
     })

@@ -136,3 +136,75 @@ fn bad_configuration_fails_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("configuration"), "{err}");
 }
+
+#[test]
+fn check_config_shows_sources_masks_secrets_and_warns_about_public_url() {
+    let key = usher_store::TokenCipher::generate_key();
+    let key_text = secrecy::ExposeSecret::expose_secret(&key).to_owned();
+    let out = Command::new(BIN)
+        .args(["check-config", "--config-dir", "/nonexistent"])
+        .env(
+            "USHER__DATABASE__URL",
+            "postgres://usher:hunter2@db.internal:5432/usher",
+        )
+        .env("USHER__HTTP__PUBLIC_URL", "http://hooks.example.org:8080")
+        .env("USHER__SECRETS__TOKEN_KEY", &key_text)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("database.url = postgres://usher:***@db.internal:5432/usher    (environment USHER__DATABASE__URL)"), "{text}");
+    assert!(
+        text.contains("http.listen = 127.0.0.1:8080    (built-in default)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "secrets.token_key = <set, hidden>    (environment USHER__SECRETS__TOKEN_KEY)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "warning: http.public_url is http: Telegram delivers webhooks over HTTPS only"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: http.public_url uses port 8080"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("hunter2") && !text.contains(&key_text),
+        "secrets masked"
+    );
+
+    let dir = std::env::temp_dir().join(format!("usher-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("local.toml"), "[secrets]\ntoken_key = \"too short\"\n[http]\npublic_url = \"https://hooks.example.org\"\n").unwrap();
+    let out = Command::new(BIN)
+        .arg("check-config")
+        .arg("--config-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!out.status.success(), "a bad key fails the check");
+    assert!(
+        text.contains(&format!(
+            "http.public_url = https://hooks.example.org    ({})",
+            dir.join("local.toml").display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("error: secrets.token_key"), "{text}");
+    assert!(
+        !text.contains("warning: http.public_url"),
+        "HTTPS on 443 is fine: {text}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod error_code;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod health;
 mod json_errors;
 mod params;
 mod request_log;
@@ -39,10 +40,11 @@ pub struct AppState {
     pub campaigns: CampaignService,
 }
 
-/// Registers the JSON API, the Telegram webhook, and the `func` fallback
-/// for every other path.
+/// Registers the JSON API, the Telegram webhook, the health probes, and the
+/// `func` fallback for every other path.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(webhook::routes)
+        .configure(health::routes)
         .service(
             web::scope("/api")
                 .wrap(json_errors::handlers())

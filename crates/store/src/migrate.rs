@@ -61,3 +61,27 @@ pub async fn is_current(url: &str) -> anyhow::Result<bool> {
     })
     .await?
 }
+
+/// Whether the database behind `pool` answers and has every embedded
+/// migration applied (for readiness probes; uses a pooled connection).
+pub async fn check(pool: &crate::DbPool) -> Result<(), &'static str> {
+    use diesel::migration::MigrationSource;
+    use diesel::pg::Pg;
+
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    let mut conn = pool.get().await.map_err(|_| "db")?;
+    let applied: Vec<Version> = sql_query("SELECT version FROM __diesel_schema_migrations")
+        .load(&mut conn)
+        .await
+        .map_err(|_| "db")?;
+    let embedded = MigrationSource::<Pg>::migrations(&MIGRATIONS).map_err(|_| "migrations")?;
+    let current = embedded.iter().all(|m| {
+        let version = m.name().version().to_string();
+        applied.iter().any(|a| a.version == version)
+    });
+    if current { Ok(()) } else { Err("migrations") }
+}

@@ -1,7 +1,9 @@
 //! What each command does.
 
 mod account;
+mod check_config;
 mod serve;
 
 pub use account::account;
+pub use check_config::check_config;
 pub use serve::{migrate, serve};
