@@ -21,11 +21,11 @@ pub fn api_params(data: &[u8]) {
             }
         }
     }
-    if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(pairs) = form_pairs(text) {
-            for (_, value) in pairs {
-                let _ = ApiKey::parse(&value);
-            }
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(pairs) = form_pairs(text)
+    {
+        for (_, value) in pairs {
+            let _ = ApiKey::parse(&value);
         }
     }
 }
