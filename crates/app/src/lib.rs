@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod metrics;
 pub mod readiness;
 pub mod server;
 pub mod settings;

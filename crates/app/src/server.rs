@@ -12,8 +12,10 @@ use tracing::info;
 use url::Url;
 use usher_domain::services::{AccountService, BotService, CampaignService, IntakeService};
 use usher_http::health::Health;
+use usher_http::metrics::Metrics;
 use usher_http::{AppState, RequestLog};
 
+use crate::metrics::ServerMetrics;
 use crate::readiness::DatabaseReadiness;
 use usher_store::{BatchSettings, PgStore, PoolSettings, TokenCipher};
 use usher_telegram::{GatewaySettings, TeloxideGateway};
@@ -43,8 +45,12 @@ pub fn store(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<PgStore
     Ok(PgStore::new(pool, cipher))
 }
 
-/// The domain services over the real adapters, and the readiness check.
-pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<(AppState, Health)> {
+/// The domain services over the real adapters, the readiness check, and
+/// the metrics.
+pub fn wire(
+    settings: &Settings,
+    cipher: TokenCipher,
+) -> anyhow::Result<(AppState, Health, Metrics)> {
     let mut store = store(settings, cipher)?;
     if settings.intake.batch_max > 0 {
         store = store.with_group_commit(&BatchSettings {
@@ -54,6 +60,10 @@ pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<(AppStat
     }
     let health = Health(Arc::new(DatabaseReadiness {
         pool: store.pool().clone(),
+    }));
+    let metrics = Metrics(Arc::new(ServerMetrics {
+        handle: crate::metrics::handle()?,
+        store: store.clone(),
     }));
     let store = Arc::new(store);
     let api_url = Url::parse(&settings.telegram.api_url).context("telegram.api_url")?;
@@ -68,7 +78,7 @@ pub fn wire(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<(AppStat
         campaigns: CampaignService::new(store.clone(), store.clone()),
         bots: BotService::new(store.clone(), store, gateway, &settings.http.public_url),
     };
-    Ok((state, health))
+    Ok((state, health, metrics))
 }
 
 /// Migrates the database, then starts serving on `http.listen`, or on
@@ -81,11 +91,12 @@ pub async fn start_with(
 ) -> anyhow::Result<Running> {
     usher_store::migrate::run(settings.database.url.expose_secret()).await?;
     let cipher = token_key::load_or_create(&settings.secrets)?;
-    let (state, health) = wire(settings, cipher)?;
+    let (state, health, metrics) = wire(settings, cipher)?;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(health.clone()))
+            .app_data(web::Data::new(metrics.clone()))
             .wrap(RequestLog)
             .configure(usher_http::configure)
     })

@@ -29,9 +29,13 @@ pub fn ok_empty() -> HttpResponse {
     respond(&json!({ "status": "ok" }))
 }
 
-/// `{"status":"error","error":"<code>"}`.
+/// `{"status":"error","error":"<code>"}`. The code also travels in the
+/// response's extensions, so the request log and metrics can count outcomes
+/// (the HTTP status is always 200).
 pub fn error(code: ErrorCode) -> HttpResponse {
-    respond(&json!({ "status": "error", "error": code.as_str() }))
+    let mut res = respond(&json!({ "status": "error", "error": code.as_str() }));
+    res.extensions_mut().insert(code);
+    res
 }
 
 fn respond(body: &serde_json::Value) -> HttpResponse {

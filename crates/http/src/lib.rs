@@ -14,6 +14,7 @@ pub mod error_code;
 pub mod fuzzing;
 pub mod health;
 mod json_errors;
+pub mod metrics;
 mod params;
 mod request_log;
 pub mod webhook;
@@ -45,6 +46,7 @@ pub struct AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(webhook::routes)
         .configure(health::routes)
+        .configure(metrics::routes)
         .service(
             web::scope("/api")
                 .wrap(json_errors::handlers())

@@ -10,6 +10,8 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use futures_util::future::LocalBoxFuture;
 use tracing::{Instrument, info, info_span};
 
+use crate::ErrorCode;
+
 /// Middleware logging method, path, status and `duration_ms` of each request.
 #[derive(Clone, Copy, Default)]
 pub struct RequestLog;
@@ -61,9 +63,21 @@ where
         Box::pin(
             async move {
                 let result = service.call(req).await;
-                let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                let elapsed = started.elapsed().as_secs_f64();
+                let duration_ms = elapsed * 1000.0;
                 match &result {
-                    Ok(res) => info!(status = res.status().as_u16(), duration_ms, "request"),
+                    Ok(res) => {
+                        let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+                        let outcome = match res.response().extensions().get::<ErrorCode>() {
+                            Some(code) => code.as_str().to_owned(),
+                            None if res.status().is_success() => "ok".to_owned(),
+                            None => res.status().as_u16().to_string(),
+                        };
+                        info!(status = res.status().as_u16(), outcome = %outcome, duration_ms, "request");
+                        metrics::counter!("http_requests_total", "route" => route.clone(), "outcome" => outcome)
+                            .increment(1);
+                        metrics::histogram!("http_request_duration_seconds", "route" => route).record(elapsed);
+                    }
                     Err(err) => info!(error = %err, duration_ms, "request failed"),
                 }
                 result

@@ -9,6 +9,7 @@ use usher_domain::BotId;
 use usher_domain::services::{IntakeError, Received};
 
 use crate::AppState;
+use crate::metrics::kind_label;
 
 /// Header in which Telegram echoes the bot's `secret_token`.
 pub const SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
@@ -53,29 +54,45 @@ pub async fn handle(
     // to its end instead of being dropped half-way.
     let outcome =
         tokio::spawn(async move { intake.receive(bot, secret.as_deref(), &body).await }).await;
-    match outcome {
-        Ok(Ok(Received::Applied | Received::Duplicate | Received::BotDeleted)) => {
-            HttpResponse::Ok().finish()
+    let (kind, result, response) = match outcome {
+        Ok(Ok(Received::Applied(kind))) => {
+            (kind_label(&kind), "applied", HttpResponse::Ok().finish())
         }
-        Ok(Err(IntakeError::UnknownBot)) => HttpResponse::NotFound().finish(),
+        Ok(Ok(Received::Duplicate(kind))) => {
+            (kind_label(&kind), "duplicate", HttpResponse::Ok().finish())
+        }
+        Ok(Ok(Received::BotDeleted)) => ("unread", "bot_deleted", HttpResponse::Ok().finish()),
+        Ok(Err(IntakeError::UnknownBot)) => {
+            ("unread", "unknown_bot", HttpResponse::NotFound().finish())
+        }
         Ok(Err(IntakeError::BadSecret)) => {
             warn!("webhook delivery with a wrong or missing secret");
-            HttpResponse::Unauthorized().finish()
+            (
+                "unread",
+                "bad_secret",
+                HttpResponse::Unauthorized().finish(),
+            )
         }
         Ok(Err(IntakeError::NotAnUpdate(_))) => {
             warn!("webhook body is not an Update");
-            HttpResponse::BadRequest().finish()
+            (
+                "unread",
+                "not_an_update",
+                HttpResponse::BadRequest().finish(),
+            )
         }
-        Ok(Err(IntakeError::Busy)) => unavailable(),
+        Ok(Err(IntakeError::Busy)) => ("unread", "busy", unavailable()),
         Ok(Err(IntakeError::Store(err))) => {
             error!(error = %format!("{:#}", err.0), "database failure; Telegram will retry");
-            unavailable()
+            ("unread", "db", unavailable())
         }
         Err(join) => {
             error!(error = %join, "webhook task failed");
-            unavailable()
+            ("unread", "failed", unavailable())
         }
-    }
+    };
+    metrics::counter!("webhook_updates_total", "kind" => kind, "result" => result).increment(1);
+    response
 }
 
 fn unavailable() -> HttpResponse {

@@ -156,3 +156,35 @@ impl BotStore for PgStore {
         Ok(Box::new(lock))
     }
 }
+
+impl PgStore {
+    /// How many bots are active, warning and deleted, system-wide (for
+    /// metrics). Warning is computed as `bots/list.json` computes it.
+    pub async fn bot_status_counts(&self) -> Result<[(BotStatus, i64); 3], StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let unserved_campaign = diesel::dsl::exists(
+            campaigns::table
+                .filter(campaigns::bot_id.eq(bots::id))
+                .filter(campaigns::status.ne(2))
+                .filter(diesel::dsl::not(diesel::dsl::exists(
+                    bot_chats::table
+                        .filter(bot_chats::bot_id.eq(bots::id))
+                        .filter(bot_chats::chat_id.eq(campaigns::chat_id))
+                        .filter(bot_chats::is_admin),
+                ))),
+        );
+        let rows: Vec<(bool, bool)> = bots::table
+            .select((bots::deleted_at.is_not_null(), unserved_campaign))
+            .load(&mut conn)
+            .await
+            .map_err(db_err)?;
+        let deleted = rows.iter().filter(|(d, _)| *d).count() as i64;
+        let warning = rows.iter().filter(|(d, w)| !*d && *w).count() as i64;
+        let active = rows.len() as i64 - deleted - warning;
+        Ok([
+            (BotStatus::Active, active),
+            (BotStatus::Warning, warning),
+            (BotStatus::Deleted, deleted),
+        ])
+    }
+}

@@ -58,18 +58,35 @@ impl TeloxideGateway {
 
     /// Runs one call within the timeout. teloxide waits 10 s after a 5xx
     /// before reading it; the timeout cuts that short.
-    async fn call<T, F>(&self, token: &BotToken, fut: F) -> Result<T, TelegramError>
+    async fn call<T, F>(
+        &self,
+        method: &'static str,
+        token: &BotToken,
+        fut: F,
+    ) -> Result<T, TelegramError>
     where
         F: Future<Output = Result<T, teloxide_core::RequestError>>,
     {
-        match tokio::time::timeout(self.timeout, fut).await {
+        let started = std::time::Instant::now();
+        let outcome = match tokio::time::timeout(self.timeout, fut).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(classify(&err, token)),
             Err(_) => Err(TelegramError::Unreachable(format!(
                 "no answer within {} ms",
                 self.timeout.as_millis()
             ))),
-        }
+        };
+        let result = match &outcome {
+            Ok(_) => "ok",
+            Err(TelegramError::Rejected(_)) => "rejected",
+            Err(TelegramError::Unreachable(_)) => "unreachable",
+            Err(TelegramError::Refused(_)) => "refused",
+        };
+        metrics::counter!("telegram_requests_total", "method" => method, "result" => result)
+            .increment(1);
+        metrics::histogram!("telegram_request_duration_seconds", "method" => method, "result" => result)
+            .record(started.elapsed().as_secs_f64());
+        outcome
     }
 }
 
@@ -92,7 +109,9 @@ impl TelegramGateway for TeloxideGateway {
     async fn get_me(&self, token: &BotToken) -> Result<BotProfile, TelegramError> {
         let bot = self.bot(token);
         let request = bot.get_me();
-        let me = self.call(token, async move { request.await }).await?;
+        let me = self
+            .call("getMe", token, async move { request.await })
+            .await?;
         let tg = i64::try_from(me.user.id.0)
             .map_err(|_| TelegramError::Unreachable("bot id out of range".into()))?;
         Ok(BotProfile {
@@ -121,7 +140,8 @@ impl TelegramGateway for TeloxideGateway {
             .set_webhook(url)
             .secret_token(hook.secret.expose().to_owned())
             .allowed_updates(allowed);
-        self.call(token, async move { request.await }).await?;
+        self.call("setWebhook", token, async move { request.await })
+            .await?;
         Ok(())
     }
 
@@ -129,7 +149,8 @@ impl TelegramGateway for TeloxideGateway {
     async fn delete_webhook(&self, token: &BotToken) -> Result<(), TelegramError> {
         let bot = self.bot(token);
         let request = bot.delete_webhook().drop_pending_updates(true);
-        self.call(token, async move { request.await }).await?;
+        self.call("deleteWebhook", token, async move { request.await })
+            .await?;
         Ok(())
     }
 
@@ -144,7 +165,9 @@ impl TelegramGateway for TeloxideGateway {
             .map_err(|_| TelegramError::Refused("user id out of range".into()))?;
         let bot = self.bot(token);
         let request = bot.get_chat_member(teloxide_core::types::ChatId(chat.0), UserId(user));
-        let found = self.call(token, async move { request.await }).await?;
+        let found = self
+            .call("getChatMember", token, async move { request.await })
+            .await?;
         let status = match found.status() {
             ChatMemberStatus::Owner => "creator",
             ChatMemberStatus::Administrator => "administrator",

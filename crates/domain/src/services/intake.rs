@@ -8,12 +8,12 @@ use crate::ports::{Applied, IntakeStore, StoreError};
 use crate::secret::{digest_of, matches_digest};
 
 /// What became of a delivery that Telegram should not send again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Received {
-    /// Applied and committed.
-    Applied,
+    /// Applied and committed; the update's kind.
+    Applied(String),
     /// Already applied before (a re-delivery); nothing changed.
-    Duplicate,
+    Duplicate(String),
     /// The bot is deleted: acknowledged, nothing recorded.
     BotDeleted,
 }
@@ -91,8 +91,8 @@ impl IntakeService {
             .apply_update(bot, &digest_of(presented), &update, raw)
             .await?
         {
-            Applied::New => Ok(Received::Applied),
-            Applied::Duplicate => Ok(Received::Duplicate),
+            Applied::New => Ok(Received::Applied(update.kind)),
+            Applied::Duplicate => Ok(Received::Duplicate(update.kind)),
             Applied::BotDeleted => Ok(Received::BotDeleted),
             Applied::UnknownBot => Err(IntakeError::UnknownBot),
             Applied::BadSecret => Err(IntakeError::BadSecret),

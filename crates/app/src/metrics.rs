@@ -1,0 +1,68 @@
+//! Prometheus metrics: one recorder per process, and what is read at
+//! scrape time (pool state, bots by status).
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tracing::warn;
+use usher_domain::BotStatus;
+use usher_http::metrics::MetricsSource;
+use usher_store::PgStore;
+
+/// Latency buckets, in seconds, for every histogram.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The process's recorder, installed on first use (servers started in one
+/// process, as in tests, share it).
+pub fn handle() -> anyhow::Result<PrometheusHandle> {
+    static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
+    let mut slot = HANDLE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(handle) = slot.as_ref() {
+        return Ok(handle.clone());
+    }
+    let recorder = PrometheusBuilder::new()
+        .set_buckets(BUCKETS)?
+        .build_recorder();
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder)
+        .map_err(|_| anyhow::anyhow!("another metrics recorder is installed"))?;
+    *slot = Some(handle.clone());
+    Ok(handle)
+}
+
+/// Metrics of one server: the recorder plus the store's live figures.
+pub struct ServerMetrics {
+    /// The recorder's handle.
+    pub handle: PrometheusHandle,
+    /// The store, for pool state and bot counts.
+    pub store: PgStore,
+}
+
+#[async_trait]
+impl MetricsSource for ServerMetrics {
+    async fn render(&self) -> String {
+        let pool = self.store.pool().status();
+        let in_use = pool.size.saturating_sub(pool.available);
+        metrics::gauge!("db_pool_connections", "state" => "in_use").set(in_use as f64);
+        metrics::gauge!("db_pool_connections", "state" => "idle").set(pool.available as f64);
+        metrics::gauge!("db_pool_max_connections").set(pool.max_size as f64);
+        metrics::gauge!("db_pool_waiting").set(pool.waiting as f64);
+        match self.store.bot_status_counts().await {
+            Ok(counts) => {
+                for (status, count) in counts {
+                    let label = match status {
+                        BotStatus::Active => "active",
+                        BotStatus::Warning => "warning",
+                        BotStatus::Deleted => "deleted",
+                    };
+                    metrics::gauge!("bots", "status" => label).set(count as f64);
+                }
+            }
+            Err(err) => warn!(error = %format!("{:#}", err.0), "cannot count bots for metrics"),
+        }
+        self.handle.render()
+    }
+}

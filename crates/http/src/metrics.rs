@@ -1,0 +1,48 @@
+//! `GET /metrics`: Prometheus text exposition.
+
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use async_trait::async_trait;
+
+/// Renders the metrics, refreshing gauges that are read at scrape time
+/// (pool state, bots by status) first.
+#[async_trait]
+pub trait MetricsSource: Send + Sync {
+    /// The exposition text.
+    async fn render(&self) -> String;
+}
+
+/// The metrics source the server was built with.
+#[derive(Clone)]
+pub struct Metrics(pub Arc<dyn MetricsSource>);
+
+/// Registers `/metrics`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", web::get().to(render));
+}
+
+async fn render(metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(metrics.0.render().await)
+}
+
+/// The update kinds counted by name; any other is counted as `other`, so a
+/// new kind cannot grow the number of series without bound.
+pub(crate) fn kind_label(kind: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "my_chat_member",
+        "chat_member",
+        "chat_join_request",
+    ];
+    KNOWN
+        .iter()
+        .find(|k| **k == kind)
+        .copied()
+        .unwrap_or("other")
+}
