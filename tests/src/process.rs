@@ -53,6 +53,21 @@ pub fn settings_env(settings: &Settings) -> Vec<(String, String)> {
     env
 }
 
+/// The address in usher's start-up line, in the text or the JSON log format.
+fn listening_addr(log: &str) -> Option<String> {
+    for marker in [
+        "usher is listening addr=",
+        "\"usher is listening\",\"addr\":\"",
+    ] {
+        if let Some(at) = log.find(marker) {
+            let rest = &log[at + marker.len()..];
+            let end = rest.find(|c: char| c.is_whitespace() || c == '"')?;
+            return Some(rest[..end].to_owned());
+        }
+    }
+    None
+}
+
 impl UsherProcess {
     /// Runs `bin serve` with `env` (and `RUST_LOG` as given), and waits
     /// until it listens.
@@ -80,9 +95,8 @@ impl UsherProcess {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let text = process.output();
-            if let Some(at) = text.find("usher is listening addr=") {
-                let rest = &text[at + "usher is listening addr=".len()..];
-                process.addr = rest.split_whitespace().next().unwrap().to_owned();
+            if let Some(addr) = listening_addr(&text) {
+                process.addr = addr;
                 break;
             }
             if let Ok(Some(status)) = process.child.try_wait() {
