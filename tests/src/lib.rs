@@ -21,7 +21,7 @@ use usher_store::TokenCipher;
 pub use api::{Api, error_of};
 pub use cluster::TempCluster;
 pub use db::TestDb;
-pub use process::{UsherProcess, settings_env};
+pub use process::{UsherProcess, cli_account, settings_env};
 
 /// One customer account of a test.
 #[derive(Debug, Clone)]

@@ -168,3 +168,19 @@ impl Drop for UsherProcess {
         let _ = std::fs::remove_file(&self.log);
     }
 }
+
+/// Creates an account with `bin account create` on `database_url` and
+/// returns its key (the one line the command prints).
+pub fn cli_account(bin: &Path, database_url: &str) -> String {
+    let out = Command::new(bin)
+        .args(["account", "create", "--config-dir", "/nonexistent"])
+        .env("USHER__DATABASE__URL", database_url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}

@@ -5,13 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
-use usher_tests::{TempCluster, TestDb, UsherProcess, fast_sandbox, settings_env, test_settings};
+use usher_tests::{
+    TempCluster, TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
 
@@ -41,14 +42,7 @@ async fn a_database_restart_is_reported_then_healed_without_restarting_usher() {
     settings.database.timeout_ms = 1_000;
     settings.http.listen = format!("127.0.0.1:{port}");
     let server = UsherProcess::serve(Path::new(BIN), &settings_env(&settings), "warn");
-    let key = {
-        let out = Command::new(BIN)
-            .args(["account", "create", "--config-dir", "/nonexistent"])
-            .env("USHER__DATABASE__URL", cluster.url("usher"))
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    };
+    let key = cli_account(Path::new(BIN), &cluster.url("usher"));
     let http = reqwest::Client::new();
     let base = server.base_url();
     let bot = sandbox.create_bot("restartbot", "Restart", None);

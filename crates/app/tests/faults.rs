@@ -4,22 +4,16 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use usher_sandbox::{Fault, FaultKind, SandboxChat, SandboxEvent, SandboxUser};
-use usher_tests::{TestDb, UsherProcess, fast_sandbox, settings_env, test_settings};
+use usher_tests::{TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
 
 fn account(db: &TestDb) -> String {
-    let out = Command::new(BIN)
-        .args(["account", "create", "--config-dir", "/nonexistent"])
-        .env("USHER__DATABASE__URL", &db.url)
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    cli_account(Path::new(BIN), &db.url)
 }
 
 async fn add(http: &reqwest::Client, base: &str, key: &str, token: &str) -> Value {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
-use usher_tests::{TestDb, UsherProcess, fast_sandbox, settings_env, test_settings};
+use usher_tests::{TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
 
@@ -31,14 +31,7 @@ async fn two_instances_start_together_and_serve_any_bot() {
         "one instance migrated, the other waited and found it done"
     );
 
-    let key = {
-        let out = std::process::Command::new(BIN)
-            .args(["account", "create", "--config-dir", "/nonexistent"])
-            .env("USHER__DATABASE__URL", &db.url)
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    };
+    let key = cli_account(Path::new(BIN), &db.url);
     let http = reqwest::Client::new();
     let bot = sandbox.create_bot("twinbot", "Twin", None);
     let added: Value = http

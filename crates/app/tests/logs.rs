@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use usher_sandbox::{Fault, FaultKind};
-use usher_tests::{TestDb, UsherProcess, fast_sandbox, settings_env, test_settings};
+use usher_tests::{TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
 
@@ -19,17 +19,7 @@ async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
     let mut env = settings_env(&settings);
     env.push(("USHER__LOG__FORMAT".into(), "json".into()));
     let mut server = UsherProcess::serve(Path::new(BIN), &env, "info,actix_server=warn");
-    let key = String::from_utf8(
-        std::process::Command::new(BIN)
-            .args(["account", "create", "--config-dir", "/nonexistent"])
-            .env("USHER__DATABASE__URL", &db.url)
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_owned();
+    let key = cli_account(Path::new(BIN), &db.url);
     let bot = sandbox.create_bot("logbot", "Log", None);
     sandbox.add_fault(
         Fault::on(

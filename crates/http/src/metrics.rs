@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
 use async_trait::async_trait;
+use usher_domain::services::ALLOWED_UPDATES;
 
 /// Renders the metrics, refreshing gauges that are read at scrape time
 /// (pool state, bots by status) first.
@@ -28,19 +29,11 @@ async fn render(metrics: web::Data<Metrics>) -> HttpResponse {
         .body(metrics.0.render().await)
 }
 
-/// The update kinds counted by name; any other is counted as `other`, so a
-/// new kind cannot grow the number of series without bound.
+/// The update kinds usher asks Telegram for are counted by name; any other
+/// is counted as `other`, so a new kind cannot grow the number of series
+/// without bound.
 pub(crate) fn kind_label(kind: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "message",
-        "edited_message",
-        "channel_post",
-        "edited_channel_post",
-        "my_chat_member",
-        "chat_member",
-        "chat_join_request",
-    ];
-    KNOWN
+    ALLOWED_UPDATES
         .iter()
         .find(|k| **k == kind)
         .copied()

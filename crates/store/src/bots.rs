@@ -12,24 +12,28 @@ use crate::rows::{BotRow, ChatRow};
 use crate::schema::{bot_chats, bots, campaigns};
 use crate::{PgStore, db_err};
 
+/// Warning, for each `bots` row: a live campaign through the bot tracks a
+/// chat where the bot is not (any more) an administrator. Written with the
+/// DSL so that the statements using it are prepared once per connection.
+#[diesel::dsl::auto_type]
+fn unserved_campaign() -> _ {
+    diesel::dsl::exists(
+        campaigns::table
+            .filter(campaigns::bot_id.eq(bots::id))
+            .filter(campaigns::status.ne(2i16))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                bot_chats::table
+                    .filter(bot_chats::bot_id.eq(bots::id))
+                    .filter(bot_chats::chat_id.eq(campaigns::chat_id))
+                    .filter(bot_chats::is_admin),
+            ))),
+    )
+}
+
 #[async_trait]
 impl BotStore for PgStore {
     async fn list_bots(&self, account: AccountId) -> Result<Vec<BotSummary>, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        // Warning: a live campaign through the bot tracks a chat where the
-        // bot is not (any more) an administrator. Written with the DSL so
-        // that the statement is prepared once per connection.
-        let unserved_campaign = diesel::dsl::exists(
-            campaigns::table
-                .filter(campaigns::bot_id.eq(bots::id))
-                .filter(campaigns::status.ne(2))
-                .filter(diesel::dsl::not(diesel::dsl::exists(
-                    bot_chats::table
-                        .filter(bot_chats::bot_id.eq(bots::id))
-                        .filter(bot_chats::chat_id.eq(campaigns::chat_id))
-                        .filter(bot_chats::is_admin),
-                ))),
-        );
         let rows: Vec<(
             i64,
             i64,
@@ -48,7 +52,7 @@ impl BotStore for PgStore {
                 bots::name,
                 bots::created_at,
                 bots::deleted_at.is_not_null(),
-                unserved_campaign,
+                unserved_campaign(),
             ))
             .load(&mut conn)
             .await
@@ -162,19 +166,8 @@ impl PgStore {
     /// metrics). Warning is computed as `bots/list.json` computes it.
     pub async fn bot_status_counts(&self) -> Result<[(BotStatus, i64); 3], StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let unserved_campaign = diesel::dsl::exists(
-            campaigns::table
-                .filter(campaigns::bot_id.eq(bots::id))
-                .filter(campaigns::status.ne(2))
-                .filter(diesel::dsl::not(diesel::dsl::exists(
-                    bot_chats::table
-                        .filter(bot_chats::bot_id.eq(bots::id))
-                        .filter(bot_chats::chat_id.eq(campaigns::chat_id))
-                        .filter(bot_chats::is_admin),
-                ))),
-        );
         let rows: Vec<(bool, bool)> = bots::table
-            .select((bots::deleted_at.is_not_null(), unserved_campaign))
+            .select((bots::deleted_at.is_not_null(), unserved_campaign()))
             .load(&mut conn)
             .await
             .map_err(db_err)?;
