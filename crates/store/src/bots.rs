@@ -150,7 +150,7 @@ impl BotStore for PgStore {
         };
         // Not from an update: update_id 0 ranks it below any update of the
         // same second.
-        crate::intake::record_membership(&mut conn, bot, 0, &change)
+        crate::intake_batch::record_membership(&mut conn, bot, 0, &change)
             .await
             .map_err(db_err)
     }

@@ -38,11 +38,17 @@ impl Default for BatchSettings {
     }
 }
 
+/// One delivery to apply: the bot, the digest of the presented secret, the
+/// update and its raw JSON.
+pub(crate) struct Item {
+    pub(crate) bot: BotId,
+    pub(crate) secret_digest: [u8; 32],
+    pub(crate) update: IncomingUpdate,
+    pub(crate) raw: String,
+}
+
 struct Job {
-    bot: BotId,
-    secret_digest: [u8; 32],
-    update: IncomingUpdate,
-    raw: String,
+    item: Item,
     reply: oneshot::Sender<Result<Applied, StoreError>>,
 }
 
@@ -73,10 +79,12 @@ impl Batcher {
     ) -> Result<Applied, StoreError> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
-            bot,
-            secret_digest: *secret_digest,
-            update: update.clone(),
-            raw: raw.to_owned(),
+            item: Item {
+                bot,
+                secret_digest: *secret_digest,
+                update: update.clone(),
+                raw: raw.to_owned(),
+            },
             reply,
         };
         self.tx
@@ -110,44 +118,41 @@ async fn worker(pool: DbPool, rx: Arc<Mutex<mpsc::Receiver<Job>>>, max: usize) {
 }
 
 async fn run(pool: &DbPool, jobs: Vec<Job>) {
-    let outcome = match pool.get().await {
-        Ok(mut conn) => conn
-            .transaction::<_, diesel::result::Error, _>(async |conn| apply_batch(conn, &jobs).await)
-            .await
-            .map_err(db_err),
-        Err(err) => Err(db_err(err)),
-    };
-    match outcome {
+    let (items, replies): (Vec<Item>, Vec<_>) = jobs.into_iter().map(|j| (j.item, j.reply)).unzip();
+    match apply_in_transaction(pool, &items).await {
         Ok(results) => {
-            for (job, result) in jobs.into_iter().zip(results) {
-                let _ = job.reply.send(Ok(result));
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(Ok(result));
             }
         }
-        Err(err) if jobs.len() > 1 => {
+        Err(err) if items.len() > 1 => {
             // One bad update must not fail the others: apply them one by one.
-            warn!(batch = jobs.len(), error = %format!("{:#}", err.0), "batch failed; applying its updates one by one");
-            for job in jobs {
-                let single = match pool.get().await {
-                    Ok(mut conn) => conn
-                        .transaction::<_, diesel::result::Error, _>(async |conn| {
-                            apply_batch(conn, std::slice::from_ref(&job)).await
-                        })
-                        .await
-                        .map(|mut r| r.pop().unwrap_or(Applied::Duplicate))
-                        .map_err(db_err),
-                    Err(err) => Err(db_err(err)),
-                };
-                let _ = job.reply.send(single);
+            warn!(batch = items.len(), error = %format!("{:#}", err.0), "batch failed; applying its updates one by one");
+            for (item, reply) in items.iter().zip(replies) {
+                let _ = reply.send(apply_one(pool, item).await);
             }
         }
         Err(err) => {
-            for job in jobs {
-                let _ = job
-                    .reply
-                    .send(Err(StoreError(anyhow::anyhow!("{:#}", err.0))));
+            for reply in replies {
+                let _ = reply.send(Err(StoreError(anyhow::anyhow!("{:#}", err.0))));
             }
         }
     }
+}
+
+async fn apply_in_transaction(pool: &DbPool, items: &[Item]) -> Result<Vec<Applied>, StoreError> {
+    let mut conn = pool.get().await.map_err(db_err)?;
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| apply_batch(conn, items).await)
+        .await
+        .map_err(db_err)
+}
+
+/// Applies one delivery in a transaction of its own (a batch of one).
+pub(crate) async fn apply_one(pool: &DbPool, item: &Item) -> Result<Applied, StoreError> {
+    let mut outcomes = apply_in_transaction(pool, std::slice::from_ref(item)).await?;
+    outcomes
+        .pop()
+        .ok_or_else(|| db_err(anyhow::anyhow!("a batch of one gave no outcome")))
 }
 
 #[derive(QueryableByName)]
@@ -169,7 +174,7 @@ struct Target {
 }
 
 /// Applies `jobs` in the current transaction; one outcome per job, in order.
-async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Job]) -> QueryResult<Vec<Applied>> {
+async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Item]) -> QueryResult<Vec<Applied>> {
     // The bots' shared intake locks, in id order; a bot being added or
     // deleted right now is not waited for (its deliveries are retried).
     let mut bot_ids: Vec<i64> = jobs.iter().map(|j| j.bot.0).collect();
@@ -270,6 +275,18 @@ async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Job]) -> QueryResult<
         crate::intake::move_chat(conn, bot, from, to).await?;
     }
     Ok(outcomes)
+}
+
+/// Stores one state of the bot in a chat unless a newer one is stored
+/// (also used for what `getChatMember` reports on restore).
+pub(crate) async fn record_membership(
+    conn: &mut AsyncPgConnection,
+    bot: BotId,
+    update_id: i64,
+    change: &BotMembership,
+) -> QueryResult<()> {
+    let one = HashMap::from([((bot.0, change.chat.id.0), (update_id, change))]);
+    upsert_memberships(conn, one).await
 }
 
 /// The newest new state per (bot, chat) in a batch, with its update id.
