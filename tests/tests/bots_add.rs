@@ -119,6 +119,25 @@ async fn a_token_telegram_rejects_is_a_token_error() {
     assert_eq!(error_of(&body), Some("token"));
     assert_eq!(app.sandbox.calls().len(), 1, "asked getMe once");
 
+    // Any other refusal of getMe is Telegram rejecting the token too.
+    let bot = app.bot("refusedbot");
+    app.sandbox.add_fault(
+        Fault::on(
+            "getMe",
+            FaultKind::Error {
+                status: 400,
+                description: "Bad Request: bot is deactivated".into(),
+                retry_after: None,
+            },
+        )
+        .times(1),
+    );
+    let body = app
+        .api
+        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
+        .await;
+    assert_eq!(error_of(&body), Some("token"));
+
     // A revoked token too.
     let bot = app.bot("revokedbot");
     app.sandbox.regenerate_token(bot.id).unwrap();

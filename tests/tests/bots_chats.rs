@@ -11,16 +11,7 @@ use usher_tests::{TestApp, error_of};
 async fn lists_the_admin_chat_cache_ordered_by_chat_id() {
     let app = TestApp::start().await;
     let acc = app.account().await;
-    let bot = app.bot("chatbot");
-    let added = app
-        .api
-        .post_json(
-            "/api/bots/add.json",
-            &acc.key,
-            json!({ "token": bot.token }),
-        )
-        .await;
-    let id = added["data"]["id"].as_i64().unwrap();
+    let (bot, id) = app.connected_bot(&acc, "chatbot").await;
     let id_text = id.to_string();
 
     let body = app

@@ -9,16 +9,7 @@ use usher_tests::{TestApp, error_of};
 async fn deletes_softly_drops_the_webhook_and_is_idempotent() {
     let app = TestApp::start().await;
     let acc = app.account().await;
-    let bot = app.bot("delbot");
-    let added = app
-        .api
-        .post_json(
-            "/api/bots/add.json",
-            &acc.key,
-            json!({ "token": bot.token }),
-        )
-        .await;
-    let id = added["data"]["id"].as_i64().unwrap();
+    let (bot, id) = app.connected_bot(&acc, "delbot").await;
 
     let body = app
         .api
@@ -49,16 +40,7 @@ async fn deletes_softly_drops_the_webhook_and_is_idempotent() {
 async fn deletes_even_when_telegram_is_unreachable() {
     let app = TestApp::start().await;
     let acc = app.account().await;
-    let bot = app.bot("offlinebot");
-    let added = app
-        .api
-        .post_json(
-            "/api/bots/add.json",
-            &acc.key,
-            json!({ "token": bot.token }),
-        )
-        .await;
-    let id = added["data"]["id"].as_i64().unwrap();
+    let (bot, id) = app.connected_bot(&acc, "offlinebot").await;
     for kind in [FaultKind::Drop, FaultKind::Delay { ms: 3_000 }] {
         app.sandbox.clear_faults();
         app.sandbox.add_fault(Fault::on("deleteWebhook", kind));
@@ -85,12 +67,7 @@ async fn another_accounts_bot_is_id_and_stays_connected() {
     let app = TestApp::start().await;
     let a = app.account().await;
     let b = app.account().await;
-    let bot = app.bot("guardedbot");
-    let added = app
-        .api
-        .post_json("/api/bots/add.json", &a.key, json!({ "token": bot.token }))
-        .await;
-    let id = added["data"]["id"].as_i64().unwrap();
+    let (bot, id) = app.connected_bot(&a, "guardedbot").await;
 
     let foreign = app
         .api
@@ -111,16 +88,7 @@ async fn another_accounts_bot_is_id_and_stays_connected() {
 async fn concurrent_deletes_and_re_adds_keep_one_consistent_record() {
     let app = TestApp::start().await;
     let acc = app.account().await;
-    let bot = app.bot("flipbot");
-    let added = app
-        .api
-        .post_json(
-            "/api/bots/add.json",
-            &acc.key,
-            json!({ "token": bot.token }),
-        )
-        .await;
-    let id = added["data"]["id"].as_i64().unwrap();
+    let (bot, id) = app.connected_bot(&acc, "flipbot").await;
     let tasks = (0..20).map(|i| {
         let api = app.api.clone();
         let key = acc.key.clone();
