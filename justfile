@@ -4,9 +4,9 @@
 run:
     cargo run --release -p usher-app -- serve
 
-# Run every test (needs PostgreSQL on 127.0.0.1:5432; see README).
+# Run every test (starts PostgreSQL, installs Chromium and Schemathesis if missing).
 test:
-    cargo test --workspace
+    scripts/test.sh
 
 # Format, lints, and the domain's dependency check.
 lint:

@@ -40,6 +40,75 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The codes any endpoint can answer, in the order they are checked
+    /// (`conventions.md`); `db` can come at any step.
+    pub const COMMON: [ErrorCode; 5] = [
+        ErrorCode::Func,
+        ErrorCode::Request,
+        ErrorCode::Key,
+        ErrorCode::Ban,
+        ErrorCode::Db,
+    ];
+
+    /// Every code, for documents and tests that must cover them all.
+    pub const ALL: [ErrorCode; 13] = [
+        ErrorCode::Func,
+        ErrorCode::Request,
+        ErrorCode::Key,
+        ErrorCode::Ban,
+        ErrorCode::Db,
+        ErrorCode::Token,
+        ErrorCode::Exists,
+        ErrorCode::Webhook,
+        ErrorCode::Unreachable,
+        ErrorCode::Id,
+        ErrorCode::Bot,
+        ErrorCode::Chat,
+        ErrorCode::Welcome,
+    ];
+
+    /// What the code tells a client, for the API reference.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ErrorCode::Func => "unknown endpoint path, or the wrong method for it",
+            ErrorCode::Request => {
+                "the body is over 64 KiB, or cannot be parsed as its content type says \
+                 (a non-empty body must be a JSON object or a UTF-8 form)"
+            }
+            ErrorCode::Key => {
+                "the API key is missing, malformed or not valid (also a rotated-out key)"
+            }
+            ErrorCode::Ban => "the account is suspended",
+            ErrorCode::Db => "the database failed; retry later",
+            ErrorCode::Token => {
+                "the token is missing, does not look like a Bot API token, \
+                 or Telegram rejected it"
+            }
+            ErrorCode::Exists => "this bot is already connected to a different account",
+            ErrorCode::Webhook => {
+                "the token is valid but webhook registration failed; nothing was changed"
+            }
+            ErrorCode::Unreachable => {
+                "Telegram could not be reached, timed out or failed; nothing was changed"
+            }
+            ErrorCode::Id => {
+                "the `id` parameter is missing, not a positive integer, unknown, \
+                 or belongs to another account"
+            }
+            ErrorCode::Bot => {
+                "`bot` is missing, not a positive integer, unknown, another account's, \
+                 or deleted"
+            }
+            ErrorCode::Chat => {
+                "`chat` is missing, not an integer, or not a chat `bots/chats.json` \
+                 offers for that bot"
+            }
+            ErrorCode::Welcome => {
+                "`welcome` is missing, not a string, blank, or over 4096 characters"
+            }
+        }
+    }
+
     /// The word clients see.
     pub fn as_str(self) -> &'static str {
         match self {

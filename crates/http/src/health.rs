@@ -21,10 +21,15 @@ pub trait Readiness: Send + Sync {
 #[derive(Clone)]
 pub struct Health(pub Arc<dyn Readiness>);
 
+/// Liveness: the process answers.
+pub const HEALTHZ: &str = "/healthz";
+/// Readiness: the database is reachable and its schema current.
+pub const READYZ: &str = "/readyz";
+
 /// Registers `/healthz` and `/readyz`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+    cfg.route(HEALTHZ, web::get().to(healthz))
+        .route(READYZ, web::get().to(readyz));
 }
 
 async fn healthz() -> HttpResponse {

@@ -15,10 +15,12 @@ pub mod fuzzing;
 pub mod health;
 mod json_errors;
 pub mod metrics;
+pub mod openapi;
 mod params;
 mod request_log;
 pub mod webhook;
 
+use actix_web::http::Method;
 use actix_web::web;
 use usher_domain::services::{AccountService, BotService, CampaignService, IntakeService};
 
@@ -41,15 +43,38 @@ pub struct AppState {
     pub campaigns: CampaignService,
 }
 
-/// Registers the JSON API, the Telegram webhook, the health probes, and the
-/// `func` fallback for every other path.
+/// Every route [`configure`] registers, as (method, path pattern): the
+/// JSON API's endpoints, the document, the reference page, the probes, the
+/// metrics and the webhook. The OpenAPI document must describe exactly
+/// these (a test holds it to that).
+pub fn routes() -> Vec<(Method, &'static str)> {
+    let mut routes: Vec<_> = api::ENDPOINTS
+        .iter()
+        .map(|endpoint| (endpoint.verb.method(), endpoint.path))
+        .collect();
+    routes.extend([
+        (Method::GET, openapi::DOCUMENT_PATH),
+        (Method::GET, openapi::DOCS_PATH),
+        (Method::GET, openapi::DOCS_FILES),
+        (Method::GET, health::HEALTHZ),
+        (Method::GET, health::READYZ),
+        (Method::GET, metrics::METRICS),
+        (Method::POST, webhook::WEBHOOK),
+    ]);
+    routes
+}
+
+/// Registers the JSON API, the Telegram webhook, the health probes, the
+/// metrics, the API reference, and the `func` fallback for every other path.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(webhook::routes)
         .configure(health::routes)
         .configure(metrics::routes)
+        .configure(openapi::docs_routes)
         .service(
-            web::scope("/api")
+            web::scope(api::SCOPE)
                 .wrap(json_errors::handlers())
+                .configure(openapi::document_route)
                 .configure(api::routes)
                 .default_service(web::to(api::unknown_endpoint)),
         )

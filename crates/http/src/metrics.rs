@@ -18,9 +18,12 @@ pub trait MetricsSource: Send + Sync {
 #[derive(Clone)]
 pub struct Metrics(pub Arc<dyn MetricsSource>);
 
+/// Where Prometheus scrapes.
+pub const METRICS: &str = "/metrics";
+
 /// Registers `/metrics`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(render));
+    cfg.route(METRICS, web::get().to(render));
 }
 
 async fn render(metrics: web::Data<Metrics>) -> HttpResponse {

@@ -20,12 +20,18 @@ pub const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 /// Seconds Telegram is asked to wait before delivering again after a 503.
 const RETRY_AFTER_S: &str = "1";
 
+/// The webhook's path: [`usher_domain::services::WEBHOOK_PATH_PREFIX`] then our bot id.
+pub const WEBHOOK: &str = "/telegram/webhook/{bot}";
+
 /// Registers the webhook route; any other path under `/telegram` is 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/telegram")
             .app_data(web::PayloadConfig::new(WEBHOOK_BODY_LIMIT))
-            .route("/webhook/{bot}", web::post().to(handle))
+            .route(
+                WEBHOOK.trim_start_matches("/telegram"),
+                web::post().to(handle),
+            )
             .default_service(web::to(HttpResponse::NotFound)),
     );
 }

@@ -1,37 +1,47 @@
-//! The endpoints of the JSON API, one file each.
+//! The endpoints of the JSON API, one file each, and the table the router
+//! and the OpenAPI document are both built from.
 
 pub mod bots;
 pub mod camp;
+pub mod endpoint;
+mod params;
+mod schema;
 
-use actix_web::{HttpResponse, Route, web};
+use actix_web::{HttpResponse, web};
+
+pub use endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 
 use crate::{ErrorCode, envelope};
 
-/// Registers every endpoint. A known path called with another method
-/// answers `func`, as an unknown path does.
+/// Every endpoint of the JSON API, in the order of the reference.
+pub const ENDPOINTS: [&Endpoint; 10] = [
+    &bots::list::ENDPOINT,
+    &bots::add::ENDPOINT,
+    &bots::chats::ENDPOINT,
+    &bots::del::ENDPOINT,
+    &camp::list::ENDPOINT,
+    &camp::get::ENDPOINT,
+    &camp::add::ENDPOINT,
+    &camp::pause::ENDPOINT,
+    &camp::resume::ENDPOINT,
+    &camp::del::ENDPOINT,
+];
+
+/// Registers every endpoint (paths relative to the `/api` scope). A known
+/// path called with another method answers `func`, as an unknown path does.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    let endpoints = [
-        ("/bots/list.json", web::get().to(bots::list::handle)),
-        ("/bots/add.json", web::post().to(bots::add::handle)),
-        ("/bots/chats.json", web::get().to(bots::chats::handle)),
-        ("/bots/del.json", web::post().to(bots::del::handle)),
-        ("/camp/list.json", web::get().to(camp::list::handle)),
-        ("/camp/get.json", web::get().to(camp::get::handle)),
-        ("/camp/add.json", web::post().to(camp::add::handle)),
-        ("/camp/pause.json", web::post().to(camp::pause::handle)),
-        ("/camp/resume.json", web::post().to(camp::resume::handle)),
-        ("/camp/del.json", web::post().to(camp::del::handle)),
-    ];
-    for (path, route) in endpoints {
-        cfg.service(endpoint(path, route));
+    for endpoint in ENDPOINTS {
+        let path = endpoint.path.strip_prefix(SCOPE).unwrap_or(endpoint.path);
+        cfg.service(
+            web::resource(path)
+                .route(endpoint.route())
+                .default_service(web::to(unknown_endpoint)),
+        );
     }
 }
 
-fn endpoint(path: &str, route: Route) -> actix_web::Resource {
-    web::resource(path)
-        .route(route)
-        .default_service(web::to(unknown_endpoint))
-}
+/// The scope every endpoint path starts with.
+pub const SCOPE: &str = "/api";
 
 /// `func`: unknown endpoint path, or the wrong method for it.
 pub async fn unknown_endpoint() -> HttpResponse {

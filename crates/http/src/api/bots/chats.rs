@@ -3,19 +3,42 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use usher_domain::{AdminChat, BotId};
+use utoipa::ToSchema;
 
+use super::super::endpoint::{Answer, Endpoint, Named, Verb};
+use crate::api::params::BOT_ID;
 use crate::{AppState, ErrorCode, call, envelope};
 
+/// `GET /api/bots/chats.json`.
+pub const ENDPOINT: Endpoint = Endpoint {
+    verb: Verb::Get,
+    path: "/api/bots/chats.json",
+    summary: "List admin chats",
+    description: "Returns cached chats where the bot is an admin, excluding any chat already \
+                  tracked by a campaign of your account, ordered by chat id. This is the \
+                  picker used when creating a campaign. The list is a cache populated when \
+                  the bot is promoted to admin in a chat; a deleted bot's list is empty.",
+    params: &[BOT_ID],
+    errors: &[ErrorCode::Id],
+    answer: Answer::List(Named::of::<Chat>()),
+    handler: |route| route.to(handle),
+};
+
 /// One chat as the documentation shows it.
-#[derive(Serialize)]
-struct ChatJson<'a> {
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)] // read by utoipa: no other fields
+pub struct Chat<'a> {
+    /// Telegram's chat id (negative for groups, supergroups and channels).
     id: i64,
+    /// The chat's title.
     title: &'a str,
+    /// Telegram's chat type.
     #[serde(rename = "type")]
+    #[schema(schema_with = crate::api::schema::chat_type)]
     kind: &'a str,
 }
 
-impl<'a> From<&'a AdminChat> for ChatJson<'a> {
+impl<'a> From<&'a AdminChat> for Chat<'a> {
     fn from(chat: &'a AdminChat) -> Self {
         Self {
             id: chat.id.0,
@@ -31,11 +54,11 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         Ok(call) => call,
         Err(code) => return envelope::error(code),
     };
-    let Some(bot) = call.params.positive_id("id") else {
+    let Some(bot) = call.params.positive_id(BOT_ID.name) else {
         return envelope::error(ErrorCode::Id);
     };
     match state.bots.chats(call.account, BotId(bot)).await {
-        Ok(chats) => envelope::ok(chats.iter().map(ChatJson::from).collect::<Vec<_>>()),
+        Ok(chats) => envelope::ok(chats.iter().map(Chat::from).collect::<Vec<_>>()),
         Err(err) => envelope::error(ErrorCode::from(&err)),
     }
 }

@@ -3,7 +3,25 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use usher_domain::BotId;
 
+use super::super::endpoint::{Answer, Endpoint, Verb};
+use crate::api::params::BOT_ID;
 use crate::{AppState, ErrorCode, call, envelope};
+
+/// `POST /api/bots/del.json`.
+pub const ENDPOINT: Endpoint = Endpoint {
+    verb: Verb::Post,
+    path: "/api/bots/del.json",
+    summary: "Disconnect a bot",
+    description: "Soft-deletes the bot (status 3), drops its webhook, and clears caches. The \
+                  row is kept for history, with its campaigns and everything recorded about \
+                  its chats. Succeeds even when Telegram cannot be reached; deleting a deleted \
+                  bot is a success that changes nothing. Reconnect it later with \
+                  `bots/add.json`.",
+    params: &[BOT_ID],
+    errors: &[ErrorCode::Id],
+    answer: Answer::Nothing,
+    handler: |route| route.to(handle),
+};
 
 /// Handles the call.
 pub async fn handle(
@@ -15,7 +33,7 @@ pub async fn handle(
         Ok(call) => call,
         Err(code) => return envelope::error(code),
     };
-    let Some(bot) = call.params.positive_id("id") else {
+    let Some(bot) = call.params.positive_id(BOT_ID.name) else {
         return envelope::error(ErrorCode::Id);
     };
     match state.bots.delete(call.account, BotId(bot)).await {

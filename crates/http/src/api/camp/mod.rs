@@ -8,28 +8,72 @@ pub mod pause;
 pub mod resume;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use serde::Serialize;
 use usher_domain::{Campaign, CampaignId};
+use utoipa::ToSchema;
 
+use super::params::CAMPAIGN_ID;
+use crate::api::schema;
 use crate::{AppState, ErrorCode, call, envelope};
 
-/// A campaign as `camp/list.json` shows it; `camp/get.json` and
-/// `camp/add.json` add `welcome`.
-pub(crate) fn campaign_json(campaign: &Campaign, with_welcome: bool) -> Value {
-    let mut value = json!({
-        "id": campaign.id.0,
-        "code": campaign.code,
-        "bot": campaign.bot.0,
-        "bot_username": campaign.bot_username,
-        "chat": campaign.chat.0,
-        "chat_title": campaign.chat_title,
-        "status": campaign.status.code(),
-        "created": campaign.created.format("%Y-%m-%d %H:%M:%S").to_string(),
-    });
-    if with_welcome {
-        value["welcome"] = json!(campaign.welcome);
+/// A campaign as `camp/list.json` shows it.
+#[derive(Serialize, ToSchema)]
+pub struct CampaignSummary<'a> {
+    /// Our id of the campaign.
+    #[schema(minimum = 1)]
+    id: i64,
+    /// 8 letters and digits, for links `t.me/<bot>?start=<code>-<click>`.
+    #[schema(pattern = "^[A-Za-z0-9]{8}$")]
+    code: &'a str,
+    /// The bot it tracks through (the `id` of `bots/list.json`).
+    #[schema(minimum = 1)]
+    bot: i64,
+    /// That bot's username.
+    bot_username: &'a str,
+    /// Telegram's id of the tracked chat.
+    chat: i64,
+    /// The chat's title.
+    chat_title: &'a str,
+    /// 0 Active; 1 Paused; 2 Deleted.
+    #[schema(schema_with = schema::campaign_status)]
+    status: i16,
+    /// When it was made.
+    #[schema(schema_with = schema::date_time)]
+    created: String,
+}
+
+/// A campaign as `camp/get.json` and `camp/add.json` show it: the summary
+/// and its welcome text.
+#[derive(Serialize, ToSchema)]
+pub struct CampaignDetail<'a> {
+    #[serde(flatten)]
+    summary: CampaignSummary<'a>,
+    /// The welcome text, up to 4096 characters.
+    welcome: &'a str,
+}
+
+impl<'a> From<&'a Campaign> for CampaignSummary<'a> {
+    fn from(campaign: &'a Campaign) -> Self {
+        Self {
+            id: campaign.id.0,
+            code: &campaign.code,
+            bot: campaign.bot.0,
+            bot_username: &campaign.bot_username,
+            chat: campaign.chat.0,
+            chat_title: &campaign.chat_title,
+            status: campaign.status.code(),
+            created: campaign.created.format("%Y-%m-%d %H:%M:%S").to_string(),
+        }
     }
-    value
+}
+
+impl<'a> From<&'a Campaign> for CampaignDetail<'a> {
+    fn from(campaign: &'a Campaign) -> Self {
+        Self {
+            summary: campaign.into(),
+            welcome: &campaign.welcome,
+        }
+    }
 }
 
 /// The change pause, resume and del make.
@@ -51,7 +95,7 @@ pub(crate) async fn change(
         Ok(call) => call,
         Err(code) => return envelope::error(code),
     };
-    let Some(id) = call.params.positive_id("id").map(CampaignId) else {
+    let Some(id) = call.params.positive_id(CAMPAIGN_ID.name).map(CampaignId) else {
         return envelope::error(ErrorCode::Id);
     };
     let campaigns = &state.campaigns;

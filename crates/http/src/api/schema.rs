@@ -1,0 +1,44 @@
+//! Schemas of answer fields whose type alone says too little (codes,
+//! dates), for `#[schema(schema_with = ...)]`.
+
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
+
+/// A date as the API writes it.
+pub fn date_time() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .pattern(Some(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"))
+        .description(Some("`YYYY-MM-DD HH:MM:SS`, in UTC."))
+        .examples(["2026-05-01 12:00:00"])
+        .build()
+}
+
+/// A bot's status code.
+pub fn bot_status() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::Integer))
+        .enum_values(Some([0, 1, 3]))
+        .description(Some(
+            "0 Active; 1 Warning: the bot is not an administrator in a chat one of its \
+             campaigns tracks; 3 Deleted (soft). 2 is never used.",
+        ))
+        .build()
+}
+
+/// A campaign's status code.
+pub fn campaign_status() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::Integer))
+        .enum_values(Some([0, 1, 2]))
+        .description(Some("0 Active; 1 Paused; 2 Deleted."))
+        .build()
+}
+
+/// Telegram's type of a chat a bot administers.
+pub fn chat_type() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(["channel", "supergroup", "group"]))
+        .description(Some("Telegram's chat type."))
+        .build()
+}
