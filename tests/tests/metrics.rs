@@ -3,8 +3,65 @@
 //! (One test in this binary: the recorder is process-wide.)
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
+use std::time::Duration;
+
 use serde_json::json;
+use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
 use usher_tests::TestApp;
+
+/// One bot in each status: Active (`active`), Warning (a campaign's chat
+/// where it was demoted), Deleted.
+async fn bots_in_every_status(app: &TestApp, acc: &usher_tests::Account) {
+    let (warned, warned_id) = app.connected_bot(acc, "warnedbot").await;
+    let chat = SandboxChat {
+        id: -1_001_000_000_777,
+        title: "Tracked".into(),
+        kind: "channel".into(),
+    };
+    let by = SandboxUser {
+        id: 1,
+        first_name: "Owner".into(),
+        username: None,
+    };
+    let promote = SandboxEvent::Promote {
+        chat: chat.clone(),
+        by: by.clone(),
+        date: None,
+    };
+    app.sandbox.send_event(warned.id, &promote).unwrap();
+    assert!(
+        app.sandbox
+            .wait_delivered(warned.id, Duration::from_secs(10))
+            .await
+    );
+    let campaign = app
+        .api
+        .post_json(
+            "/api/camp/add.json",
+            &acc.key,
+            json!({ "bot": warned_id, "chat": chat.id, "welcome": "Hi" }),
+        )
+        .await;
+    assert_eq!(campaign["status"], "ok", "{campaign}");
+    let demote = SandboxEvent::Demote {
+        chat,
+        by,
+        date: None,
+    };
+    app.sandbox.send_event(warned.id, &demote).unwrap();
+    assert!(
+        app.sandbox
+            .wait_delivered(warned.id, Duration::from_secs(10))
+            .await
+    );
+
+    let (_, gone) = app.connected_bot(acc, "gonebot").await;
+    let deleted = app
+        .api
+        .post_json("/api/bots/del.json", &acc.key, json!({ "id": gone }))
+        .await;
+    assert_eq!(deleted["status"], "ok", "{deleted}");
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_count_what_happened() {
@@ -22,6 +79,7 @@ async fn metrics_count_what_happened() {
     assert_eq!(app.deliver(id, Some(&secret), &update).await, 200);
     assert_eq!(app.deliver(id, Some(&secret), &update).await, 200);
     assert_eq!(app.deliver(id, Some("wrong"), &update).await, 401);
+    bots_in_every_status(&app, &acc).await;
 
     let res = app
         .api
@@ -42,18 +100,19 @@ async fn metrics_count_what_happened() {
         r#"http_requests_total{route="/api/bots/list.json",outcome="ok"} 1"#,
         r#"http_requests_total{route="/api/bots/list.json",outcome="key"} 1"#,
         r#"http_requests_total{route="/api/bots/del.json",outcome="id"} 1"#,
-        r#"http_requests_total{route="/api/bots/add.json",outcome="ok"} 1"#,
+        r#"http_requests_total{route="/api/bots/add.json",outcome="ok"} 3"#,
         r#"http_request_duration_seconds_bucket{route="/api/bots/list.json",le="0.1"}"#,
         r#"webhook_updates_total{kind="chat_member",result="applied"} 1"#,
         r#"webhook_updates_total{kind="chat_member",result="duplicate"} 1"#,
         r#"webhook_updates_total{kind="unread",result="bad_secret"} 1"#,
-        r#"telegram_requests_total{method="getMe",result="ok"} 1"#,
-        r#"telegram_requests_total{method="setWebhook",result="ok"} 1"#,
-        r#"telegram_request_duration_seconds_bucket{method="getMe",result="ok",le="+Inf"} 1"#,
+        r#"telegram_requests_total{method="getMe",result="ok"} 3"#,
+        r#"telegram_requests_total{method="setWebhook",result="ok"} 3"#,
+        r#"telegram_request_duration_seconds_bucket{method="getMe",result="ok",le="+Inf"} 3"#,
         r#"db_pool_connections{state="in_use"}"#,
         "db_pool_waiting 0",
         r#"bots{status="active"} 1"#,
-        r#"bots{status="deleted"} 0"#,
+        r#"bots{status="warning"} 1"#,
+        r#"bots{status="deleted"} 1"#,
     ] {
         assert!(text.contains(expected), "missing {expected}\n{text}");
     }

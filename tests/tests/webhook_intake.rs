@@ -191,6 +191,21 @@ async fn secrets_paths_and_bodies_get_real_http_statuses() {
             .unwrap();
         assert_eq!(res.status(), 400, "{body}");
     }
+    // Over 1 MiB (Telegram's updates are a few KiB): refused unread.
+    let padding = "x".repeat(usher_http::webhook::WEBHOOK_BODY_LIMIT);
+    let res = http
+        .post(format!("{}/telegram/webhook/{id}", app.api.base()))
+        .header("X-Telegram-Bot-Api-Secret-Token", &secret)
+        .json(&json!({ "update_id": 2, "padding": padding }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM updates WHERE bot_id = $1", id).await,
+        0,
+        "nothing recorded"
+    );
     let res = http
         .post(format!("{}/telegram/webhook/{id}", app.api.base()))
         .header("X-Telegram-Bot-Api-Secret-Token", &secret)

@@ -1,6 +1,7 @@
 //! [`BotStore`] on Postgres.
 
 use async_trait::async_trait;
+use diesel::dsl::{count, count_star};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use usher_domain::intake::{BotMembership, ChatRef};
@@ -166,14 +167,18 @@ impl PgStore {
     /// metrics). Warning is computed as `bots/list.json` computes it.
     pub async fn bot_status_counts(&self) -> Result<[(BotStatus, i64); 3], StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let rows: Vec<(bool, bool)> = bots::table
-            .select((bots::deleted_at.is_not_null(), unserved_campaign()))
-            .load(&mut conn)
+        // Counted by PostgreSQL: one row comes back, however many bots.
+        let (all, deleted, warning): (i64, i64, i64) = bots::table
+            .select((
+                count_star(),
+                count(bots::id).aggregate_filter(bots::deleted_at.is_not_null()),
+                count(bots::id)
+                    .aggregate_filter(bots::deleted_at.is_null().and(unserved_campaign())),
+            ))
+            .get_result(&mut conn)
             .await
             .map_err(db_err)?;
-        let deleted = rows.iter().filter(|(d, _)| *d).count() as i64;
-        let warning = rows.iter().filter(|(d, w)| !*d && *w).count() as i64;
-        let active = rows.len() as i64 - deleted - warning;
+        let active = all - deleted - warning;
         Ok([
             (BotStatus::Active, active),
             (BotStatus::Warning, warning),
