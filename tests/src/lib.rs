@@ -15,7 +15,9 @@ use std::time::Duration;
 use secrecy::SecretString;
 use usher_app::{Running, Settings};
 use usher_domain::services::AccountService;
-use usher_sandbox::{DeliveryOptions, FakeBot, SandboxHandle, SandboxOptions};
+use usher_sandbox::{
+    DeliveryOptions, FakeBot, SandboxChat, SandboxEvent, SandboxHandle, SandboxOptions, SandboxUser,
+};
 use usher_store::TokenCipher;
 
 pub use api::{Api, error_of};
@@ -30,6 +32,24 @@ pub struct Account {
     pub id: i64,
     /// Its API key, `{id}-{secret}`.
     pub key: String,
+}
+
+/// The chat owner who promotes and demotes bots in sandbox events.
+pub fn owner() -> SandboxUser {
+    SandboxUser {
+        id: 1,
+        first_name: "Owner".into(),
+        username: None,
+    }
+}
+
+/// A chat for sandbox events.
+pub fn chat(id: i64, title: &str, kind: &str) -> SandboxChat {
+    SandboxChat {
+        id,
+        title: title.into(),
+        kind: kind.into(),
+    }
 }
 
 /// A running usher with its own database and sandbox.
@@ -167,6 +187,31 @@ impl TestApp {
         let id = added["data"]["id"].as_i64().expect("bot added");
         let bot = self.sandbox.bot(bot.id).expect("bot exists");
         (bot, id)
+    }
+
+    /// Has the sandbox produce `events` for the Telegram bot `tg` and
+    /// returns once usher acknowledged them all.
+    pub async fn happen(&self, tg: i64, events: impl IntoIterator<Item = SandboxEvent>) {
+        for event in events {
+            self.sandbox.send_event(tg, &event).unwrap();
+        }
+        assert!(
+            self.sandbox
+                .wait_delivered(tg, Duration::from_secs(10))
+                .await,
+            "events delivered"
+        );
+    }
+
+    /// The owner makes the Telegram bot `tg` an administrator of `chats`;
+    /// returns once usher acknowledged it.
+    pub async fn promote(&self, tg: i64, chats: impl IntoIterator<Item = SandboxChat>) {
+        let promotions = chats.into_iter().map(|chat| SandboxEvent::Promote {
+            chat,
+            by: owner(),
+            date: None,
+        });
+        self.happen(tg, promotions.collect::<Vec<_>>()).await;
     }
 
     /// The admin chats `bots/chats.json` shows for bot `id`.

@@ -1,11 +1,8 @@
 //! `GET /api/bots/chats.json?id=`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
-use std::time::Duration;
-
 use serde_json::json;
-use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
-use usher_tests::{TestApp, error_of};
+use usher_tests::{TestApp, chat, error_of};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lists_the_admin_chat_cache_ordered_by_chat_id() {
@@ -21,31 +18,15 @@ async fn lists_the_admin_chat_cache_ordered_by_chat_id() {
     assert_eq!(body, json!({ "status": "ok", "data": [] }));
 
     // Telegram reports the bot promoted in three chats.
-    for (chat, title, kind) in [
-        (-1001234567890i64, "My Channel", "channel"),
-        (-4726613835, "Small group", "group"),
-        (-1009999999999, "Big group", "supergroup"),
-    ] {
-        let event = SandboxEvent::Promote {
-            chat: SandboxChat {
-                id: chat,
-                title: title.into(),
-                kind: kind.into(),
-            },
-            by: SandboxUser {
-                id: 1,
-                first_name: "Owner".into(),
-                username: None,
-            },
-            date: None,
-        };
-        app.sandbox.send_event(bot.id, &event).unwrap();
-    }
-    assert!(
-        app.sandbox
-            .wait_delivered(bot.id, Duration::from_secs(10))
-            .await
-    );
+    app.promote(
+        bot.id,
+        [
+            chat(-1001234567890, "My Channel", "channel"),
+            chat(-4726613835, "Small group", "group"),
+            chat(-1009999999999, "Big group", "supergroup"),
+        ],
+    )
+    .await;
     let db = app.db.connect().await;
     let body = app
         .api

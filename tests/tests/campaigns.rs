@@ -5,45 +5,19 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use usher_sandbox::{FakeBot, SandboxChat, SandboxEvent, SandboxUser};
-use usher_tests::{Account, TestApp, error_of};
+use usher_sandbox::{FakeBot, SandboxChat, SandboxEvent};
+use usher_tests::{Account, TestApp, error_of, owner};
 
 fn chat(id: i64) -> SandboxChat {
-    SandboxChat {
-        id,
-        title: format!("Chat {id}"),
-        kind: "supergroup".into(),
-    }
-}
-
-fn owner() -> SandboxUser {
-    SandboxUser {
-        id: 1,
-        first_name: "Owner".into(),
-        username: None,
-    }
+    usher_tests::chat(id, &format!("Chat {id}"), "supergroup")
 }
 
 async fn happen(app: &TestApp, bot: &FakeBot, event: SandboxEvent) {
-    app.sandbox.send_event(bot.id, &event).unwrap();
-    assert!(
-        app.sandbox
-            .wait_delivered(bot.id, Duration::from_secs(10))
-            .await
-    );
+    app.happen(bot.id, [event]).await;
 }
 
 async fn promote(app: &TestApp, bot: &FakeBot, id: i64) {
-    happen(
-        app,
-        bot,
-        SandboxEvent::Promote {
-            chat: chat(id),
-            by: owner(),
-            date: None,
-        },
-    )
-    .await;
+    app.promote(bot.id, [chat(id)]).await;
 }
 
 async fn demote(app: &TestApp, bot: &FakeBot, id: i64) {

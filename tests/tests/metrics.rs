@@ -3,57 +3,31 @@
 //! (One test in this binary: the recorder is process-wide.)
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
-use std::time::Duration;
-
 use serde_json::json;
-use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
-use usher_tests::TestApp;
+use usher_sandbox::SandboxEvent;
+use usher_tests::{TestApp, chat, owner};
 
 /// One bot in each status: Active (`active`), Warning (a campaign's chat
 /// where it was demoted), Deleted.
 async fn bots_in_every_status(app: &TestApp, acc: &usher_tests::Account) {
     let (warned, warned_id) = app.connected_bot(acc, "warnedbot").await;
-    let chat = SandboxChat {
-        id: -1_001_000_000_777,
-        title: "Tracked".into(),
-        kind: "channel".into(),
-    };
-    let by = SandboxUser {
-        id: 1,
-        first_name: "Owner".into(),
-        username: None,
-    };
-    let promote = SandboxEvent::Promote {
-        chat: chat.clone(),
-        by: by.clone(),
-        date: None,
-    };
-    app.sandbox.send_event(warned.id, &promote).unwrap();
-    assert!(
-        app.sandbox
-            .wait_delivered(warned.id, Duration::from_secs(10))
-            .await
-    );
+    let tracked = chat(-1_001_000_000_777, "Tracked", "channel");
+    app.promote(warned.id, [tracked.clone()]).await;
     let campaign = app
         .api
         .post_json(
             "/api/camp/add.json",
             &acc.key,
-            json!({ "bot": warned_id, "chat": chat.id, "welcome": "Hi" }),
+            json!({ "bot": warned_id, "chat": tracked.id, "welcome": "Hi" }),
         )
         .await;
     assert_eq!(campaign["status"], "ok", "{campaign}");
     let demote = SandboxEvent::Demote {
-        chat,
-        by,
+        chat: tracked,
+        by: owner(),
         date: None,
     };
-    app.sandbox.send_event(warned.id, &demote).unwrap();
-    assert!(
-        app.sandbox
-            .wait_delivered(warned.id, Duration::from_secs(10))
-            .await
-    );
+    app.happen(warned.id, [demote]).await;
 
     let (_, gone) = app.connected_bot(acc, "gonebot").await;
     let deleted = app

@@ -23,9 +23,8 @@ fn operations(doc: &Value) -> BTreeSet<(String, String)> {
     found
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_served_document_is_openapi_3_1_and_lists_exactly_the_servers_routes() {
-    let app = TestApp::start().await;
+/// `GET /api/openapi.json`: HTTP 200, JSON.
+async fn document(app: &TestApp) -> Value {
     let res = app
         .api
         .http()
@@ -35,7 +34,13 @@ async fn the_served_document_is_openapi_3_1_and_lists_exactly_the_servers_routes
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/json");
-    let doc: Value = res.json().await.unwrap();
+    res.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_served_document_is_openapi_3_1_and_lists_exactly_the_servers_routes() {
+    let app = TestApp::start().await;
+    let doc = document(&app).await;
     assert_eq!(doc["openapi"], "3.1.0");
 
     let served: BTreeSet<_> = usher_http::routes()
@@ -58,16 +63,7 @@ async fn every_documented_operation_reaches_its_handler() {
     let app = TestApp::start().await;
     let account = app.account().await;
     let (_, bot) = app.connected_bot(&account, "docbot").await;
-    let doc: Value = app
-        .api
-        .http()
-        .get(format!("{}/api/openapi.json", app.api.base()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = document(&app).await;
     let http = reqwest::Client::builder()
         .redirect(redirect::Policy::none())
         .build()

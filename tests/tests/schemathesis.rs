@@ -9,8 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::json;
-use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
-use usher_tests::TestApp;
+use usher_tests::{TestApp, chat};
 
 /// `USHER_SCHEMATHESIS`, else the virtualenv `scripts/ensure-test-tools.sh`
 /// makes, else `schemathesis` on the PATH.
@@ -38,27 +37,11 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
     // Something to find: a connected bot administering a chat, tracked by a
     // campaign, and another chat the picker offers.
     let (bot, id) = app.connected_bot(&account, "fuzzedbot").await;
-    for chat in [-1_001_000_000_001_i64, -1_001_000_000_002] {
-        let event = SandboxEvent::Promote {
-            chat: SandboxChat {
-                id: chat,
-                title: format!("Chat {chat}"),
-                kind: "supergroup".into(),
-            },
-            by: SandboxUser {
-                id: 1,
-                first_name: "Owner".into(),
-                username: None,
-            },
-            date: None,
-        };
-        app.sandbox.send_event(bot.id, &event).unwrap();
-    }
-    assert!(
-        app.sandbox
-            .wait_delivered(bot.id, Duration::from_secs(10))
-            .await
-    );
+    app.promote(
+        bot.id,
+        [-1_001_000_000_001_i64, -1_001_000_000_002].map(|id| chat(id, "Chat", "supergroup")),
+    )
+    .await;
     let campaign = app
         .api
         .post_json(

@@ -12,7 +12,6 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, RefOr, Required, ResponseBuilder};
 
 use super::{BEARER, QUERY_KEY};
-use crate::ErrorCode;
 use crate::api::{Answer, Endpoint, Named, ParamKind, Verb};
 
 /// The two body encodings every POST endpoint reads.
@@ -114,9 +113,9 @@ fn answer(
         )),
         Answer::Nothing => ok_envelope(None),
     };
-    let answer = OneOfBuilder::new()
-        .item(ok)
-        .item(error_envelope(&endpoint.all_errors()));
+    let answer = OneOfBuilder::new().item(ok).item(error_envelope(
+        endpoint.all_errors().iter().map(|code| code.as_str()),
+    ));
     ResponseBuilder::new()
         .description("The JSON envelope: success or an error code.")
         .content(JSON, ContentBuilder::new().schema(Some(answer)).build())
@@ -146,7 +145,7 @@ fn ok_envelope(data: Option<RefOr<Schema>>) -> Schema {
 }
 
 /// `{"status":"error","error":"<code>"}` with the codes given.
-pub(super) fn error_envelope(codes: &[ErrorCode]) -> Schema {
+pub(super) fn error_envelope<'a>(codes: impl IntoIterator<Item = &'a str>) -> Schema {
     ObjectBuilder::new()
         .schema_type(SchemaType::new(Type::Object))
         .property("status", word("error"))
@@ -154,7 +153,7 @@ pub(super) fn error_envelope(codes: &[ErrorCode]) -> Schema {
             "error",
             ObjectBuilder::new()
                 .schema_type(SchemaType::new(Type::String))
-                .enum_values(Some(codes.iter().map(|code| code.as_str()))),
+                .enum_values(Some(codes)),
         )
         .required("status")
         .required("error")

@@ -9,7 +9,7 @@ use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::{ContentBuilder, Required, Response, ResponseBuilder};
 
-use super::api_paths::{JSON, word};
+use super::api_paths::{JSON, error_envelope, word};
 use super::{DOCS_FILES, DOCS_PATH, DOCUMENT_PATH};
 use crate::health::{HEALTHZ, READYZ};
 use crate::metrics::METRICS;
@@ -41,18 +41,7 @@ pub(super) fn items() -> Vec<(&'static str, PathItem)> {
                         "503",
                         json_response(
                             "Not ready: what is missing.",
-                            ObjectBuilder::new()
-                                .schema_type(SchemaType::new(Type::Object))
-                                .property("status", word("error"))
-                                .property(
-                                    "error",
-                                    ObjectBuilder::new()
-                                        .schema_type(SchemaType::new(Type::String))
-                                        .enum_values(Some(["db", "migrations"])),
-                                )
-                                .required("status")
-                                .required("error")
-                                .into(),
+                            error_envelope(["db", "migrations"]),
                         ),
                     ),
                 ],
