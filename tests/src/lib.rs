@@ -7,6 +7,7 @@ mod api;
 mod cluster;
 mod db;
 mod process;
+mod tools;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Once};
@@ -24,6 +25,7 @@ pub use api::{Api, error_of};
 pub use cluster::TempCluster;
 pub use db::TestDb;
 pub use process::{UsherProcess, cli_account, settings_env};
+pub use tools::{chromium, python_tool};
 
 /// One customer account of a test.
 #[derive(Debug, Clone)]

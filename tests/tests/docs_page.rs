@@ -3,24 +3,10 @@
 //! cannot lean on a CDN, and it lists the bots endpoints.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use usher_tests::TestApp;
-
-/// `USHER_CHROMIUM`, else `chromium` on the PATH.
-fn chromium() -> PathBuf {
-    if let Some(path) = std::env::var_os("USHER_CHROMIUM") {
-        return path.into();
-    }
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("chromium"))
-        .find(|path| path.is_file())
-        .expect("Chromium is needed for this test: run scripts/ensure-test-tools.sh")
-}
+use usher_tests::{TestApp, chromium};
 
 /// The DOM of `url` once its scripts ran (up to 20 s of virtual time).
 async fn rendered_dom(url: &str) -> String {

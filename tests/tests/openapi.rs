@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use reqwest::{Method, redirect};
 use serde_json::{Value, json};
-use usher_tests::{TestApp, error_of};
+use usher_tests::{TestApp, error_of, python_tool};
 
 const METHODS: [&str; 7] = ["get", "post", "put", "delete", "patch", "head", "options"];
 
@@ -56,6 +56,26 @@ async fn the_served_document_is_openapi_3_1_and_lists_exactly_the_servers_routes
     ] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_served_document_passes_an_openapi_3_1_validator() {
+    let app = TestApp::start().await;
+    let file = std::env::temp_dir().join(format!("usher-openapi-{}.json", rand::random::<u64>()));
+    std::fs::write(&file, document(&app).await.to_string()).unwrap();
+    let output = tokio::process::Command::new(python_tool("openapi-spec-validator"))
+        .args(["--schema", "3.1", "--validation-errors", "all"])
+        .arg(&file)
+        .output()
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,31 +4,11 @@
 //! (status code, content type, headers, body schema).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::json;
-use usher_tests::{TestApp, chat};
-
-/// `USHER_SCHEMATHESIS`, else the virtualenv `scripts/ensure-test-tools.sh`
-/// makes, else `schemathesis` on the PATH.
-fn schemathesis() -> PathBuf {
-    if let Some(path) = std::env::var_os("USHER_SCHEMATHESIS") {
-        return path.into();
-    }
-    let venv =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/tools/venv/bin/schemathesis");
-    if venv.is_file() {
-        return venv;
-    }
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("schemathesis"))
-        .find(|path| path.is_file())
-        .expect("Schemathesis is needed for this test: run scripts/ensure-test-tools.sh")
-}
+use usher_tests::{TestApp, chat, python_tool};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
@@ -67,7 +47,7 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
         ),
     )
     .unwrap();
-    let run = tokio::process::Command::new(schemathesis())
+    let run = tokio::process::Command::new(python_tool("schemathesis"))
         .arg("--config-file")
         .arg(&config)
         .arg("run")
