@@ -14,8 +14,10 @@ use utoipa::openapi::{ContentBuilder, RefOr, Required, ResponseBuilder};
 use super::{BEARER, QUERY_KEY};
 use crate::api::{Answer, Endpoint, Named, ParamKind, Verb};
 
-/// The two body encodings every POST endpoint reads.
+/// The media type of every answer, and one of the two body encodings every
+/// POST endpoint reads.
 pub(super) const JSON: &str = "application/json";
+/// The other body encoding.
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// The path item of one endpoint, and the schemas its answer refers to.

@@ -44,9 +44,10 @@ for an action with nothing to return) or `{\"status\":\"error\",\"error\":\"<cod
 Dates are `YYYY-MM-DD HH:MM:SS` in UTC; Telegram ids are 64-bit signed integers.
 
 **Authentication.** Your API key (`{account_id}-{secret}`) goes either in the query string \
-as `id` (also on POST) or in `Authorization: Bearer`. On `bots/chats.json` and the campaign \
-endpoints `id` is also a parameter: the key-shaped value (digits, a dash, the secret) is the \
-key, the integer is the parameter (`?id=42-d3ad...&id=7`).
+as `id` (also on POST) or in `Authorization: Bearer`. `id` is also the bot or campaign \
+parameter of several endpoints: in a query string the key-shaped value (digits, a dash, the \
+secret) is the key and the integer is the parameter (`?id=42-d3ad...&id=7`); a POST body's \
+`id` is always the parameter.
 
 **Errors.** When several things are wrong, the first in this order is reported: `func`, \
 `request`, `key`, `ban`, then the endpoint's own checks in the order of its parameters. \
