@@ -45,8 +45,9 @@ pub struct AppState {
 
 /// Every route [`configure`] registers, as (method, path pattern): the
 /// JSON API's endpoints, the document, the reference page, the probes, the
-/// metrics and the webhook. The OpenAPI document must describe exactly
-/// these (a test holds it to that).
+/// metrics and the webhook. The OpenAPI document describes exactly these:
+/// tests compare it with this list and with the paths of actix's own
+/// resource tree.
 pub fn routes() -> Vec<(Method, &'static str)> {
     let mut routes: Vec<_> = api::ENDPOINTS
         .iter()

@@ -203,6 +203,78 @@ mod tests {
         assert_eq!(documented, served);
     }
 
+    /// Every path of actix's own resource tree, scopes joined, read from
+    /// the `{:#?}` of the request's `ResourceMap` (actix offers no other
+    /// way to list what a router serves).
+    fn resource_tree_paths(dump: &str) -> BTreeSet<String> {
+        let mut frames: Vec<(usize, String)> = Vec::new();
+        let mut leaves = BTreeSet::new();
+        let mut lines = dump.lines();
+        while let Some(line) = lines.next() {
+            let indent = line.len() - line.trim_start().len();
+            let text = line.trim();
+            if text == "ResourceMap {" {
+                frames.push((indent, String::new()));
+            } else if text == "patterns: Single(" {
+                let pattern = lines.next().unwrap_or_default().trim();
+                if let Some(frame) = frames.last_mut() {
+                    frame.1 = pattern.trim_end_matches(',').trim_matches('"').to_owned();
+                }
+            } else if text == "nodes: None," {
+                leaves.insert(frames.iter().map(|(_, p)| p.as_str()).collect::<String>());
+            } else if (text == "}" || text == "},") && frames.last().is_some_and(|f| f.0 == indent)
+            {
+                frames.pop();
+            }
+        }
+        leaves
+    }
+
+    /// `/docs/{_:.*}` and `/docs/{file}` alike: `/docs/{}`.
+    fn without_parameter_names(path: &str) -> String {
+        let mut out = String::new();
+        let mut in_braces = false;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    in_braces = true;
+                    out.push_str("{}");
+                }
+                '}' => in_braces = false,
+                _ if !in_braces => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[actix_web::test]
+    async fn the_router_serves_exactly_the_documented_paths() {
+        use actix_web::{App, HttpRequest, test};
+        const PROBE: &str = "/__resource_tree";
+        let app = test::init_service(App::new().configure(crate::configure).route(
+            PROBE,
+            web::get().to(|req: HttpRequest| async move { format!("{:#?}", req.resource_map()) }),
+        ))
+        .await;
+        let dump =
+            test::call_and_read_body(&app, test::TestRequest::get().uri(PROBE).to_request()).await;
+        let served: BTreeSet<_> =
+            resource_tree_paths(std::str::from_utf8(&dump).unwrap_or_default())
+                .iter()
+                .filter(|path| *path != PROBE)
+                .map(|path| without_parameter_names(path))
+                .collect();
+        let documented: BTreeSet<_> = json()["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(path, _)| without_parameter_names(path))
+            .collect();
+        assert!(served.len() > 10, "the resource tree was read: {served:?}");
+        assert_eq!(served, documented);
+    }
+
     #[test]
     fn every_error_code_is_documented_with_its_meaning() {
         let text = json().to_string();
