@@ -7,11 +7,12 @@ pub mod list;
 pub mod pause;
 pub mod resume;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, Route, web};
 use serde::Serialize;
 use usher_domain::{Campaign, CampaignId};
 use utoipa::ToSchema;
 
+use super::endpoint::{Answer, Endpoint, Verb};
 use super::params::CAMPAIGN_ID;
 use crate::api::schema;
 use crate::{AppState, ErrorCode, call, envelope};
@@ -73,6 +74,26 @@ impl<'a> From<&'a Campaign> for CampaignDetail<'a> {
             summary: campaign.into(),
             welcome: &campaign.welcome,
         }
+    }
+}
+
+/// The description of pause, resume and del: `POST`, param `id`, error `id`,
+/// answer `{"status":"ok"}`.
+pub(crate) const fn change_endpoint(
+    path: &'static str,
+    summary: &'static str,
+    description: &'static str,
+    handler: fn(Route) -> Route,
+) -> Endpoint {
+    Endpoint {
+        verb: Verb::Post,
+        path,
+        summary,
+        description,
+        params: &[CAMPAIGN_ID],
+        errors: &[ErrorCode::Id],
+        answer: Answer::Nothing,
+        handler,
     }
 }
 

@@ -2,22 +2,19 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{Change, change};
-use crate::api::endpoint::{Answer, Endpoint, Verb};
-use crate::api::params::CAMPAIGN_ID;
-use crate::{AppState, ErrorCode};
+use super::{Change, change, change_endpoint};
+use crate::AppState;
+use crate::api::endpoint::Endpoint;
 
 /// `POST /api/camp/pause.json`.
-pub const ENDPOINT: Endpoint = Endpoint {
-    verb: Verb::Post,
-    path: "/api/camp/pause.json",
-    summary: "Pause a campaign",
-    description: "Pauses an active campaign; pausing a paused one changes nothing. A paused campaign still tracks its chat: the chat stays out of `bots/chats.json` and counts for Warning. A deleted campaign is `id`.",
-    params: &[CAMPAIGN_ID],
-    errors: &[ErrorCode::Id],
-    answer: Answer::Nothing,
-    handler: |route| route.to(handle),
-};
+pub const ENDPOINT: Endpoint = change_endpoint(
+    "/api/camp/pause.json",
+    "Pause a campaign",
+    "Pauses an active campaign; pausing a paused one changes nothing. A paused campaign \
+     still tracks its chat: the chat stays out of `bots/chats.json` and counts for \
+     Warning. A deleted campaign is `id`.",
+    |route| route.to(handle),
+);
 
 /// Handles the call.
 pub async fn handle(

@@ -2,22 +2,18 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{Change, change};
-use crate::api::endpoint::{Answer, Endpoint, Verb};
-use crate::api::params::CAMPAIGN_ID;
-use crate::{AppState, ErrorCode};
+use super::{Change, change, change_endpoint};
+use crate::AppState;
+use crate::api::endpoint::Endpoint;
 
 /// `POST /api/camp/resume.json`.
-pub const ENDPOINT: Endpoint = Endpoint {
-    verb: Verb::Post,
-    path: "/api/camp/resume.json",
-    summary: "Resume a campaign",
-    description: "Resumes a paused campaign; resuming an active one changes nothing. A deleted campaign is `id`.",
-    params: &[CAMPAIGN_ID],
-    errors: &[ErrorCode::Id],
-    answer: Answer::Nothing,
-    handler: |route| route.to(handle),
-};
+pub const ENDPOINT: Endpoint = change_endpoint(
+    "/api/camp/resume.json",
+    "Resume a campaign",
+    "Resumes a paused campaign; resuming an active one changes nothing. A deleted \
+     campaign is `id`.",
+    |route| route.to(handle),
+);
 
 /// Handles the call.
 pub async fn handle(
