@@ -5,7 +5,7 @@ use serde::Serialize;
 use tracing::instrument;
 use utoipa::ToSchema;
 
-use super::super::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
+use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::{AppState, ErrorCode, call, envelope};
 
 /// The token parameter.

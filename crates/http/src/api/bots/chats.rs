@@ -5,7 +5,7 @@ use serde::Serialize;
 use usher_domain::{AdminChat, BotId};
 use utoipa::ToSchema;
 
-use super::super::endpoint::{Answer, Endpoint, Named, Verb};
+use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
 use crate::api::params::BOT_ID;
 use crate::{AppState, ErrorCode, call, envelope};
 

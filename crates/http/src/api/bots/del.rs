@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use usher_domain::BotId;
 
-use super::super::endpoint::{Answer, Endpoint, Verb};
+use crate::api::endpoint::{Answer, Endpoint, Verb};
 use crate::api::params::BOT_ID;
 use crate::{AppState, ErrorCode, call, envelope};
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use usher_domain::BotSummary;
 use utoipa::ToSchema;
 
-use super::super::endpoint::{Answer, Endpoint, Named, Verb};
+use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
 use crate::api::schema;
 use crate::{AppState, ErrorCode, call, envelope};
 
