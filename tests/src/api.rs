@@ -50,6 +50,16 @@ impl Api {
         Self::send(req).await
     }
 
+    /// `bots/add.json` with `token`, as JSON.
+    pub async fn add_bot(&self, key: &str, token: &str) -> Value {
+        self.post_json(
+            "/api/bots/add.json",
+            key,
+            serde_json::json!({ "token": token }),
+        )
+        .await
+    }
+
     /// `POST path?id=KEY` with a form body.
     pub async fn post_form(&self, path: &str, key: &str, form: &[(&str, &str)]) -> Value {
         let req = self

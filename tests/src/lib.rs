@@ -174,18 +174,16 @@ impl TestApp {
         self.sandbox.create_bot(username, "Test", Some("Bot"))
     }
 
+    /// `bots/add.json` for `account` with `token`; the answer.
+    pub async fn add_bot(&self, account: &Account, token: &str) -> serde_json::Value {
+        self.api.add_bot(&account.key, token).await
+    }
+
     /// Connects a new bot to `account` through `bots/add.json`; returns the
     /// fake bot and our id of it.
     pub async fn connected_bot(&self, account: &Account, username: &str) -> (FakeBot, i64) {
         let bot = self.bot(username);
-        let added = self
-            .api
-            .post_json(
-                "/api/bots/add.json",
-                &account.key,
-                serde_json::json!({ "token": bot.token }),
-            )
-            .await;
+        let added = self.add_bot(account, &bot.token).await;
         let id = added["data"]["id"].as_i64().expect("bot added");
         let bot = self.sandbox.bot(bot.id).expect("bot exists");
         (bot, id)

@@ -118,10 +118,7 @@ async fn a_rotated_key_stops_at_once_and_a_banned_account_is_ban() {
         let body = app.api.get(path, &acc.key, &query).await;
         assert_eq!(error_of(&body), Some("ban"), "{path}");
     }
-    let body = app
-        .api
-        .post_json("/api/bots/add.json", &acc.key, json!({ "token": "x" }))
-        .await;
+    let body = app.add_bot(&acc, "x").await;
     assert_eq!(
         error_of(&body),
         Some("ban"),
@@ -196,14 +193,7 @@ async fn the_ambiguous_id_tells_key_from_bot_id() {
     let app = TestApp::start().await;
     let acc = app.account().await;
     let bot = app.bot("idbot");
-    let added = app
-        .api
-        .post_json(
-            "/api/bots/add.json",
-            &acc.key,
-            json!({ "token": bot.token }),
-        )
-        .await;
+    let added = app.add_bot(&acc, &bot.token).await;
     let bot_id = added["data"]["id"].as_i64().unwrap().to_string();
     let http = app.api.http();
     let url = format!("{}/api/bots/chats.json", app.api.base());
@@ -260,14 +250,7 @@ async fn numeric_parameters_arrive_as_numbers_or_digit_strings_in_both_encodings
     let mut ids = Vec::new();
     for name in ["numbot", "strbot", "formbot"] {
         let bot = app.bot(name);
-        let added = app
-            .api
-            .post_json(
-                "/api/bots/add.json",
-                &acc.key,
-                json!({ "token": bot.token }),
-            )
-            .await;
+        let added = app.add_bot(&acc, &bot.token).await;
         ids.push(added["data"]["id"].as_i64().unwrap());
     }
     let del = "/api/bots/del.json";

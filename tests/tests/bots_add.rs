@@ -6,6 +6,9 @@ use usher_sandbox::{Fault, FaultKind};
 use usher_tests::{TestApp, error_of};
 
 const ADD: &str = "/api/bots/add.json";
+
+/// Well-formed, but no bot of the sandbox has it.
+const UNKNOWN_TOKEN: &str = "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq";
 const LIST: &str = "/api/bots/list.json";
 
 async fn list(app: &TestApp, key: &str) -> Vec<Value> {
@@ -30,10 +33,7 @@ async fn connects_a_bot_and_registers_its_webhook() {
         .sandbox
         .create_bot("mytrackbot", "My Tracking", Some("Bot"));
 
-    let body = app
-        .api
-        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
-        .await;
+    let body = app.add_bot(&acc, &bot.token).await;
     let id = body["data"]["id"].as_i64().unwrap();
     assert_eq!(
         body,
@@ -108,14 +108,7 @@ async fn malformed_tokens_are_token_errors_without_calling_telegram() {
 async fn a_token_telegram_rejects_is_a_token_error() {
     let app = TestApp::start().await;
     let acc = app.account().await;
-    let body = app
-        .api
-        .post_json(
-            ADD,
-            &acc.key,
-            json!({ "token": "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq" }),
-        )
-        .await;
+    let body = app.add_bot(&acc, UNKNOWN_TOKEN).await;
     assert_eq!(error_of(&body), Some("token"));
     assert_eq!(app.sandbox.calls().len(), 1, "asked getMe once");
 
@@ -132,19 +125,13 @@ async fn a_token_telegram_rejects_is_a_token_error() {
         )
         .times(1),
     );
-    let body = app
-        .api
-        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
-        .await;
+    let body = app.add_bot(&acc, &bot.token).await;
     assert_eq!(error_of(&body), Some("token"));
 
     // A revoked token too.
     let bot = app.bot("revokedbot");
     app.sandbox.regenerate_token(bot.id).unwrap();
-    let body = app
-        .api
-        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
-        .await;
+    let body = app.add_bot(&acc, &bot.token).await;
     assert_eq!(error_of(&body), Some("token"));
     assert!(list(&app, &acc.key).await.is_empty());
 }
@@ -173,10 +160,7 @@ async fn telegram_failures_at_get_me_are_unreachable_and_change_nothing() {
         app.sandbox.clear_faults();
         app.sandbox.add_fault(Fault::on("getMe", kind.clone()));
         let started = std::time::Instant::now();
-        let body = app
-            .api
-            .post_json(ADD, &acc.key, json!({ "token": bot.token }))
-            .await;
+        let body = app.add_bot(&acc, &bot.token).await;
         assert_eq!(error_of(&body), Some("unreachable"), "{kind:?}");
         // telegram.timeout_ms is 1000 here: the answer comes within it plus a margin.
         assert!(
@@ -192,14 +176,7 @@ async fn telegram_failures_at_get_me_are_unreachable_and_change_nothing() {
 async fn telegram_down_is_unreachable() {
     let app = TestApp::start_with(|s| s.telegram.api_url = "http://127.0.0.1:9".into()).await;
     let acc = app.account().await;
-    let body = app
-        .api
-        .post_json(
-            ADD,
-            &acc.key,
-            json!({ "token": "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq" }),
-        )
-        .await;
+    let body = app.add_bot(&acc, UNKNOWN_TOKEN).await;
     assert_eq!(error_of(&body), Some("unreachable"));
 }
 
@@ -226,20 +203,14 @@ async fn webhook_failure_leaves_the_account_as_it_was() {
     ] {
         app.sandbox.clear_faults();
         app.sandbox.add_fault(Fault::on("setWebhook", kind.clone()));
-        let body = app
-            .api
-            .post_json(ADD, &acc.key, json!({ "token": bot.token }))
-            .await;
+        let body = app.add_bot(&acc, &bot.token).await;
         assert_eq!(error_of(&body), Some("webhook"), "{kind:?}");
         assert!(list(&app, &acc.key).await.is_empty(), "{kind:?}");
     }
     app.sandbox.clear_faults();
 
     // A deleted bot: it stays deleted, with its old data.
-    let body = app
-        .api
-        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
-        .await;
+    let body = app.add_bot(&acc, &bot.token).await;
     let id = body["data"]["id"].as_i64().unwrap();
     del(&app, &acc.key, id).await;
     let before = list(&app, &acc.key).await;
@@ -251,20 +222,14 @@ async fn webhook_failure_leaves_the_account_as_it_was() {
             retry_after: None,
         },
     ));
-    let body = app
-        .api
-        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
-        .await;
+    let body = app.add_bot(&acc, &bot.token).await;
     assert_eq!(error_of(&body), Some("webhook"));
     assert_eq!(list(&app, &acc.key).await, before);
     assert_eq!(before[0]["status"], 3);
 
     // And the lock is free again: the next add works at once.
     app.sandbox.clear_faults();
-    let body = app
-        .api
-        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
-        .await;
+    let body = app.add_bot(&acc, &bot.token).await;
     assert_eq!(body["data"]["id"], id);
 }
 
@@ -303,10 +268,7 @@ async fn re_adding_a_connected_bot_is_idempotent_and_refreshes_it() {
     let app = TestApp::start().await;
     let acc = app.account().await;
     let bot = app.bot("samebot");
-    let first = app
-        .api
-        .post_json(ADD, &acc.key, json!({ "token": bot.token }))
-        .await;
+    let first = app.add_bot(&acc, &bot.token).await;
     let id = first["data"]["id"].clone();
     let secret_before = app
         .sandbox
@@ -318,10 +280,7 @@ async fn re_adding_a_connected_bot_is_idempotent_and_refreshes_it() {
 
     // BotFather regenerated the token: the same bot, the same record.
     let new_token = app.sandbox.regenerate_token(bot.id).unwrap();
-    let again = app
-        .api
-        .post_json(ADD, &acc.key, json!({ "token": new_token }))
-        .await;
+    let again = app.add_bot(&acc, &new_token).await;
     assert_eq!(again["data"]["id"], id);
     let bots = list(&app, &acc.key).await;
     assert_eq!(bots.len(), 1);
@@ -344,16 +303,10 @@ async fn a_bot_connected_elsewhere_is_exists_and_a_deleted_one_is_not() {
     let b = app.account().await;
     let bot = app.bot("sharedbot");
 
-    let in_a = app
-        .api
-        .post_json(ADD, &a.key, json!({ "token": bot.token }))
-        .await;
+    let in_a = app.add_bot(&a, &bot.token).await;
     let a_id = in_a["data"]["id"].as_i64().unwrap();
     let hook_before = app.sandbox.bot(bot.id).unwrap().webhook;
-    let body = app
-        .api
-        .post_json(ADD, &b.key, json!({ "token": bot.token }))
-        .await;
+    let body = app.add_bot(&b, &bot.token).await;
     assert_eq!(error_of(&body), Some("exists"));
     assert!(list(&app, &b.key).await.is_empty());
     assert_eq!(
@@ -364,17 +317,11 @@ async fn a_bot_connected_elsewhere_is_exists_and_a_deleted_one_is_not() {
 
     // Once A deletes it, B may connect it: a new record in B.
     del(&app, &a.key, a_id).await;
-    let in_b = app
-        .api
-        .post_json(ADD, &b.key, json!({ "token": bot.token }))
-        .await;
+    let in_b = app.add_bot(&b, &bot.token).await;
     let b_id = in_b["data"]["id"].as_i64().unwrap();
     assert_ne!(b_id, a_id);
     // Now A cannot restore it.
-    let body = app
-        .api
-        .post_json(ADD, &a.key, json!({ "token": bot.token }))
-        .await;
+    let body = app.add_bot(&a, &bot.token).await;
     assert_eq!(error_of(&body), Some("exists"));
     assert_eq!(list(&app, &a.key).await[0]["status"], 3);
 }

@@ -64,10 +64,7 @@ async fn another_accounts_bot_is_the_same_as_a_missing_one() {
     let a = app.account().await;
     let b = app.account().await;
     let bot = app.bot("privatebot");
-    let added = app
-        .api
-        .post_json("/api/bots/add.json", &a.key, json!({ "token": bot.token }))
-        .await;
+    let added = app.add_bot(&a, &bot.token).await;
     let id = added["data"]["id"].as_i64().unwrap().to_string();
     let missing = app
         .api

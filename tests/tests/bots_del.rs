@@ -52,13 +52,7 @@ async fn deletes_even_when_telegram_is_unreachable() {
         let list = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
         assert_eq!(list["data"][0]["status"], 3);
         app.sandbox.clear_faults();
-        app.api
-            .post_json(
-                "/api/bots/add.json",
-                &acc.key,
-                json!({ "token": bot.token }),
-            )
-            .await;
+        app.add_bot(&acc, &bot.token).await;
     }
 }
 
@@ -98,8 +92,7 @@ async fn concurrent_deletes_and_re_adds_keep_one_consistent_record() {
                 api.post_json("/api/bots/del.json", &key, json!({ "id": id }))
                     .await
             } else {
-                api.post_json("/api/bots/add.json", &key, json!({ "token": token }))
-                    .await
+                api.add_bot(&key, &token).await
             }
         })
     });

@@ -12,24 +12,11 @@ async fn lists_every_record_of_the_account_with_exactly_the_documented_fields() 
     let mut ids = Vec::new();
     for name in ["alpha_bot", "beta_bot", "gamma_bot"] {
         let bot = app.sandbox.create_bot(name, "Name", None);
-        let added = app
-            .api
-            .post_json(
-                "/api/bots/add.json",
-                &acc.key,
-                json!({ "token": bot.token }),
-            )
-            .await;
+        let added = app.add_bot(&acc, &bot.token).await;
         ids.push((added["data"]["id"].as_i64().unwrap(), bot.id));
     }
     let foreign = app.bot("foreign_bot");
-    app.api
-        .post_json(
-            "/api/bots/add.json",
-            &other.key,
-            json!({ "token": foreign.token }),
-        )
-        .await;
+    app.add_bot(&other, &foreign.token).await;
     app.api
         .post_json("/api/bots/del.json", &acc.key, json!({ "id": ids[1].0 }))
         .await;

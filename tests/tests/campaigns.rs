@@ -187,14 +187,7 @@ async fn delete_then_restore_keeps_the_campaigns_and_their_ids() {
     );
     assert_eq!(during["data"][1]["status"], 1, "each keeps its own status");
 
-    let again = app
-        .api
-        .post_json(
-            "/api/bots/add.json",
-            &acc.key,
-            json!({ "token": bot.token }),
-        )
-        .await;
+    let again = app.add_bot(&acc, &bot.token).await;
     assert_eq!(again["data"]["id"], id);
     assert_eq!(
         status_of(&app, &acc, id).await,
@@ -241,14 +234,7 @@ async fn a_restored_bot_demoted_meanwhile_is_warning_at_once() {
             },
         )
         .unwrap();
-    let again = app
-        .api
-        .post_json(
-            "/api/bots/add.json",
-            &acc.key,
-            json!({ "token": bot.token }),
-        )
-        .await;
+    let again = app.add_bot(&acc, &bot.token).await;
     assert_eq!(again["status"], "ok");
     assert_eq!(
         status_of(&app, &acc, id).await,

@@ -17,14 +17,7 @@ async fn answers_db_during_an_outage_and_recovers_without_a_restart() {
     let started = Instant::now();
     let list = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
     assert_eq!(error_of(&list), Some("db"));
-    let add = app
-        .api
-        .post_json(
-            "/api/bots/add.json",
-            &acc.key,
-            json!({ "token": bot.token }),
-        )
-        .await;
+    let add = app.add_bot(&acc, &bot.token).await;
     assert_eq!(error_of(&add), Some("db"));
     let chats = app
         .api
@@ -51,13 +44,6 @@ async fn answers_db_during_an_outage_and_recovers_without_a_restart() {
         assert!(Instant::now() < deadline, "did not recover: {list}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let add = app
-        .api
-        .post_json(
-            "/api/bots/add.json",
-            &acc.key,
-            json!({ "token": bot.token }),
-        )
-        .await;
+    let add = app.add_bot(&acc, &bot.token).await;
     assert_eq!(add["status"], "ok", "{add}");
 }

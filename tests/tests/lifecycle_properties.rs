@@ -75,11 +75,7 @@ impl World {
         match *op {
             Op::Add { account, bot } => {
                 let answer = api
-                    .post_json(
-                        "/api/bots/add.json",
-                        &self.accounts[account].key,
-                        json!({ "token": self.bots[bot].token }),
-                    )
+                    .add_bot(&self.accounts[account].key, &self.bots[bot].token)
                     .await;
                 assert!(
                     answer["status"] == "ok" || answer["error"] == "exists",

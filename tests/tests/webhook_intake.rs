@@ -780,10 +780,7 @@ async fn a_bot_being_re_added_answers_503_without_holding_up_other_bots() {
     let api = app.api.clone();
     let key = acc.key.clone();
     let token = bot.token.clone();
-    let re_add = tokio::spawn(async move {
-        api.post_json("/api/bots/add.json", &key, json!({ "token": token }))
-            .await
-    });
+    let re_add = tokio::spawn(async move { api.add_bot(&key, &token).await });
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let secret = bot.webhook.unwrap().secret_token.unwrap();
