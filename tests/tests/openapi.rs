@@ -106,10 +106,13 @@ async fn every_documented_operation_reaches_its_handler() {
             .await
             .unwrap();
         let status = res.status().as_u16();
-        let content_type = res
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let content_type = header("content-type");
+        let location = header("location");
         let body = res.bytes().await.unwrap();
         let expected = match path.as_str() {
             "/docs" => 308,
@@ -136,6 +139,9 @@ async fn every_documented_operation_reaches_its_handler() {
                 .unwrap();
             assert_eq!(error_of(&body), Some("func"), "{other} {path}");
         }
+        if path == "/docs" {
+            assert_eq!(location.as_deref(), Some("/docs/"), "{path}");
+        }
         if path == "/docs/{file}" {
             assert_eq!(content_type.as_deref(), Some("text/html"), "{path}");
         }
@@ -150,6 +156,14 @@ async fn an_undocumented_path_is_not_served() {
         let body = app.api.get(path, &account.key, &[]).await;
         assert_eq!(error_of(&body), Some("func"), "{path}: {body}");
     }
+    let missing = app
+        .api
+        .http()
+        .get(format!("{}/docs/no-such-file.js", app.api.base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404, "an unknown reference asset");
     let res = app
         .api
         .http()
