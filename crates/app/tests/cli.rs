@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 use usher_sandbox::SandboxOptions;
-use usher_tests::{TestDb, UsherProcess, settings_env, test_settings};
+use usher_tests::{Api, TestDb, UsherProcess, settings_env, test_settings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
 
@@ -31,15 +31,9 @@ fn stdout_line(output: &Output) -> String {
 }
 
 async fn list(base: &str, key: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{base}/api/bots/list.json"))
-        .query(&[("id", key)])
-        .send()
+    Api::new(base.to_owned())
+        .get("/api/bots/list.json", key, &[])
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -8,24 +8,13 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::json;
 use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
 use usher_tests::{
-    TempCluster, TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings,
+    Api, TempCluster, TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
-
-async fn list(http: &reqwest::Client, base: &str, key: &str) -> Value {
-    http.get(format!("{base}/api/bots/list.json"))
-        .query(&[("id", key)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_database_restart_is_reported_then_healed_without_restarting_usher() {
@@ -43,19 +32,9 @@ async fn a_database_restart_is_reported_then_healed_without_restarting_usher() {
     settings.http.listen = format!("127.0.0.1:{port}");
     let server = UsherProcess::serve(Path::new(BIN), &settings_env(&settings), "warn");
     let key = cli_account(Path::new(BIN), &cluster.url("usher"));
-    let http = reqwest::Client::new();
-    let base = server.base_url();
+    let api = Api::new(server.base_url());
     let bot = sandbox.create_bot("restartbot", "Restart", None);
-    let added: Value = http
-        .post(format!("{base}/api/bots/add.json"))
-        .query(&[("id", key.as_str())])
-        .json(&json!({ "token": bot.token }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let added = api.add_bot(&key, &bot.token).await;
     let id = added["data"]["id"].as_i64().unwrap();
 
     cluster.stop();
@@ -78,7 +57,7 @@ async fn a_database_restart_is_reported_then_healed_without_restarting_usher() {
         };
         sandbox.send_event(bot.id, &join).unwrap();
     }
-    let down = list(&http, &base, &key).await;
+    let down = api.get("/api/bots/list.json", &key, &[]).await;
     assert_eq!(down, json!({ "status": "error", "error": "db" }));
     let deadline = Instant::now() + Duration::from_secs(10);
     while !sandbox
@@ -98,7 +77,7 @@ async fn a_database_restart_is_reported_then_healed_without_restarting_usher() {
     cluster.start_again();
     let back = Instant::now();
     loop {
-        if list(&http, &base, &key).await["status"] == "ok" {
+        if api.get("/api/bots/list.json", &key, &[]).await["status"] == "ok" {
             break;
         }
         assert!(

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use usher_sandbox::{Fault, FaultKind, SandboxChat, SandboxEvent, SandboxUser};
-use usher_tests::{TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings};
+use usher_tests::{
+    Api, TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
 
@@ -17,15 +19,11 @@ fn account(db: &TestDb) -> String {
 }
 
 async fn add(http: &reqwest::Client, base: &str, key: &str, token: &str) -> Value {
-    http.post(format!("{base}/api/bots/add.json"))
+    let req = http
+        .post(format!("{base}/api/bots/add.json"))
         .query(&[("id", key)])
-        .json(&json!({ "token": token }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .json(&json!({ "token": token }));
+    Api::send(req).await
 }
 
 fn free_port() -> u16 {

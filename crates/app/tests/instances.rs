@@ -5,9 +5,11 @@
 
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
-use usher_tests::{TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings};
+use usher_tests::{
+    Api, TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
 
@@ -34,26 +36,11 @@ async fn two_instances_start_together_and_serve_any_bot() {
     let key = cli_account(Path::new(BIN), &db.url);
     let http = reqwest::Client::new();
     let bot = sandbox.create_bot("twinbot", "Twin", None);
-    let added: Value = http
-        .post(format!("{}/api/bots/add.json", b.base_url()))
-        .query(&[("id", &key)])
-        .json(&json!({ "token": bot.token }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let added = Api::new(b.base_url()).add_bot(&key, &bot.token).await;
     let id = added["data"]["id"].as_i64().unwrap();
-    let listed: Value = http
-        .get(format!("{}/api/bots/list.json", a.base_url()))
-        .query(&[("id", &key)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = Api::new(a.base_url())
+        .get("/api/bots/list.json", &key, &[])
+        .await;
     assert_eq!(listed["data"][0]["id"], id, "A sees what B added");
 
     // Updates delivered to A and B alike are applied.
@@ -92,15 +79,9 @@ async fn two_instances_start_together_and_serve_any_bot() {
         assert_eq!(status, 200);
     }
     for instance in [&a, &b] {
-        let chats: Value = http
-            .get(format!("{}/api/bots/chats.json", instance.base_url()))
-            .query(&[("id", key.as_str()), ("id", &id.to_string())])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let chats = Api::new(instance.base_url())
+            .get("/api/bots/chats.json", &key, &[("id", &id.to_string())])
+            .await;
         assert_eq!(chats["data"].as_array().unwrap().len(), 2, "{chats}");
     }
     sandbox.stop().await;
