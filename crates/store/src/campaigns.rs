@@ -24,18 +24,9 @@ type Row = (
     DateTime<Utc>,
 );
 
-fn columns() -> (
-    campaigns::id,
-    campaigns::account_id,
-    campaigns::code,
-    campaigns::bot_id,
-    bots::username,
-    campaigns::chat_id,
-    campaigns::chat_title,
-    campaigns::welcome,
-    campaigns::status,
-    campaigns::created_at,
-) {
+/// The columns a [`Row`] holds, in its order.
+#[diesel::dsl::auto_type]
+fn columns() -> _ {
     (
         campaigns::id,
         campaigns::account_id,
