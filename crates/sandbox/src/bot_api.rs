@@ -1,4 +1,4 @@
-//! `/bot<token>/<method>`: token check, faults, then the method.
+//! `/bot<token>/<method>`: token check, faults, flood control, then the method.
 
 use std::time::Duration;
 
@@ -64,10 +64,13 @@ pub(crate) async fn handle(req: HttpRequest, body: Bytes, state: web::Data<State
     let Some(bot) = bot else {
         return envelope::unauthorized();
     };
+    if let Err(retry_after) = state.flood_check(bot.id) {
+        return envelope::too_many_requests(retry_after);
+    }
     let Ok(params) = params::read(&req, &body) else {
         return envelope::bad_request("can't parse request parameters");
     };
-    methods::dispatch(&state, &bot, &method, &params)
+    methods::dispatch(&state, &bot, &method, &params).await
 }
 
 /// Starts a chunked answer and breaks the connection before it ends.

@@ -6,7 +6,8 @@
 //! | `GET /_sandbox/bots/{id}` | the bot, with its `webhook` (url, secret_token, allowed_updates) |
 //! | `POST /_sandbox/bots/{id}/token` | regenerates its token (the old one stops working) |
 //! | `POST /_sandbox/bots/{id}/updates` (an Update as JSON) | queues it for delivery to the bot's webhook; answers its `update_id` |
-//! | `POST /_sandbox/bots/{id}/events` (a [`SandboxEvent`] as JSON) | builds the update for it (promote, demote, remove_bot, join, leave, kick, join_request) and queues it |
+//! | `POST /_sandbox/bots/{id}/events` (a [`SandboxEvent`] as JSON) | makes it happen (promote, demote, remove_bot, join, leave, kick, join_request, start, message, block, unblock) and queues its update |
+//! | `GET /_sandbox/bots/{id}/messages` | every message the bot sent: `chat_id`, `parse_mode`, the `Message` |
 //! | `GET /_sandbox/bots/{id}/attempts` | every delivery attempt, with the webhook's status |
 //! | `POST /_sandbox/faults` (a [`Fault`] as JSON) | adds a fault |
 //! | `DELETE /_sandbox/faults` | removes every fault |
@@ -30,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/bots/{id}/updates", web::post().to(send_update))
             .route("/bots/{id}/events", web::post().to(send_event))
             .route("/bots/{id}/attempts", web::get().to(attempts))
+            .route("/bots/{id}/messages", web::get().to(messages))
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::delete().to(clear_faults))
             .route("/calls", web::get().to(calls)),
@@ -78,9 +80,11 @@ async fn calls(state: web::Data<State>) -> HttpResponse {
     HttpResponse::Ok().json(state.calls())
 }
 
-fn queued(update_id: Option<i64>) -> HttpResponse {
-    match update_id {
-        Some(id) => HttpResponse::Ok().json(json!({ "update_id": id })),
+/// The answer to a produced update: its id, and whether it was queued (the
+/// bot's `allowed_updates` may leave its kind out).
+fn queued(produced: Option<(i64, bool)>) -> HttpResponse {
+    match produced {
+        Some((id, queued)) => HttpResponse::Ok().json(json!({ "update_id": id, "queued": queued })),
         None => HttpResponse::NotFound().json(json!({ "error": "no such bot" })),
     }
 }
@@ -101,13 +105,13 @@ async fn send_event(
     id: web::Path<i64>,
     body: web::Json<SandboxEvent>,
 ) -> HttpResponse {
-    let Some(bot) = state.bot(*id) else {
-        return queued(None);
-    };
-    let update = body.to_update((bot.id, &bot.username, &bot.first_name));
-    queued(state.enqueue(bot.id, update))
+    queued(body.happen(&state, *id))
 }
 
 async fn attempts(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
     HttpResponse::Ok().json(state.attempts(*id))
+}
+
+async fn messages(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
+    HttpResponse::Ok().json(state.sent(*id))
 }

@@ -1,22 +1,24 @@
-//! Delivering updates to webhooks as Telegram does (telegram-facts §3):
-//! one update per POST with `X-Telegram-Bot-Api-Secret-Token`, in order per
-//! bot; any answer but 2xx (or no answer) keeps the update queued and it is
-//! sent again after an exponential backoff; a failing update holds back the
-//! ones behind it.
+//! Delivering updates to webhooks as Telegram does (`WebhookActor.cpp`):
+//! one update per POST with `X-Telegram-Bot-Api-Secret-Token`; queue heads
+//! of different chats and users go out in parallel, up to the webhook's
+//! `max_connections`; any answer but 2xx (or no answer) keeps the update at
+//! the head of its queue, retried at once, then after growing delays, or
+//! after the webhook's own `Retry-After`.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-use crate::state::State;
+use crate::state::{Attempt, Delivery, State};
+use crate::updates::{Backoff, Outcome};
 
 /// Delivery timing.
 #[derive(Debug, Clone)]
 pub struct DeliveryOptions {
-    /// First wait after a failed delivery; doubled after each failure.
+    /// The delay the doubling starts from (Telegram: 1 s). The first retry
+    /// is immediate; later ones wait 2, 4, 8... times this.
     pub retry_initial: Duration,
-    /// Longest wait between attempts (Telegram: 60 s).
+    /// The lower end of the random cap on the delay (Telegram: 60 s; the
+    /// cap is drawn between this and twice this).
     pub retry_max: Duration,
     /// How long one delivery may take before it counts as failed
     /// (Telegram: 60 s).
@@ -33,22 +35,6 @@ impl Default for DeliveryOptions {
     }
 }
 
-/// The update kinds Telegram sends when `allowed_updates` is empty.
-fn allowed_by_default(kind: &str) -> bool {
-    !matches!(
-        kind,
-        "chat_member" | "message_reaction" | "message_reaction_count"
-    )
-}
-
-/// The kind of an update: its one field besides `update_id`.
-pub(crate) fn kind_of(update: &Value) -> String {
-    update
-        .as_object()
-        .and_then(|o| o.keys().find(|k| k.as_str() != "update_id").cloned())
-        .unwrap_or_default()
-}
-
 /// The delivery loop of one bot; ends when the sandbox stops.
 pub(crate) async fn run(
     state: Arc<State>,
@@ -56,59 +42,79 @@ pub(crate) async fn run(
     client: reqwest::Client,
     options: DeliveryOptions,
 ) {
-    let notify = state.queue_notify(bot);
-    let mut backoff = options.retry_initial;
+    let notify = state.notifier(bot);
+    let backoff = Arc::new(Backoff {
+        initial: options.retry_initial,
+        max: options.retry_max,
+    });
     loop {
         if state.is_stopped() {
             return;
         }
-        let Some(next) = state.next_delivery(bot) else {
-            // Woken by a new update or a new webhook; the timeout is a
-            // safety net only.
-            let _ = tokio::time::timeout(Duration::from_millis(500), notify.notified()).await;
-            continue;
-        };
-        let allowed = if next.allowed_updates.is_empty() {
-            allowed_by_default(&next.kind)
-        } else {
-            next.allowed_updates.contains(&next.kind)
-        };
-        if !allowed {
-            // Telegram would never have produced it for this webhook.
-            state.finish_delivery(bot, next.update_id);
-            continue;
+        let (due, wake) = state.due_deliveries(bot);
+        for delivery in due {
+            tokio::spawn(deliver(
+                state.clone(),
+                bot,
+                client.clone(),
+                options.timeout,
+                backoff.clone(),
+                delivery,
+            ));
         }
-        let mut request = client
-            .post(&next.url)
-            .timeout(options.timeout)
-            .header("content-type", "application/json")
-            .body(next.body.clone());
-        if let Some(secret) = &next.secret {
-            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
-        }
-        let (status, error) = match request.send().await {
-            Ok(res) if res.status().is_success() => (Some(res.status().as_u16()), None),
-            Ok(res) => {
-                let status = res.status();
-                let reason = status.canonical_reason().unwrap_or("");
-                let message = format!(
-                    "Wrong response from the webhook: {} {reason}",
-                    status.as_u16()
-                );
-                (Some(status.as_u16()), Some(message))
-            }
-            Err(err) if err.is_timeout() => (None, Some("Connection timed out".to_owned())),
-            Err(err) if err.is_connect() => (None, Some("Connection refused".to_owned())),
-            Err(_) => (None, Some("Webhook connection closed".to_owned())),
-        };
-        let failed = error.is_some();
-        state.record_attempt(bot, next.update_id, status, error);
-        if failed {
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(options.retry_max);
-        } else {
-            state.finish_delivery(bot, next.update_id);
-            backoff = options.retry_initial;
-        }
+        // Woken by a new update, a finished delivery or a new webhook; the
+        // timeout covers queues waiting out a delay.
+        let safety = Instant::now() + Duration::from_millis(500);
+        let until = wake.map_or(safety, |w| w.min(safety));
+        let _ = tokio::time::timeout_at(until.into(), notify.notified()).await;
     }
+}
+
+async fn deliver(
+    state: Arc<State>,
+    bot: i64,
+    client: reqwest::Client,
+    timeout: Duration,
+    backoff: Arc<Backoff>,
+    delivery: Delivery,
+) {
+    let mut request = client
+        .post(&delivery.url)
+        .timeout(timeout)
+        .header("content-type", "application/json")
+        .body(delivery.body.clone());
+    if let Some(secret) = &delivery.secret {
+        request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+    }
+    let (status, error, retry_after) = match request.send().await {
+        Ok(res) if res.status().is_success() => (Some(res.status().as_u16()), None, None),
+        Ok(res) => {
+            let status = res.status();
+            let retry_after = res
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            let reason = status.canonical_reason().unwrap_or("");
+            let message = format!(
+                "Wrong response from the webhook: {} {reason}",
+                status.as_u16()
+            );
+            (Some(status.as_u16()), Some(message), retry_after)
+        }
+        Err(err) if err.is_timeout() => (None, Some("Connection timed out".to_owned()), None),
+        Err(err) if err.is_connect() => (None, Some("Connection refused".to_owned()), None),
+        Err(_) => (None, Some("Webhook connection closed".to_owned()), None),
+    };
+    let outcome = if error.is_none() {
+        Outcome::Delivered
+    } else {
+        Outcome::Failed { retry_after }
+    };
+    let attempt = Attempt {
+        update_id: delivery.update_id,
+        status,
+        error,
+    };
+    state.finish_delivery(bot, &delivery, attempt, outcome, &backoff);
 }

@@ -37,3 +37,13 @@ pub(crate) fn not_found() -> HttpResponse {
 pub(crate) fn bad_request(what: &str) -> HttpResponse {
     error(400, &format!("Bad Request: {what}"), None)
 }
+
+/// 429 flood control: "Too Many Requests: retry after N" with
+/// `parameters.retry_after`.
+pub(crate) fn too_many_requests(retry_after: u32) -> HttpResponse {
+    error(
+        429,
+        &format!("Too Many Requests: retry after {retry_after}"),
+        Some(retry_after),
+    )
+}

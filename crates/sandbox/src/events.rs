@@ -1,9 +1,12 @@
-//! Building realistic updates (Bot API shapes) for what happens in chats:
-//! the bot promoted or demoted, members joining, leaving, being banned,
-//! asking to join.
+//! Building realistic updates (Bot API shapes) for what people do: the bot
+//! promoted or demoted, members joining, leaving, being banned, asking to
+//! join; people starting the bot from a deep link, writing to it, blocking
+//! and unblocking it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+use crate::state::{State, unix_now};
 
 /// A chat in which something happens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,9 +27,15 @@ pub struct SandboxUser {
     pub id: i64,
     /// First name.
     pub first_name: String,
+    /// Last name, if any.
+    #[serde(default)]
+    pub last_name: Option<String>,
     /// Username, if any.
     #[serde(default)]
     pub username: Option<String>,
+    /// IETF language tag of the person's app, if known.
+    #[serde(default)]
+    pub language_code: Option<String>,
 }
 
 /// Something that happens, from which the sandbox builds an update.
@@ -69,7 +78,8 @@ pub enum SandboxEvent {
         chat: SandboxChat,
         /// Who joins.
         user: SandboxUser,
-        /// The invite link used.
+        /// The invite link used (one made by `createChatInviteLink`
+        /// comes with its whole object).
         #[serde(default)]
         invite_link: Option<String>,
         /// Joined through an approved join request.
@@ -114,41 +124,110 @@ pub enum SandboxEvent {
         #[serde(default)]
         date: Option<i64>,
     },
+    /// `message`: the user taps the bot's deep link (or Start) and the app
+    /// sends `/start <payload>` in the private chat.
+    Start {
+        /// Who starts the bot.
+        user: SandboxUser,
+        /// The deep link's `start` parameter, if any.
+        #[serde(default)]
+        payload: Option<String>,
+        /// Unix time; now when absent.
+        #[serde(default)]
+        date: Option<i64>,
+    },
+    /// `message`: the user writes `text` to the bot in the private chat.
+    Message {
+        /// Who writes.
+        user: SandboxUser,
+        /// The text.
+        text: String,
+        /// Unix time; now when absent.
+        #[serde(default)]
+        date: Option<i64>,
+    },
+    /// `my_chat_member` in the private chat: the user blocks the bot.
+    Block {
+        /// Who blocks the bot.
+        user: SandboxUser,
+        /// Unix time; now when absent.
+        #[serde(default)]
+        date: Option<i64>,
+    },
+    /// `my_chat_member` in the private chat: the user unblocks the bot.
+    Unblock {
+        /// Who unblocks the bot.
+        user: SandboxUser,
+        /// Unix time; now when absent.
+        #[serde(default)]
+        date: Option<i64>,
+    },
 }
 
-fn user(u: &SandboxUser, is_bot: bool) -> Value {
-    let mut v = json!({ "id": u.id, "is_bot": is_bot, "first_name": u.first_name });
+/// The `User` object of a person.
+pub(crate) fn user_json(u: &SandboxUser) -> Value {
+    let mut v = json!({ "id": u.id, "is_bot": false, "first_name": u.first_name });
+    if let Some(last) = &u.last_name {
+        v["last_name"] = json!(last);
+    }
     if let Some(name) = &u.username {
         v["username"] = json!(name);
+    }
+    if let Some(code) = &u.language_code {
+        v["language_code"] = json!(code);
     }
     v
 }
 
-fn admin_rights(member: Value, chat: &SandboxChat) -> Value {
-    let mut m = member;
-    m["status"] = json!("administrator");
-    for right in [
-        "can_be_edited",
-        "can_manage_chat",
-        "can_delete_messages",
-        "can_manage_video_chats",
-        "can_restrict_members",
-        "can_promote_members",
-        "can_change_info",
-        "can_invite_users",
-        "can_post_stories",
-        "can_edit_stories",
-        "can_delete_stories",
-    ] {
-        m[right] = json!(right != "can_be_edited" && right != "can_promote_members");
+/// The private `Chat` of a person with a bot.
+pub(crate) fn private_chat_json(user: &Value) -> Value {
+    let mut chat = json!({ "id": user["id"], "first_name": user["first_name"] });
+    for field in ["last_name", "username"] {
+        if let Some(value) = user.get(field) {
+            chat[field] = value.clone();
+        }
     }
-    m["is_anonymous"] = json!(false);
+    chat["type"] = json!("private");
+    chat
+}
+
+/// The bot's `User` object as it appears in updates.
+pub(crate) fn bot_user_json(bot: (i64, &str, &str)) -> Value {
+    json!({ "id": bot.0, "is_bot": true, "first_name": bot.2, "username": bot.1 })
+}
+
+/// An administrator with the rights a bot is usually given, with every
+/// field the official server writes for that kind of chat (Bot API 10.1).
+fn administrator(user: Value, chat: &SandboxChat) -> Value {
+    let mut m = json!({ "user": user, "status": "administrator", "can_be_edited": false });
+    m["can_manage_chat"] = json!(true);
+    m["can_change_info"] = json!(true);
     if chat.kind == "channel" {
         m["can_post_messages"] = json!(true);
         m["can_edit_messages"] = json!(true);
-    } else {
+    }
+    m["can_delete_messages"] = json!(true);
+    m["can_invite_users"] = json!(true);
+    m["can_restrict_members"] = json!(true);
+    if chat.kind != "channel" {
         m["can_pin_messages"] = json!(true);
     }
+    if chat.kind == "supergroup" {
+        m["can_manage_topics"] = json!(false);
+    }
+    m["can_promote_members"] = json!(false);
+    m["can_manage_video_chats"] = json!(true);
+    m["can_post_stories"] = json!(true);
+    m["can_edit_stories"] = json!(true);
+    m["can_delete_stories"] = json!(true);
+    if chat.kind == "channel" {
+        m["can_manage_direct_messages"] = json!(false);
+    } else {
+        m["can_manage_tags"] = json!(false);
+    }
+    m["can_send_welcome_messages"] = json!(true);
+    m["is_anonymous"] = json!(false);
+    m["can_manage_voice_chats"] = json!(true);
     m
 }
 
@@ -164,38 +243,63 @@ fn chat_json(chat: &SandboxChat) -> Value {
     json!({ "id": chat.id, "title": chat.title, "type": chat.kind })
 }
 
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+/// A `ChatInviteLink` object for a link the sandbox did not create.
+fn plain_link(url: &str, creator: &Value, creates_join_request: bool) -> Value {
+    json!({
+        "invite_link": url, "creator": creator, "creates_join_request": creates_join_request,
+        "is_primary": false, "is_revoked": false,
+    })
+}
+
+/// The text message `text` of `from` in its private chat with the bot,
+/// with the `bot_command` entity Telegram adds for a leading command.
+fn private_message(from: &SandboxUser, text: &str, date: Option<i64>) -> Value {
+    let sender = user_json(from);
+    let mut message = json!({
+        "message_id": 1,
+        "from": sender,
+        "chat": private_chat_json(&sender),
+        "date": date.unwrap_or_else(unix_now),
+        "text": text,
+    });
+    if text.starts_with('/') {
+        let command_len = text.find(|c: char| c.is_whitespace()).unwrap_or(text.len());
+        let units = text[..command_len].encode_utf16().count();
+        message["entities"] = json!([{ "offset": 0, "length": units, "type": "bot_command" }]);
+    }
+    message
 }
 
 impl SandboxEvent {
     /// The update (without `update_id`) this event produces for the bot
-    /// `bot` (its id, username and first name).
+    /// `bot` (its id, username and first name), on its own: messages are
+    /// numbered 1 and a user's previous status is assumed. The sandbox fills
+    /// in what it knows when the event happens there.
     pub fn to_update(&self, bot: (i64, &str, &str)) -> Value {
-        let me = json!({ "id": bot.0, "is_bot": true, "first_name": bot.2, "username": bot.1 });
-        let changed = |chat: &SandboxChat, by: Value, date: Option<i64>, old: Value, new: Value| {
+        let me = bot_user_json(bot);
+        let changed = |chat: Value, by: Value, date: Option<i64>, old: Value, new: Value| {
             json!({
-                "chat": chat_json(chat),
+                "chat": chat,
                 "from": by,
-                "date": date.unwrap_or_else(now),
+                "date": date.unwrap_or_else(unix_now),
                 "old_chat_member": old,
                 "new_chat_member": new,
             })
         };
         match self {
             SandboxEvent::Promote { chat, by, date } => json!({ "my_chat_member": changed(
-                chat, user(by, false), *date,
+                chat_json(chat), user_json(by), *date,
                 member(me.clone(), "member"),
-                admin_rights(member(me, "administrator"), chat),
+                administrator(me, chat),
             )}),
             SandboxEvent::Demote { chat, by, date } => json!({ "my_chat_member": changed(
-                chat, user(by, false), *date,
-                admin_rights(member(me.clone(), "administrator"), chat),
+                chat_json(chat), user_json(by), *date,
+                administrator(me.clone(), chat),
                 member(me, "member"),
             )}),
             SandboxEvent::RemoveBot { chat, by, date } => json!({ "my_chat_member": changed(
-                chat, user(by, false), *date,
-                admin_rights(member(me.clone(), "administrator"), chat),
+                chat_json(chat), user_json(by), *date,
+                administrator(me.clone(), chat),
                 member(me, "kicked"),
             )}),
             SandboxEvent::Join {
@@ -206,17 +310,14 @@ impl SandboxEvent {
                 date,
             } => {
                 let mut update = changed(
-                    chat,
-                    user(u, false),
+                    chat_json(chat),
+                    user_json(u),
                     *date,
-                    member(user(u, false), "left"),
-                    member(user(u, false), "member"),
+                    member(user_json(u), "left"),
+                    member(user_json(u), "member"),
                 );
                 if let Some(link) = invite_link {
-                    update["invite_link"] = json!({
-                        "invite_link": link, "creator": me, "creates_join_request": false,
-                        "is_primary": false, "is_revoked": false,
-                    });
+                    update["invite_link"] = plain_link(link, &me, *via_join_request);
                 }
                 if *via_join_request {
                     update["via_join_request"] = json!(true);
@@ -228,7 +329,7 @@ impl SandboxEvent {
                 user: u,
                 date,
             } => json!({ "chat_member": changed(
-                chat, user(u, false), *date, member(user(u, false), "member"), member(user(u, false), "left"),
+                chat_json(chat), user_json(u), *date, member(user_json(u), "member"), member(user_json(u), "left"),
             )}),
             SandboxEvent::Kick {
                 chat,
@@ -236,7 +337,7 @@ impl SandboxEvent {
                 by,
                 date,
             } => json!({ "chat_member": changed(
-                chat, user(by, false), *date, member(user(u, false), "member"), member(user(u, false), "kicked"),
+                chat_json(chat), user_json(by), *date, member(user_json(u), "member"), member(user_json(u), "kicked"),
             )}),
             SandboxEvent::JoinRequest {
                 chat,
@@ -246,18 +347,78 @@ impl SandboxEvent {
             } => {
                 let mut request = json!({
                     "chat": chat_json(chat),
-                    "from": user(u, false),
+                    "from": user_json(u),
                     "user_chat_id": u.id,
-                    "date": date.unwrap_or_else(now),
+                    "date": date.unwrap_or_else(unix_now),
                 });
                 if let Some(link) = invite_link {
-                    request["invite_link"] = json!({
-                        "invite_link": link, "creator": me, "creates_join_request": true,
-                        "is_primary": false, "is_revoked": false,
-                    });
+                    request["invite_link"] = plain_link(link, &me, true);
                 }
                 json!({ "chat_join_request": request })
             }
+            SandboxEvent::Start {
+                user: u,
+                payload,
+                date,
+            } => {
+                let text = match payload {
+                    Some(p) if !p.is_empty() => format!("/start {p}"),
+                    _ => "/start".to_owned(),
+                };
+                json!({ "message": private_message(u, &text, *date) })
+            }
+            SandboxEvent::Message {
+                user: u,
+                text,
+                date,
+            } => json!({ "message": private_message(u, text, *date) }),
+            SandboxEvent::Block { user: u, date } => json!({ "my_chat_member": changed(
+                private_chat_json(&user_json(u)), user_json(u), *date,
+                member(me.clone(), "member"), member(me, "kicked"),
+            )}),
+            SandboxEvent::Unblock { user: u, date } => json!({ "my_chat_member": changed(
+                private_chat_json(&user_json(u)), user_json(u), *date,
+                member(me.clone(), "kicked"), member(me, "member"),
+            )}),
         }
+    }
+
+    /// Makes the event happen for bot `bot`: the update as the sandbox's
+    /// world has it (message ids, previous statuses, invite links it made),
+    /// produced like any other. `None` for an unknown bot.
+    pub(crate) fn happen(&self, state: &State, bot: i64) -> Option<(i64, bool)> {
+        let fake = state.bot(bot)?;
+        let mut update = self.to_update((fake.id, &fake.username, &fake.first_name));
+        {
+            let mut inner = state.lock();
+            let world = &mut inner.world;
+            match self {
+                SandboxEvent::Start { user, .. } | SandboxEvent::Message { user, .. } => {
+                    update["message"]["message_id"] = json!(world.next_message_id(bot, user.id));
+                }
+                SandboxEvent::Join { chat, user, .. }
+                | SandboxEvent::Leave { chat, user, .. }
+                | SandboxEvent::Kick { chat, user, .. } => {
+                    if let Some(mut old) = world.member(chat.id, user.id) {
+                        old["user"] = user_json(user);
+                        update["chat_member"]["old_chat_member"] = old;
+                    }
+                }
+                _ => {}
+            }
+            let kind = if update.get("chat_member").is_some() {
+                "chat_member"
+            } else {
+                "chat_join_request"
+            };
+            let chat = update[kind]["chat"]["id"].as_i64();
+            if let Some(url) = update[kind]["invite_link"]["invite_link"].as_str()
+                && let Some(link) = world.link(url)
+                && Some(link.chat) == chat
+            {
+                update[kind]["invite_link"] = link.object.clone();
+            }
+        }
+        state.enqueue(bot, update)
     }
 }

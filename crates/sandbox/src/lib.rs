@@ -5,24 +5,38 @@
 //! names matched case-insensitively, parameters from the query string,
 //! JSON, form or multipart bodies, and Telegram's envelopes
 //! (`{"ok":true,"result":...}` or `{"ok":false,"error_code":...,"description":...}`).
-//! It holds fake bots, records `setWebhook`/`deleteWebhook`, and can be told
-//! to fail a method (an error answer, a delay, a dropped connection, a
-//! non-JSON body) so that clients reach every error path.
+//! It holds fake bots and a small world of people and chats: people start
+//! bots from deep links, write to them, block them, join and leave chats
+//! and ask to join them, and the bots get the updates Telegram would send,
+//! delivered as Telegram delivers them (parallel queues per chat and per
+//! user, retries with backoff, `allowed_updates` applied when an update is
+//! produced). Bots answer with `sendMessage` under Telegram's checks and
+//! flood control. It can be told to fail a method (an error answer, a
+//! delay, a dropped connection, a non-JSON body) so that clients reach
+//! every error path.
 //!
 //! It shares no code with usher: it is an independent peer.
 //!
 //! Control it in-process through [`SandboxHandle`], or over HTTP under
 //! `/_sandbox/` (see [`control`]).
 
+mod allowed;
 mod bot_api;
+mod chat_methods;
 pub mod control;
 mod delivery;
 mod envelope;
 mod events;
 mod faults;
+mod flood;
+mod markdown;
 mod methods;
 mod params;
+mod send;
 mod state;
+mod updates;
+mod webhook_methods;
+mod world;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,7 +48,7 @@ use actix_web::{App, HttpServer, web};
 pub use delivery::DeliveryOptions;
 pub use events::{SandboxChat, SandboxEvent, SandboxUser};
 pub use faults::{Fault, FaultKind};
-pub use state::{Attempt, CallRecord, FakeBot, WebhookState};
+pub use state::{Attempt, CallRecord, FakeBot, SentMessage, WebhookState};
 
 /// How to run a sandbox.
 #[derive(Debug, Clone)]
@@ -47,6 +61,9 @@ pub struct SandboxOptions {
     pub local: bool,
     /// Retry timing of webhook deliveries.
     pub delivery: DeliveryOptions,
+    /// Messages one bot may send in any one second before flood control
+    /// answers 429 (Telegram: about 30).
+    pub send_rate: u32,
 }
 
 impl Default for SandboxOptions {
@@ -55,6 +72,7 @@ impl Default for SandboxOptions {
             listen: "127.0.0.1:0".into(),
             local: true,
             delivery: DeliveryOptions::default(),
+            send_rate: 30,
         }
     }
 }
@@ -71,6 +89,7 @@ pub struct SandboxHandle {
 pub async fn start(options: SandboxOptions) -> std::io::Result<SandboxHandle> {
     let state = Arc::new(state::State::new(
         options.local,
+        options.send_rate,
         tokio::runtime::Handle::current(),
         options.delivery,
     ));
@@ -142,26 +161,30 @@ impl SandboxHandle {
         self.state.calls()
     }
 
-    /// Queues an update (raw JSON) for delivery to bot `bot`'s webhook,
-    /// giving it the next `update_id` unless it has one. Returns the
-    /// `update_id`; `None` for an unknown bot.
+    /// Produces an update (raw JSON) for bot `bot`, giving it the next
+    /// `update_id` unless it has one, and queues it for delivery unless the
+    /// bot's `allowed_updates` leave its kind out. Returns the `update_id`;
+    /// `None` for an unknown bot.
     pub fn send_update(&self, bot: i64, update: serde_json::Value) -> Option<i64> {
-        self.state.enqueue(bot, update)
+        self.state.enqueue(bot, update).map(|(id, _)| id)
     }
 
-    /// Queues the update that `event` produces for bot `bot`.
+    /// Makes `event` happen for bot `bot` and produces its update.
     pub fn send_event(&self, bot: i64, event: &SandboxEvent) -> Option<i64> {
-        let fake = self.state.bot(bot)?;
-        let update = event.to_update((fake.id, &fake.username, &fake.first_name));
-        self.state.enqueue(bot, update)
+        event.happen(&self.state, bot).map(|(id, _)| id)
     }
 
-    /// Waits until bot `bot` has no update left to deliver; `false` if some
-    /// are still queued after `timeout`.
+    /// Every message bot `bot` sent, oldest first.
+    pub fn messages(&self, bot: i64) -> Vec<SentMessage> {
+        self.state.sent(bot)
+    }
+
+    /// Waits until bot `bot` has no update left to deliver and none being
+    /// delivered; `false` if some are still queued after `timeout`.
     pub async fn wait_delivered(&self, bot: i64, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
-            if self.state.queue_info(bot).0 == 0 {
+            if self.state.is_idle(bot) {
                 return true;
             }
             if Instant::now() >= deadline {
@@ -174,7 +197,7 @@ impl SandboxHandle {
     /// `getWebhookInfo` of bot `bot`.
     pub fn webhook_info(&self, bot: i64) -> Option<serde_json::Value> {
         let fake = self.state.bot(bot)?;
-        Some(methods::webhook_info(&self.state, &fake))
+        Some(webhook_methods::webhook_info(&self.state, &fake))
     }
 
     /// Every delivery attempt to bot `bot`'s webhook, oldest first.

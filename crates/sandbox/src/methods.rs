@@ -1,15 +1,16 @@
-//! The Bot API methods the sandbox implements.
+//! The Bot API methods the sandbox implements, and the parameter rules
+//! they share with the official server.
 
 use actix_web::HttpResponse;
 use serde_json::{Value, json};
-use url::Url;
 
 use crate::envelope;
 use crate::params::{self, Params};
-use crate::state::{FakeBot, State, WebhookState};
+use crate::state::{FakeBot, State};
+use crate::{chat_methods, send, webhook_methods};
 
 /// Runs `method` (lower-cased) for `bot`.
-pub(crate) fn dispatch(
+pub(crate) async fn dispatch(
     state: &State,
     bot: &FakeBot,
     method: &str,
@@ -17,163 +18,110 @@ pub(crate) fn dispatch(
 ) -> HttpResponse {
     match method {
         "getme" => get_me(bot),
-        "setwebhook" => set_webhook(state, bot, params),
-        "deletewebhook" => delete_webhook(state, bot, params),
-        "getwebhookinfo" => get_webhook_info(state, bot),
-        "getchatmember" => get_chat_member(state, bot, params),
+        "setwebhook" => webhook_methods::set_webhook(state, bot, params),
+        "deletewebhook" => webhook_methods::delete_webhook(state, bot, params),
+        "getwebhookinfo" => envelope::ok(webhook_methods::webhook_info(state, bot), None),
+        "getupdates" => webhook_methods::get_updates(state, bot, params).await,
+        "getchat" => chat_methods::get_chat(state, bot, params),
+        "getchatmember" => chat_methods::get_chat_member(state, bot, params),
+        "approvechatjoinrequest" => chat_methods::approve_join_request(state, bot, params),
+        "declinechatjoinrequest" => chat_methods::decline_join_request(state, bot, params),
+        "createchatinvitelink" => chat_methods::create_invite_link(state, bot, params),
+        "sendmessage" => send::send_message(state, bot, params),
         _ => envelope::error(404, "Not Found: method not found", None),
     }
 }
 
-/// `getMe`: the bot's User with every field Telegram sends for a bot
-/// (Bot API 10.1), including those "returned only in getMe".
-fn get_me(bot: &FakeBot) -> HttpResponse {
+/// The bot's `User` object as `getMe` answers it: every field Telegram
+/// sends for a bot (Bot API 10.1), including those "returned only in getMe".
+pub(crate) fn me(bot: &FakeBot) -> Value {
     let mut user = json!({
         "id": bot.id,
         "is_bot": true,
         "first_name": bot.first_name,
-        "username": bot.username,
-        "can_join_groups": true,
-        "can_read_all_group_messages": false,
-        "supports_inline_queries": false,
-        "can_connect_to_business": false,
-        "has_main_web_app": false,
-        "has_topics_enabled": false,
-        "allows_users_to_create_topics": false,
-        "can_manage_bots": false,
-        "supports_guest_queries": false,
-        "supports_join_request_queries": false,
     });
     if let Some(last) = &bot.last_name {
         user["last_name"] = json!(last);
     }
-    envelope::ok(user, None)
+    user["username"] = json!(bot.username);
+    for (field, value) in [
+        ("can_join_groups", true),
+        ("can_read_all_group_messages", false),
+        ("supports_inline_queries", false),
+        ("can_connect_to_business", false),
+        ("has_main_web_app", false),
+        ("has_topics_enabled", false),
+        ("allows_users_to_create_topics", false),
+        ("can_manage_bots", false),
+        ("supports_guest_queries", false),
+        ("supports_join_request_queries", false),
+    ] {
+        user[field] = json!(value);
+    }
+    user
 }
 
-/// `setWebhook`, with the server's checks: URL, ports, secret token.
-fn set_webhook(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
-    let url = params::string(params, "url").unwrap_or_default();
-    if url.is_empty() {
-        return delete_webhook(state, bot, params);
-    }
-    let Ok(parsed) = Url::parse(&url) else {
-        return envelope::bad_request("invalid webhook URL specified");
-    };
-    if !state.local {
-        if parsed.scheme() != "https" {
-            return envelope::bad_request("bad webhook: HTTPS url must be provided for webhook");
-        }
-        let port = parsed.port_or_known_default().unwrap_or(0);
-        if ![443, 80, 88, 8443].contains(&port) {
-            return envelope::bad_request(
-                "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
-            );
-        }
-    } else if !matches!(parsed.scheme(), "http" | "https") {
-        return envelope::bad_request("invalid webhook URL specified");
-    }
-    let secret_token = params::string(params, "secret_token").filter(|s| !s.is_empty());
-    if let Some(secret) = &secret_token {
-        if secret.len() > 256 {
-            return envelope::bad_request("secret token is too long");
-        }
-        if !secret
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            return envelope::bad_request("secret token contains unallowed characters");
-        }
-    }
-    let Ok(allowed) = params::string_list(params, "allowed_updates") else {
-        return envelope::bad_request("can't parse allowed updates");
-    };
-    let max_connections = params::integer(params, "max_connections")
-        .map(|n| n.clamp(1, 100) as u32)
-        .unwrap_or(40);
-    let changed = state.with_webhook(bot.id, |hook| {
-        // Omitted allowed_updates keep the previous list.
-        let allowed_updates = allowed
-            .or_else(|| hook.as_ref().map(|h| h.allowed_updates.clone()))
-            .unwrap_or_default();
-        let new = WebhookState {
-            url,
-            secret_token,
-            allowed_updates,
-            max_connections,
-        };
-        let changed = hook.as_ref() != Some(&new);
-        *hook = Some(new);
-        changed
-    });
-    if params::boolean(params, "drop_pending_updates") {
-        state.drop_pending(bot.id);
-    }
-    let description = if changed.unwrap_or(true) {
-        "Webhook was set"
-    } else {
-        "Webhook is already set"
-    };
-    envelope::ok(Value::Bool(true), Some(description))
+fn get_me(bot: &FakeBot) -> HttpResponse {
+    envelope::ok(me(bot), None)
 }
 
-/// `deleteWebhook`; updates stay queued unless `drop_pending_updates`.
-fn delete_webhook(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
-    if params::boolean(params, "drop_pending_updates") {
-        state.drop_pending(bot.id);
-    }
-    let had = state
-        .with_webhook(bot.id, |hook| hook.take().is_some())
-        .unwrap_or(false);
-    let description = if had {
-        "Webhook was deleted"
-    } else {
-        "Webhook is already deleted"
-    };
-    envelope::ok(Value::Bool(true), Some(description))
+/// The bot's `User` object as it appears inside messages and links.
+pub(crate) fn bot_user(bot: &FakeBot) -> Value {
+    crate::events::bot_user_json((bot.id, &bot.username, &bot.first_name))
 }
 
-/// `getWebhookInfo`, with the queue's `pending_update_count` and the last
-/// delivery error.
-fn get_webhook_info(state: &State, bot: &FakeBot) -> HttpResponse {
-    envelope::ok(webhook_info(state, bot), None)
+/// The leading integer of a parameter, as `td::to_integer` reads it
+/// (`"12abc"` is 12, `"abc"` is 0).
+fn leading_integer(text: &str) -> i64 {
+    let text = text.trim();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse::<i64>().map_or(0, |n| sign * n)
 }
 
-/// The `WebhookInfo` object of `bot`.
-pub(crate) fn webhook_info(state: &State, bot: &FakeBot) -> Value {
-    let (pending, error_date, error_message) = state.queue_info(bot.id);
-    let mut info = match &bot.webhook {
-        None => {
-            json!({ "url": "", "has_custom_certificate": false, "pending_update_count": pending })
-        }
-        Some(hook) => json!({
-            "url": hook.url,
-            "has_custom_certificate": false,
-            "pending_update_count": pending,
-            "max_connections": hook.max_connections,
-            "allowed_updates": hook.allowed_updates,
-        }),
-    };
-    if let (Some(date), Some(message)) = (error_date, error_message) {
-        info["last_error_date"] = json!(date);
-        info["last_error_message"] = json!(message);
+/// `chat_id`: `Err` with Telegram's answer when it is missing or names
+/// no chat the sandbox knows.
+pub(crate) fn chat_id(state: &State, params: &Params) -> Result<i64, HttpResponse> {
+    let raw = params::string(params, "chat_id").unwrap_or_default();
+    if raw.is_empty() {
+        return Err(envelope::bad_request("chat_id is empty"));
     }
-    info
+    if let Some(username) = raw.strip_prefix('@') {
+        return state
+            .lock()
+            .world
+            .chat_by_username(username)
+            .ok_or_else(|| envelope::bad_request("chat not found"));
+    }
+    match leading_integer(&raw) {
+        0 => Err(envelope::bad_request("chat not found")),
+        id => Ok(id),
+    }
 }
 
-/// `getChatMember`, for the bot itself: its status as its last
-/// `my_chat_member` update said. The sandbox knows no other members.
-fn get_chat_member(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
-    let (Some(chat), Some(user)) = (
-        params::integer(params, "chat_id"),
-        params::integer(params, "user_id"),
-    ) else {
-        return envelope::bad_request("chat_id and user_id are required");
-    };
-    if user != bot.id {
-        return envelope::bad_request("user not found");
+/// `user_id`: `Err` with Telegram's answer when it is not a positive integer.
+pub(crate) fn user_id(params: &Params) -> Result<i64, HttpResponse> {
+    let raw = params::string(params, "user_id").unwrap_or_default();
+    match leading_integer(&raw).max(0) {
+        0 => Err(envelope::bad_request("invalid user_id specified")),
+        id => Ok(id),
     }
-    match state.membership(bot.id, chat) {
-        Some(member) => envelope::ok(member, None),
-        None => envelope::bad_request("chat not found"),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leading_integer;
+
+    #[test]
+    fn integers_are_read_like_td_to_integer() {
+        assert_eq!(leading_integer("12abc"), 12);
+        assert_eq!(leading_integer("-100123"), -100123);
+        assert_eq!(leading_integer("abc"), 0);
+        assert_eq!(leading_integer(""), 0);
     }
 }

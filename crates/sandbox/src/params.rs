@@ -121,24 +121,3 @@ pub(crate) fn boolean(params: &Params, name: &str) -> bool {
         _ => false,
     }
 }
-
-/// A parameter holding an array of strings, given as a JSON array or as a
-/// JSON-serialized string of one. `Err` when it is present but not that.
-pub(crate) fn string_list(params: &Params, name: &str) -> Result<Option<Vec<String>>, BadBody> {
-    let value = match params.get(name) {
-        None => return Ok(None),
-        Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|_| BadBody)?,
-        Some(other) => other.clone(),
-    };
-    let Value::Array(items) = value else {
-        return Err(BadBody);
-    };
-    items
-        .into_iter()
-        .map(|v| match v {
-            Value::String(s) => Ok(s),
-            _ => Err(BadBody),
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}

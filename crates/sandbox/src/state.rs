@@ -1,17 +1,22 @@
-//! What the sandbox holds: bots, their webhooks and update queues, faults,
-//! and a call log.
+//! What the sandbox holds: bots with their webhooks and update queues, the
+//! shared world of people and chats, faults, and a call log.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use rand::Rng;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Notify;
 
-use crate::delivery::{self, DeliveryOptions, kind_of};
+use crate::allowed;
+use crate::delivery::{self, DeliveryOptions};
 use crate::faults::Fault;
+use crate::flood::Flood;
+use crate::updates::{Backoff, Outcome, Pending, QueueKey, UPDATE_LIFETIME_S, Updates};
+use crate::world::World;
 
 /// A fake bot.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +33,9 @@ pub struct FakeBot {
     pub last_name: Option<String>,
     /// The webhook set with `setWebhook`, if any.
     pub webhook: Option<WebhookState>,
+    /// The update kinds the bot receives, in the server's order. It belongs
+    /// to the bot: `setWebhook` or `getUpdates` without the parameter keep it.
+    pub allowed_updates: Vec<String>,
 }
 
 /// A webhook as `setWebhook` recorded it.
@@ -37,10 +45,10 @@ pub struct WebhookState {
     pub url: String,
     /// The `secret_token`, echoed in `X-Telegram-Bot-Api-Secret-Token`.
     pub secret_token: Option<String>,
-    /// The update kinds asked for (empty: Telegram's default set).
-    pub allowed_updates: Vec<String>,
-    /// `max_connections` (1-100, default 40).
+    /// `max_connections` (1-100, default 40): deliveries under way at once.
     pub max_connections: u32,
+    /// `ip_address`, if given.
+    pub ip_address: Option<String>,
 }
 
 /// One Bot API call the sandbox received.
@@ -63,38 +71,48 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
-/// The next update to deliver and where.
-pub(crate) struct NextDelivery {
+/// A message a bot sent, as the control API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentMessage {
+    /// The chat it went to.
+    pub chat_id: i64,
+    /// `parse_mode` as given.
+    pub parse_mode: Option<String>,
+    /// The `Message` Telegram answered.
+    pub message: Value,
+}
+
+/// A delivery to make: where, and what.
+pub(crate) struct Delivery {
+    pub key: QueueKey,
     pub update_id: i64,
-    pub kind: String,
     pub body: String,
     pub url: String,
     pub secret: Option<String>,
-    pub allowed_updates: Vec<String>,
 }
 
-struct BotQueue {
-    pending: VecDeque<(i64, Value)>,
+struct BotRuntime {
+    updates: Updates,
     next_update_id: i64,
     last_error_date: Option<i64>,
     last_error_message: Option<String>,
     attempts: Vec<Attempt>,
+    flood: Flood,
+    sent: Vec<SentMessage>,
     notify: Arc<Notify>,
 }
 
 #[derive(Default)]
-struct Inner {
+pub(crate) struct Inner {
     bots: HashMap<i64, FakeBot>,
-    queues: HashMap<i64, BotQueue>,
-    /// The bot's ChatMember in each chat, as its `my_chat_member` updates said.
-    memberships: HashMap<(i64, i64), Value>,
+    runtimes: HashMap<i64, BotRuntime>,
+    pub(crate) world: World,
     faults: Vec<Fault>,
     calls: Vec<CallRecord>,
 }
 
-/// How delivery tasks are started.
-struct Delivery {
-    runtime: tokio::runtime::Handle,
+struct Runtime {
+    handle: tokio::runtime::Handle,
     client: reqwest::Client,
     options: DeliveryOptions,
 }
@@ -104,7 +122,9 @@ pub(crate) struct State {
     inner: Mutex<Inner>,
     /// `--local` mode: plain-HTTP webhooks on any port are allowed.
     pub(crate) local: bool,
-    delivery: Delivery,
+    /// Messages a second one bot may send.
+    pub(crate) send_rate: u32,
+    runtime: Runtime,
     stopped: AtomicBool,
 }
 
@@ -118,17 +138,32 @@ fn new_token(id: i64) -> String {
     format!("{id}:{secret}")
 }
 
+/// Now, in Unix seconds.
+pub(crate) fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The kind of an update: its one field besides `update_id`.
+pub(crate) fn kind_of(update: &Value) -> String {
+    update
+        .as_object()
+        .and_then(|o| o.keys().find(|k| k.as_str() != "update_id").cloned())
+        .unwrap_or_default()
+}
+
 impl State {
     pub(crate) fn new(
         local: bool,
-        runtime: tokio::runtime::Handle,
+        send_rate: u32,
+        handle: tokio::runtime::Handle,
         options: DeliveryOptions,
     ) -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
             local,
-            delivery: Delivery {
-                runtime,
+            send_rate,
+            runtime: Runtime {
+                handle,
                 client: reqwest::Client::new(),
                 options,
             },
@@ -136,8 +171,9 @@ impl State {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // A panic while holding the lock leaves plain data behind; keep going.
+    /// The state, locked. A panic while holding the lock leaves plain data
+    /// behind; keep going.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -165,26 +201,29 @@ impl State {
                 first_name: first.to_owned(),
                 last_name: last.map(str::to_owned),
                 webhook: None,
+                allowed_updates: allowed::default_kinds(),
             };
             inner.bots.insert(id, bot.clone());
-            inner.queues.insert(
+            inner.runtimes.insert(
                 id,
-                BotQueue {
-                    pending: VecDeque::new(),
+                BotRuntime {
+                    updates: Updates::default(),
                     next_update_id: rng.gen_range(100_000_000..800_000_000),
                     last_error_date: None,
                     last_error_message: None,
                     attempts: Vec::new(),
+                    flood: Flood::default(),
+                    sent: Vec::new(),
                     notify: Arc::new(Notify::new()),
                 },
             );
             bot
         };
-        self.delivery.runtime.spawn(delivery::run(
+        self.runtime.handle.spawn(delivery::run(
             self.clone(),
             bot.id,
-            self.delivery.client.clone(),
-            self.delivery.options.clone(),
+            self.runtime.client.clone(),
+            self.runtime.options.clone(),
         ));
         bot
     }
@@ -210,31 +249,31 @@ impl State {
             .cloned()
     }
 
-    /// Applies `change` to bot `id`'s webhook, wakes its delivery task, and
-    /// returns what `change` returns.
-    pub(crate) fn with_webhook<T>(
-        &self,
-        id: i64,
-        change: impl FnOnce(&mut Option<WebhookState>) -> T,
-    ) -> Option<T> {
+    /// Applies `change` to bot `id`, wakes its delivery task, and returns
+    /// what `change` returns.
+    pub(crate) fn with_bot<T>(&self, id: i64, change: impl FnOnce(&mut FakeBot) -> T) -> Option<T> {
         let mut inner = self.lock();
-        let result = inner.bots.get_mut(&id).map(|bot| change(&mut bot.webhook));
-        if let Some(queue) = inner.queues.get(&id) {
-            queue.notify.notify_one();
+        let result = inner.bots.get_mut(&id).map(change);
+        if let Some(runtime) = inner.runtimes.get(&id) {
+            runtime.notify.notify_one();
         }
         result
     }
 
-    /// Queues an update for bot `id`, giving it the next `update_id` unless
-    /// it carries one. Returns the `update_id`, or `None` for an unknown bot.
-    pub(crate) fn enqueue(&self, id: i64, mut update: Value) -> Option<i64> {
-        let mut inner = self.lock();
-        let queue = inner.queues.get_mut(&id)?;
+    /// Produces an update for bot `id`: gives it the next `update_id` unless
+    /// it carries one, lets the world take it in, and queues it unless the
+    /// bot did not ask for its kind or it is over a day old. Returns the
+    /// `update_id` and whether it was queued; `None` for an unknown bot.
+    pub(crate) fn enqueue(&self, id: i64, mut update: Value) -> Option<(i64, bool)> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let allowed = inner.bots.get(&id)?.allowed_updates.clone();
+        let runtime = inner.runtimes.get_mut(&id)?;
         let update_id = match update.get("update_id").and_then(Value::as_i64) {
             Some(given) => given,
             None => {
-                let next = queue.next_update_id;
-                queue.next_update_id += 1;
+                let next = runtime.next_update_id;
+                runtime.next_update_id += 1;
                 if let Some(object) = update.as_object_mut() {
                     // update_id first, as Telegram writes it.
                     let mut ordered = serde_json::Map::new();
@@ -245,105 +284,175 @@ impl State {
                 next
             }
         };
-        queue.notify.notify_one();
-        // Telegram's own view changes when the update is produced, not when
-        // it is delivered.
-        if let Some(change) = update.get("my_chat_member")
-            && let Some(chat) = change["chat"]["id"].as_i64()
-        {
-            let member = change["new_chat_member"].clone();
-            queue.pending.push_back((update_id, update.clone()));
-            inner.memberships.insert((id, chat), member);
-        } else {
-            queue.pending.push_back((update_id, update));
+        let kind = kind_of(&update);
+        inner.world.observe(id, &kind, &update);
+        if !allowed.contains(&kind) {
+            return Some((update_id, false));
         }
-        Some(update_id)
-    }
-
-    /// The bot's ChatMember object in `chat`, if it was ever there.
-    pub(crate) fn membership(&self, id: i64, chat: i64) -> Option<Value> {
-        self.lock().memberships.get(&(id, chat)).cloned()
+        let now = unix_now();
+        let date = update[&kind]["date"].as_i64().unwrap_or(now);
+        let key = QueueKey::of(&kind, &update, update_id);
+        let pending = Pending {
+            update_id,
+            body: update,
+            expires_at: date + UPDATE_LIFETIME_S,
+        };
+        let queued = runtime.updates.push(key, pending, now);
+        runtime.notify.notify_one();
+        Some((update_id, queued))
     }
 
     /// Drops every update still queued for bot `id`.
     pub(crate) fn drop_pending(&self, id: i64) {
-        if let Some(queue) = self.lock().queues.get_mut(&id) {
-            queue.pending.clear();
+        if let Some(runtime) = self.lock().runtimes.get_mut(&id) {
+            runtime.updates.clear();
         }
     }
 
-    pub(crate) fn queue_notify(&self, id: i64) -> Arc<Notify> {
+    pub(crate) fn notifier(&self, id: i64) -> Arc<Notify> {
         self.lock()
-            .queues
+            .runtimes
             .get(&id)
-            .map(|q| q.notify.clone())
+            .map(|r| r.notify.clone())
             .unwrap_or_default()
     }
 
-    /// The update at the head of bot `id`'s queue, if it has a webhook.
-    pub(crate) fn next_delivery(&self, id: i64) -> Option<NextDelivery> {
-        let inner = self.lock();
-        let hook = inner.bots.get(&id)?.webhook.clone()?;
-        let (update_id, update) = inner.queues.get(&id)?.pending.front()?.clone();
-        Some(NextDelivery {
-            update_id,
-            kind: kind_of(&update),
-            body: update.to_string(),
-            url: hook.url,
-            secret: hook.secret_token,
-            allowed_updates: hook.allowed_updates,
-        })
+    /// The deliveries bot `id` may start now (none without a webhook), and
+    /// when to look again.
+    pub(crate) fn due_deliveries(&self, id: i64) -> (Vec<Delivery>, Option<Instant>) {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let Some(hook) = inner.bots.get(&id).and_then(|b| b.webhook.clone()) else {
+            return (Vec::new(), None);
+        };
+        let Some(runtime) = inner.runtimes.get_mut(&id) else {
+            return (Vec::new(), None);
+        };
+        let room = (hook.max_connections as usize).saturating_sub(runtime.updates.in_flight());
+        let (due, wake) = runtime.updates.take_due(room, Instant::now(), unix_now());
+        let deliveries = due
+            .into_iter()
+            .map(|(key, pending)| Delivery {
+                key,
+                update_id: pending.update_id,
+                body: pending.body.to_string(),
+                url: hook.url.clone(),
+                secret: hook.secret_token.clone(),
+            })
+            .collect();
+        (deliveries, wake)
     }
 
-    /// Removes `update_id` from the head of bot `id`'s queue.
-    pub(crate) fn finish_delivery(&self, id: i64, update_id: i64) {
-        if let Some(queue) = self.lock().queues.get_mut(&id)
-            && queue.pending.front().is_some_and(|(u, _)| *u == update_id)
-        {
-            queue.pending.pop_front();
-        }
-    }
-
-    pub(crate) fn record_attempt(
+    /// Records how delivering `delivery` went and wakes the delivery task.
+    pub(crate) fn finish_delivery(
         &self,
         id: i64,
-        update_id: i64,
-        status: Option<u16>,
-        error: Option<String>,
+        delivery: &Delivery,
+        attempt: Attempt,
+        outcome: Outcome,
+        backoff: &Backoff,
     ) {
-        if let Some(queue) = self.lock().queues.get_mut(&id) {
-            if let Some(message) = &error {
-                queue.last_error_date = Some(chrono::Utc::now().timestamp());
-                queue.last_error_message = Some(message.clone());
-            }
-            queue.attempts.push(Attempt {
-                update_id,
-                status,
-                error,
-            });
+        let mut inner = self.lock();
+        let Some(runtime) = inner.runtimes.get_mut(&id) else {
+            return;
+        };
+        if let Some(message) = &attempt.error {
+            runtime.last_error_date = Some(unix_now());
+            runtime.last_error_message = Some(message.clone());
         }
+        runtime.attempts.push(attempt);
+        runtime.updates.finish(
+            &delivery.key,
+            delivery.update_id,
+            outcome,
+            backoff,
+            unix_now(),
+        );
+        runtime.notify.notify_one();
     }
 
     /// `(pending_update_count, last_error_date, last_error_message)`.
     pub(crate) fn queue_info(&self, id: i64) -> (usize, Option<i64>, Option<String>) {
         self.lock()
-            .queues
+            .runtimes
             .get(&id)
-            .map(|q| {
+            .map(|r| {
                 (
-                    q.pending.len(),
-                    q.last_error_date,
-                    q.last_error_message.clone(),
+                    r.updates.len(),
+                    r.last_error_date,
+                    r.last_error_message.clone(),
                 )
             })
             .unwrap_or((0, None, None))
     }
 
+    /// Whether bot `id` has nothing queued and nothing being delivered.
+    pub(crate) fn is_idle(&self, id: i64) -> bool {
+        self.lock()
+            .runtimes
+            .get(&id)
+            .is_none_or(|r| r.updates.is_idle())
+    }
+
+    /// The updates waiting for `getUpdates`, after confirming those below
+    /// `offset` (when given).
+    pub(crate) fn poll(&self, id: i64, offset: Option<i64>, limit: usize) -> Vec<Value> {
+        let mut inner = self.lock();
+        let Some(runtime) = inner.runtimes.get_mut(&id) else {
+            return Vec::new();
+        };
+        if let Some(offset) = offset {
+            runtime.updates.confirm_below(offset);
+        }
+        let now = unix_now();
+        runtime
+            .updates
+            .all()
+            .into_iter()
+            .filter(|p| p.expires_at > now)
+            .take(limit)
+            .map(|p| p.body)
+            .collect()
+    }
+
     pub(crate) fn attempts(&self, id: i64) -> Vec<Attempt> {
         self.lock()
-            .queues
+            .runtimes
             .get(&id)
-            .map(|q| q.attempts.clone())
+            .map(|r| r.attempts.clone())
+            .unwrap_or_default()
+    }
+
+    /// `Err(retry_after)` while bot `id` waits out a flood.
+    pub(crate) fn flood_check(&self, id: i64) -> Result<(), u32> {
+        self.lock()
+            .runtimes
+            .get(&id)
+            .map_or(Ok(()), |r| r.flood.check(Instant::now()))
+    }
+
+    /// Counts one message of bot `id` against its rate.
+    pub(crate) fn flood_send(&self, id: i64) -> Result<(), u32> {
+        let rate = self.send_rate;
+        self.lock()
+            .runtimes
+            .get_mut(&id)
+            .map_or(Ok(()), |r| r.flood.send(Instant::now(), rate))
+    }
+
+    /// Records a message bot `id` sent.
+    pub(crate) fn record_sent(&self, id: i64, sent: SentMessage) {
+        if let Some(runtime) = self.lock().runtimes.get_mut(&id) {
+            runtime.sent.push(sent);
+        }
+    }
+
+    /// Every message bot `id` sent, oldest first.
+    pub(crate) fn sent(&self, id: i64) -> Vec<SentMessage> {
+        self.lock()
+            .runtimes
+            .get(&id)
+            .map(|r| r.sent.clone())
             .unwrap_or_default()
     }
 
@@ -382,8 +491,8 @@ impl State {
 
     pub(crate) fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
-        for queue in self.lock().queues.values() {
-            queue.notify.notify_one();
+        for runtime in self.lock().runtimes.values() {
+            runtime.notify.notify_one();
         }
     }
 

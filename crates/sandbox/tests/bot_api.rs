@@ -114,10 +114,11 @@ async fn set_webhook_records_url_secret_and_allowed_updates_from_multipart() {
         .allowed_updates(vec![AllowedUpdate::MyChatMember, AllowedUpdate::ChatMember])
         .await
         .unwrap();
-    let hook = sb.bot(bot.id).unwrap().webhook.unwrap();
+    let fake = sb.bot(bot.id).unwrap();
+    let hook = fake.webhook.unwrap();
     assert_eq!(hook.url, url.as_str());
     assert_eq!(hook.secret_token.as_deref(), Some("s3cr3t_-X"));
-    assert_eq!(hook.allowed_updates, vec!["my_chat_member", "chat_member"]);
+    assert_eq!(fake.allowed_updates, vec!["my_chat_member", "chat_member"]);
     assert_eq!(hook.max_connections, 40);
 
     // JSON and form bodies work too; omitted allowed_updates keep the old list.
@@ -136,9 +137,13 @@ async fn set_webhook_records_url_secret_and_allowed_updates_from_multipart() {
         .unwrap();
     assert_eq!(res["result"], true);
     assert_eq!(res["description"], "Webhook was set");
-    let hook = sb.bot(bot.id).unwrap().webhook.unwrap();
-    assert_eq!(hook.allowed_updates, vec!["my_chat_member", "chat_member"]);
-    assert_eq!(hook.max_connections, 100, "clamped like Telegram");
+    let fake = sb.bot(bot.id).unwrap();
+    assert_eq!(fake.allowed_updates, vec!["my_chat_member", "chat_member"]);
+    assert_eq!(
+        fake.webhook.unwrap().max_connections,
+        100,
+        "clamped like Telegram"
+    );
 
     let info: Value = http
         .post(format!("{}/bot{}/getWebhookInfo", sb.api_url(), bot.token))
@@ -327,4 +332,132 @@ async fn control_api_drives_the_sandbox_over_http() {
         .await
         .unwrap();
     assert_eq!(calls.as_array().unwrap().len(), 2);
+}
+
+async fn raw(sb: &SandboxHandle, token: &str, method: &str, params: Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}/bot{token}/{method}", sb.api_url()))
+        .json(&params)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn allowed_updates_belong_to_the_bot_as_telegram_keeps_them() {
+    let sb = sandbox(true).await;
+    let bot = sb.create_bot("b", "B", None);
+    let info = raw(&sb, &bot.token, "getWebhookInfo", serde_json::json!({})).await;
+    assert_eq!(
+        info["result"],
+        serde_json::json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }),
+        "no allowed_updates while the bot never set them, no max_connections or ip_address without a URL"
+    );
+    let url = "http://127.0.0.1:9/hook";
+    raw(
+        &sb,
+        &bot.token,
+        "setWebhook",
+        serde_json::json!({ "url": url, "allowed_updates": ["CHAT_MEMBER", "bogus", "message"] }),
+    )
+    .await;
+    let info = raw(&sb, &bot.token, "getWebhookInfo", serde_json::json!({})).await;
+    assert_eq!(
+        info["result"]["allowed_updates"],
+        serde_json::json!(["message", "chat_member"])
+    );
+    assert_eq!(info["result"]["ip_address"], "127.0.0.1");
+    assert_eq!(info["result"]["max_connections"], 40);
+    // Unparsable: ignored, not an error; the bot keeps its list.
+    let res = raw(
+        &sb,
+        &bot.token,
+        "setWebhook",
+        serde_json::json!({ "url": url, "allowed_updates": "[oops" }),
+    )
+    .await;
+    assert_eq!(res["ok"], true);
+    assert_eq!(res["description"], "Webhook is already set");
+    let info = raw(&sb, &bot.token, "getWebhookInfo", serde_json::json!({})).await;
+    assert_eq!(
+        info["result"]["allowed_updates"],
+        serde_json::json!(["message", "chat_member"])
+    );
+    // Deleting the webhook keeps the list; an empty list is the default again.
+    raw(&sb, &bot.token, "deleteWebhook", serde_json::json!({})).await;
+    assert_eq!(
+        sb.bot(bot.id).unwrap().allowed_updates,
+        vec!["message", "chat_member"]
+    );
+    raw(
+        &sb,
+        &bot.token,
+        "setWebhook",
+        serde_json::json!({ "url": url, "allowed_updates": [] }),
+    )
+    .await;
+    let info = raw(&sb, &bot.token, "getWebhookInfo", serde_json::json!({})).await;
+    assert!(info["result"].get("allowed_updates").is_none(), "{info}");
+}
+
+#[tokio::test]
+async fn set_webhook_says_when_nothing_changed() {
+    let sb = sandbox(true).await;
+    let bot = sb.create_bot("b", "B", None);
+    let params = serde_json::json!({ "url": "http://127.0.0.1:9/hook", "secret_token": "abc" });
+    let first = raw(&sb, &bot.token, "setWebhook", params.clone()).await;
+    assert_eq!(first["description"], "Webhook was set");
+    let again = raw(&sb, &bot.token, "setWebhook", params).await;
+    assert_eq!(again["description"], "Webhook is already set");
+    let other = raw(
+        &sb,
+        &bot.token,
+        "setWebhook",
+        serde_json::json!({ "url": "http://127.0.0.1:9/hook", "secret_token": "xyz" }),
+    )
+    .await;
+    assert_eq!(
+        other["description"], "Webhook was set",
+        "a new secret is a change"
+    );
+    let dropped = raw(&sb, &bot.token, "setWebhook", serde_json::json!({ "url": "http://127.0.0.1:9/hook", "secret_token": "xyz", "drop_pending_updates": true })).await;
+    assert_eq!(
+        dropped["description"], "Webhook was set",
+        "dropping updates is a change"
+    );
+}
+
+#[tokio::test]
+async fn the_bot_user_carries_every_get_me_field() {
+    let sb = sandbox(true).await;
+    let bot = sb.create_bot("b_bot", "B", None);
+    let me = raw(&sb, &bot.token, "getMe", serde_json::json!({})).await;
+    let fields: Vec<&str> = me["result"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            "id",
+            "is_bot",
+            "first_name",
+            "username",
+            "can_join_groups",
+            "can_read_all_group_messages",
+            "supports_inline_queries",
+            "can_connect_to_business",
+            "has_main_web_app",
+            "has_topics_enabled",
+            "allows_users_to_create_topics",
+            "can_manage_bots",
+            "supports_guest_queries",
+            "supports_join_request_queries",
+        ]
+    );
 }

@@ -1,4 +1,4 @@
-//! `tg-sandbox --listen ADDR [--strict]`: a fake Telegram Bot API server.
+//! `tg-sandbox --listen ADDR [--strict] [--send-rate N]`: a fake Telegram Bot API server.
 
 use clap::Parser;
 use tracing::info;
@@ -15,6 +15,10 @@ struct Args {
     /// official server's --local mode and accepts them.
     #[arg(long)]
     strict: bool,
+    /// Messages one bot may send in any one second before flood control
+    /// answers 429.
+    #[arg(long, default_value_t = 30)]
+    send_rate: u32,
 }
 
 #[tokio::main]
@@ -31,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
         listen: args.listen,
         local: !args.strict,
         delivery: usher_sandbox::DeliveryOptions::default(),
+        send_rate: args.send_rate,
     })
     .await?;
     info!(api_url = %sandbox.api_url(), "tg-sandbox is listening");
