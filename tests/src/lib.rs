@@ -38,11 +38,7 @@ pub struct Account {
 
 /// The chat owner who promotes and demotes bots in sandbox events.
 pub fn owner() -> SandboxUser {
-    SandboxUser {
-        id: 1,
-        first_name: "Owner".into(),
-        username: None,
-    }
+    SandboxUser::new(1, "Owner")
 }
 
 /// A chat for sandbox events.

@@ -40,12 +40,8 @@ async fn connects_a_bot_and_registers_its_webhook() {
         json!({ "status": "ok", "data": { "id": id, "username": "mytrackbot", "name": "My Tracking Bot" } })
     );
 
-    let hook = app
-        .sandbox
-        .bot(bot.id)
-        .unwrap()
-        .webhook
-        .expect("webhook set");
+    let fake = app.sandbox.bot(bot.id).unwrap();
+    let hook = fake.webhook.expect("webhook set");
     assert_eq!(
         hook.url,
         format!("http://{}/telegram/webhook/{id}", app.addr())
@@ -62,7 +58,7 @@ async fn connects_a_bot_and_registers_its_webhook() {
         "chat_member",
         "chat_join_request",
     ] {
-        assert!(hook.allowed_updates.iter().any(|k| k == kind), "{kind}");
+        assert!(fake.allowed_updates.iter().any(|k| k == kind), "{kind}");
     }
 
     let bots = list(&app, &acc.key).await;

@@ -102,11 +102,7 @@ impl World {
                     title: format!("chat {chat}"),
                     kind: "supergroup".into(),
                 };
-                let by = SandboxUser {
-                    id: 1,
-                    first_name: "Owner".into(),
-                    username: None,
-                };
+                let by = SandboxUser::new(1, "Owner");
                 let event = if promote {
                     SandboxEvent::Promote {
                         chat: chat_ref,

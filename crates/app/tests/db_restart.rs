@@ -46,11 +46,7 @@ async fn a_database_restart_is_reported_then_healed_without_restarting_usher() {
                 title: "C".into(),
                 kind: "channel".into(),
             },
-            user: SandboxUser {
-                id: 500 + user,
-                first_name: "U".into(),
-                username: None,
-            },
+            user: SandboxUser::new(500 + user, "U"),
             invite_link: None,
             via_join_request: false,
             date: None,

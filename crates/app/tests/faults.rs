@@ -61,11 +61,7 @@ async fn a_crash_under_load_loses_nothing_and_doubles_nothing() {
         for user in 0..PER_BOT {
             let join = SandboxEvent::Join {
                 chat: chat.clone(),
-                user: SandboxUser {
-                    id: 10_000 + user,
-                    first_name: "U".into(),
-                    username: None,
-                },
+                user: SandboxUser::new(10_000 + user, "U"),
                 invite_link: None,
                 via_join_request: false,
                 date: None,

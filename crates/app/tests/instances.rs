@@ -51,11 +51,7 @@ async fn two_instances_start_together_and_serve_any_bot() {
         .unwrap()
         .secret_token
         .unwrap();
-    let owner = SandboxUser {
-        id: 1,
-        first_name: "Owner".into(),
-        username: None,
-    };
+    let owner = SandboxUser::new(1, "Owner");
     for (n, (instance, chat)) in [(&a, -1001), (&b, -1002)].into_iter().enumerate() {
         let promote = SandboxEvent::Promote {
             chat: SandboxChat {

@@ -4,7 +4,7 @@
 use actix_web::HttpResponse;
 use serde_json::{Value, json};
 
-use crate::envelope;
+use crate::envelope::{self, Refusal};
 use crate::methods::{bot_user, chat_id, user_id};
 use crate::params::{self, Params};
 use crate::state::{FakeBot, State, unix_now};
@@ -20,7 +20,7 @@ fn accepted_gift_types() -> Value {
 
 /// The chat as the bot may see it: a private chat with someone who wrote
 /// to it, or a group or channel it is in.
-fn visible_chat(state: &State, bot: &FakeBot, chat: i64) -> Result<Value, HttpResponse> {
+fn visible_chat(state: &State, bot: &FakeBot, chat: i64) -> Result<Value, Refusal> {
     let inner = state.lock();
     let world = &inner.world;
     if chat > 0 {
@@ -29,11 +29,11 @@ fn visible_chat(state: &State, bot: &FakeBot, chat: i64) -> Result<Value, HttpRe
         {
             return Ok(crate::events::private_chat_json(user));
         }
-        return Err(envelope::bad_request("chat not found"));
+        return Err(Refusal::bad_request("chat not found"));
     }
     match (world.chat(chat), world.bot_member(chat, bot.id)) {
         (Some(object), Some(member)) if is_member(member) => Ok(object.clone()),
-        _ => Err(envelope::bad_request("chat not found")),
+        _ => Err(Refusal::bad_request("chat not found")),
     }
 }
 
@@ -41,7 +41,7 @@ fn visible_chat(state: &State, bot: &FakeBot, chat: i64) -> Result<Value, HttpRe
 pub(crate) fn get_chat(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
     let chat = match chat_id(state, params).and_then(|id| visible_chat(state, bot, id)) {
         Ok(chat) => chat,
-        Err(answer) => return answer,
+        Err(answer) => return answer.into(),
     };
     let mut full = chat;
     full["accent_color_id"] = json!(0);
@@ -55,14 +55,14 @@ pub(crate) fn get_chat(state: &State, bot: &FakeBot, params: &Params) -> HttpRes
 pub(crate) fn get_chat_member(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
     let chat = match chat_id(state, params) {
         Ok(chat) => chat,
-        Err(answer) => return answer,
+        Err(answer) => return answer.into(),
     };
     let user = match user_id(params) {
         Ok(user) => user,
-        Err(answer) => return answer,
+        Err(answer) => return answer.into(),
     };
     if let Err(answer) = visible_chat(state, bot, chat) {
-        return answer;
+        return answer.into();
     }
     let member = state.lock().world.member(chat, user);
     match member {
@@ -73,11 +73,7 @@ pub(crate) fn get_chat_member(state: &State, bot: &FakeBot, params: &Params) -> 
 
 /// The chat of a call that needs the bot to be an administrator allowed to
 /// invite users, as join requests and invite links do.
-fn chat_with_invite_rights(
-    state: &State,
-    bot: &FakeBot,
-    params: &Params,
-) -> Result<i64, HttpResponse> {
+fn chat_with_invite_rights(state: &State, bot: &FakeBot, params: &Params) -> Result<i64, Refusal> {
     let chat = chat_id(state, params)?;
     visible_chat(state, bot, chat)?;
     let inner = state.lock();
@@ -89,7 +85,7 @@ fn chat_with_invite_rights(
     if can_invite {
         Ok(chat)
     } else {
-        Err(envelope::bad_request("CHAT_ADMIN_REQUIRED"))
+        Err(Refusal::bad_request("CHAT_ADMIN_REQUIRED"))
     }
 }
 
@@ -98,7 +94,7 @@ fn chat_with_invite_rights(
 pub(crate) fn approve_join_request(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
     let (chat, user, link) = match take_request(state, bot, params) {
         Ok(found) => found,
-        Err(answer) => return answer,
+        Err(answer) => return answer.into(),
     };
     let (chat_object, person) = {
         let inner = state.lock();
@@ -134,7 +130,7 @@ pub(crate) fn approve_join_request(state: &State, bot: &FakeBot, params: &Params
 pub(crate) fn decline_join_request(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
     match take_request(state, bot, params) {
         Ok(_) => envelope::ok(Value::Bool(true), None),
-        Err(answer) => answer,
+        Err(answer) => answer.into(),
     }
 }
 
@@ -143,7 +139,7 @@ fn take_request(
     state: &State,
     bot: &FakeBot,
     params: &Params,
-) -> Result<(i64, i64, Option<Value>), HttpResponse> {
+) -> Result<(i64, i64, Option<Value>), Refusal> {
     let chat = chat_with_invite_rights(state, bot, params)?;
     let user = user_id(params)?;
     let mut inner = state.lock();
@@ -152,11 +148,11 @@ fn take_request(
         .member(chat, user)
         .is_some_and(|m| is_member(&m))
     {
-        return Err(envelope::bad_request("USER_ALREADY_PARTICIPANT"));
+        return Err(Refusal::bad_request("USER_ALREADY_PARTICIPANT"));
     }
     match inner.world.take_request(chat, user) {
         Some(link) => Ok((chat, user, link)),
-        None => Err(envelope::bad_request("HIDE_REQUESTER_MISSING")),
+        None => Err(Refusal::bad_request("HIDE_REQUESTER_MISSING")),
     }
 }
 
@@ -164,7 +160,7 @@ fn take_request(
 pub(crate) fn create_invite_link(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
     let chat = match chat_with_invite_rights(state, bot, params) {
         Ok(chat) => chat,
-        Err(answer) => return answer,
+        Err(answer) => return answer.into(),
     };
     let name = params::string(params, "name").filter(|n| !n.is_empty());
     if name.as_ref().is_some_and(|n| n.chars().count() > 32) {

@@ -47,3 +47,32 @@ pub(crate) fn too_many_requests(retry_after: u32) -> HttpResponse {
         Some(retry_after),
     )
 }
+
+/// A Bot API error answer not yet turned into a response, for helpers that
+/// check one parameter and let their caller answer.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Refusal {
+    code: u16,
+    description: String,
+}
+
+impl Refusal {
+    /// An error with this code and full description.
+    pub(crate) fn new(code: u16, description: &str) -> Self {
+        Self {
+            code,
+            description: description.to_owned(),
+        }
+    }
+
+    /// 400 `Bad Request: {what}`.
+    pub(crate) fn bad_request(what: &str) -> Self {
+        Self::new(400, &format!("Bad Request: {what}"))
+    }
+}
+
+impl From<Refusal> for HttpResponse {
+    fn from(refusal: Refusal) -> Self {
+        error(refusal.code, &refusal.description, None)
+    }
+}

@@ -38,6 +38,25 @@ pub struct SandboxUser {
     pub language_code: Option<String>,
 }
 
+impl SandboxUser {
+    /// A person with only an id and a first name.
+    pub fn new(id: i64, first_name: &str) -> Self {
+        Self {
+            id,
+            first_name: first_name.to_owned(),
+            last_name: None,
+            username: None,
+            language_code: None,
+        }
+    }
+
+    /// The same person with a username.
+    pub fn with_username(mut self, username: &str) -> Self {
+        self.username = Some(username.to_owned());
+        self
+    }
+}
+
 /// Something that happens, from which the sandbox builds an update.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

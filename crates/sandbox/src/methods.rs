@@ -4,7 +4,7 @@
 use actix_web::HttpResponse;
 use serde_json::{Value, json};
 
-use crate::envelope;
+use crate::envelope::{self, Refusal};
 use crate::params::{self, Params};
 use crate::state::{FakeBot, State};
 use crate::{chat_methods, send, webhook_methods};
@@ -86,29 +86,29 @@ fn leading_integer(text: &str) -> i64 {
 
 /// `chat_id`: `Err` with Telegram's answer when it is missing or names
 /// no chat the sandbox knows.
-pub(crate) fn chat_id(state: &State, params: &Params) -> Result<i64, HttpResponse> {
+pub(crate) fn chat_id(state: &State, params: &Params) -> Result<i64, Refusal> {
     let raw = params::string(params, "chat_id").unwrap_or_default();
     if raw.is_empty() {
-        return Err(envelope::bad_request("chat_id is empty"));
+        return Err(Refusal::bad_request("chat_id is empty"));
     }
     if let Some(username) = raw.strip_prefix('@') {
         return state
             .lock()
             .world
             .chat_by_username(username)
-            .ok_or_else(|| envelope::bad_request("chat not found"));
+            .ok_or_else(|| Refusal::bad_request("chat not found"));
     }
     match leading_integer(&raw) {
-        0 => Err(envelope::bad_request("chat not found")),
+        0 => Err(Refusal::bad_request("chat not found")),
         id => Ok(id),
     }
 }
 
 /// `user_id`: `Err` with Telegram's answer when it is not a positive integer.
-pub(crate) fn user_id(params: &Params) -> Result<i64, HttpResponse> {
+pub(crate) fn user_id(params: &Params) -> Result<i64, Refusal> {
     let raw = params::string(params, "user_id").unwrap_or_default();
     match leading_integer(&raw).max(0) {
-        0 => Err(envelope::bad_request("invalid user_id specified")),
+        0 => Err(Refusal::bad_request("invalid user_id specified")),
         id => Ok(id),
     }
 }

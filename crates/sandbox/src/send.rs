@@ -6,7 +6,7 @@
 use actix_web::HttpResponse;
 use serde_json::{Value, json};
 
-use crate::envelope;
+use crate::envelope::{self, Refusal};
 use crate::markdown::{self, Parsed, checked_link};
 use crate::methods::{bot_user, chat_id};
 use crate::params::{self, Params};
@@ -17,9 +17,9 @@ use crate::world::is_member;
 const MAX_TEXT_CHARS: usize = 4096;
 
 /// The text of a message, its markup parsed by `parse_mode`.
-fn parse_text(text: &str, parse_mode: Option<&str>) -> Result<Parsed, HttpResponse> {
+fn parse_text(text: &str, parse_mode: Option<&str>) -> Result<Parsed, Refusal> {
     if text.is_empty() {
-        return Err(envelope::bad_request("message text is empty"));
+        return Err(Refusal::bad_request("message text is empty"));
     }
     let mode = parse_mode.unwrap_or("").to_ascii_lowercase();
     let parsed = match mode.as_str() {
@@ -34,9 +34,9 @@ fn parse_text(text: &str, parse_mode: Option<&str>) -> Result<Parsed, HttpRespon
             text: text.to_owned(),
             entities: Vec::new(),
         }),
-        _ => return Err(envelope::bad_request("unsupported parse_mode")),
+        _ => return Err(Refusal::bad_request("unsupported parse_mode")),
     };
-    parsed.map_err(|error| envelope::bad_request(&format!("can't parse entities: {error}")))
+    parsed.map_err(|error| Refusal::bad_request(&format!("can't parse entities: {error}")))
 }
 
 /// A JSON-serialized object parameter (or an object in a JSON body).
@@ -50,12 +50,12 @@ fn object_param(params: &Params, name: &str) -> Option<Result<Value, ()>> {
 
 /// `reply_markup`: only an inline keyboard of URL or callback buttons is
 /// understood; it comes back as the message's `reply_markup`.
-fn inline_keyboard(params: &Params) -> Result<Option<Value>, HttpResponse> {
+fn inline_keyboard(params: &Params) -> Result<Option<Value>, Refusal> {
     let Some(markup) = object_param(params, "reply_markup") else {
         return Ok(None);
     };
     let Ok(markup) = markup else {
-        return Err(envelope::bad_request(
+        return Err(Refusal::bad_request(
             "can't parse reply keyboard markup JSON object",
         ));
     };
@@ -63,21 +63,21 @@ fn inline_keyboard(params: &Params) -> Result<Option<Value>, HttpResponse> {
         return Ok(Some(markup));
     };
     let Some(rows) = rows.as_array() else {
-        return Err(envelope::bad_request(
+        return Err(Refusal::bad_request(
             "field \"inline_keyboard\" must be an Array",
         ));
     };
     let mut checked_rows = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(buttons) = row.as_array() else {
-            return Err(envelope::bad_request(
+            return Err(Refusal::bad_request(
                 "field \"inline_keyboard\" must be an Array of Arrays",
             ));
         };
         let mut checked = Vec::with_capacity(buttons.len());
         for button in buttons {
             let Some(text) = button["text"].as_str() else {
-                return Err(envelope::bad_request(
+                return Err(Refusal::bad_request(
                     "can't parse inline keyboard button: Field \"text\" must be of type String",
                 ));
             };
@@ -87,7 +87,7 @@ fn inline_keyboard(params: &Params) -> Result<Option<Value>, HttpResponse> {
                 match checked_link(url) {
                     Some(good) => out["url"] = json!(good),
                     None => {
-                        return Err(envelope::bad_request(&format!(
+                        return Err(Refusal::bad_request(&format!(
                             "inline keyboard button URL '{url}' is invalid: Wrong HTTP URL"
                         )));
                     }
@@ -95,7 +95,7 @@ fn inline_keyboard(params: &Params) -> Result<Option<Value>, HttpResponse> {
             } else if let Some(data) = button.get("callback_data") {
                 out["callback_data"] = data.clone();
             } else {
-                return Err(envelope::bad_request(
+                return Err(Refusal::bad_request(
                     "text buttons are unallowed in the inline keyboard",
                 ));
             }
@@ -107,54 +107,50 @@ fn inline_keyboard(params: &Params) -> Result<Option<Value>, HttpResponse> {
 }
 
 /// `link_preview_options`, echoed in the message when given.
-fn link_preview(params: &Params) -> Result<Option<Value>, HttpResponse> {
+fn link_preview(params: &Params) -> Result<Option<Value>, Refusal> {
     match object_param(params, "link_preview_options") {
         None => Ok(None),
-        Some(Err(())) => Err(envelope::bad_request(
+        Some(Err(())) => Err(Refusal::bad_request(
             "can't parse link preview options JSON object",
         )),
         Some(Ok(value)) if value.is_object() => Ok(Some(value)),
-        Some(Ok(_)) => Err(envelope::bad_request(
+        Some(Ok(_)) => Err(Refusal::bad_request(
             "object expected as link preview options",
         )),
     }
 }
 
 /// The `Chat` the message goes to, if the bot may write there.
-fn target_chat(state: &State, bot: &FakeBot, chat: i64) -> Result<Value, HttpResponse> {
+fn target_chat(state: &State, bot: &FakeBot, chat: i64) -> Result<Value, Refusal> {
     let inner = state.lock();
     let world = &inner.world;
     if chat > 0 {
         let Some(user) = world.user(chat) else {
-            return Err(envelope::bad_request("chat not found"));
+            return Err(Refusal::bad_request("chat not found"));
         };
         return match world.private_chat(bot.id, chat) {
-            None => Err(envelope::error(
+            None => Err(Refusal::new(
                 403,
                 "Forbidden: bot can't initiate conversation with a user",
-                None,
             )),
-            Some(private) if private.blocked => Err(envelope::error(
-                403,
-                "Forbidden: bot was blocked by the user",
-                None,
-            )),
+            Some(private) if private.blocked => {
+                Err(Refusal::new(403, "Forbidden: bot was blocked by the user"))
+            }
             Some(_) => Ok(crate::events::private_chat_json(user)),
         };
     }
     let Some(object) = world.chat(chat) else {
-        return Err(envelope::bad_request("chat not found"));
+        return Err(Refusal::bad_request("chat not found"));
     };
     let member = world.bot_member(chat, bot.id);
     if !member.is_some_and(is_member) {
-        return Err(envelope::error(
+        return Err(Refusal::new(
             403,
             "Forbidden: bot is not a member of the chat",
-            None,
         ));
     }
     if object["type"] == "channel" && !member.is_some_and(|m| m["can_post_messages"] == true) {
-        return Err(envelope::bad_request(
+        return Err(Refusal::bad_request(
             "need administrator rights in the channel chat",
         ));
     }
@@ -167,19 +163,19 @@ pub(crate) fn send_message(state: &State, bot: &FakeBot, params: &Params) -> Htt
     let parse_mode = params::string(params, "parse_mode").filter(|m| !m.is_empty());
     let parsed = match parse_text(&text, parse_mode.as_deref()) {
         Ok(parsed) => parsed,
-        Err(answer) => return answer,
+        Err(answer) => return answer.into(),
     };
     let preview = match link_preview(params) {
         Ok(preview) => preview,
-        Err(answer) => return answer,
+        Err(answer) => return answer.into(),
     };
     let keyboard = match inline_keyboard(params) {
         Ok(keyboard) => keyboard,
-        Err(answer) => return answer,
+        Err(answer) => return answer.into(),
     };
     let chat = match chat_id(state, params).and_then(|id| target_chat(state, bot, id)) {
         Ok(chat) => chat,
-        Err(answer) => return answer,
+        Err(answer) => return answer.into(),
     };
     if parsed.text.trim().is_empty() {
         return envelope::bad_request("message must be non-empty");
