@@ -16,6 +16,7 @@ pub mod intake;
 pub mod ports;
 pub mod secret;
 pub mod services;
+pub mod subscribers;
 pub mod token;
 
 pub use account::{Account, AccountCredentials};
