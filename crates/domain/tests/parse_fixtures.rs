@@ -42,6 +42,12 @@ enum Expect {
         from: i64,
         to: i64,
     },
+    Blocked {
+        user: i64,
+    },
+    Start {
+        user: i64,
+    },
 }
 
 fn expectations() -> Vec<(&'static str, &'static str, Expect)> {
@@ -81,7 +87,7 @@ fn expectations() -> Vec<(&'static str, &'static str, Expect)> {
         (
             "autogram-my_chat_member-private_block-1.json",
             "my_chat_member",
-            Nothing,
+            Blocked { user: 5342492667 },
         ),
         (
             "autogram-my_chat_member-promoted_admin-3.json",
@@ -127,7 +133,7 @@ fn expectations() -> Vec<(&'static str, &'static str, Expect)> {
         (
             "calcalc-my_chat_member-private_block-2.json",
             "my_chat_member",
-            Nothing,
+            Blocked { user: 2147423284 },
         ),
         ("nutgram-channel_post-1.json", "channel_post", Nothing),
         (
@@ -186,7 +192,11 @@ fn expectations() -> Vec<(&'static str, &'static str, Expect)> {
             Nothing,
         ),
         ("telegram-docs-message-1.json", "message", Nothing),
-        ("telegram-docs-message-2.json", "message", Nothing),
+        (
+            "telegram-docs-message-2.json",
+            "message",
+            Start { user: 1111111 },
+        ),
         (
             "telegram4j-message-migrate_from_chat_id-1.json",
             "message",
@@ -313,6 +323,16 @@ fn every_whole_update_is_read_with_its_meaning() {
             (Expect::Migrated { from, to }, Effect::ChatMigrated { from: f, to: t }) => {
                 assert_eq!((*f, *t), (ChatId(from), ChatId(to)), "{file}");
             }
+            (Expect::Blocked { user }, Effect::Blocked { user: u, .. }) => {
+                assert_eq!(u.id, user, "{file}");
+            }
+            (Expect::Start { user }, Effect::Start(start)) => {
+                assert_eq!(start.user.id, user, "{file}");
+                assert_eq!(
+                    start.payload, None,
+                    "{file}: /start alone names no campaign"
+                );
+            }
             (_, effect) => panic!("{file}: unexpected {effect:?}"),
         }
     }
@@ -366,4 +386,31 @@ fn a_known_kind_with_a_broken_body_is_kept_not_refused() {
     let parsed = parse_update(br#"{"update_id":9,"my_chat_member":{"chat":"nope"}}"#).unwrap();
     assert_eq!(parsed.kind, "my_chat_member");
     assert_eq!(parsed.effect, Effect::None);
+}
+
+#[test]
+fn a_deep_link_start_names_its_campaign_and_click() {
+    let body = br#"{"update_id": 7, "message": {"message_id": 3, "date": 1796000000,
+        "from": {"id": 42, "is_bot": false, "first_name": "Ann", "username": "ann"},
+        "chat": {"id": 42, "first_name": "Ann", "username": "ann", "type": "private"},
+        "text": "/start Ab12Cd34-click-1", "entities": [{"offset": 0, "length": 6, "type": "bot_command"}]}}"#;
+    let Effect::Start(start) = parse_update(body).unwrap().effect else {
+        panic!("not a start");
+    };
+    assert_eq!(start.user.id, 42);
+    assert_eq!(start.user.username.as_deref(), Some("ann"));
+    let payload = start.payload.unwrap();
+    assert_eq!(
+        (payload.code.as_str(), payload.click.as_str()),
+        ("Ab12Cd34", "click-1")
+    );
+    // Other private messages and group /start commands are nothing to the flow.
+    let hello = br#"{"update_id": 8, "message": {"message_id": 4, "date": 1796000000,
+        "from": {"id": 42, "is_bot": false, "first_name": "Ann"},
+        "chat": {"id": 42, "type": "private"}, "text": "hello"}}"#;
+    assert_eq!(parse_update(hello).unwrap().effect, Effect::None);
+    let group = br#"{"update_id": 9, "message": {"message_id": 5, "date": 1796000000,
+        "from": {"id": 42, "is_bot": false, "first_name": "Ann"},
+        "chat": {"id": -5, "type": "group", "title": "G"}, "text": "/start Ab12Cd34"}}"#;
+    assert_eq!(parse_update(group).unwrap().effect, Effect::None);
 }

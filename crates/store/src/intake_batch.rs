@@ -171,6 +171,8 @@ struct Target {
     secret_digest: Vec<u8>,
     #[diesel(sql_type = Bool)]
     deleted: bool,
+    #[diesel(sql_type = BigInt)]
+    account_id: i64,
 }
 
 /// Applies `jobs` in the current transaction; one outcome per job, in order.
@@ -191,7 +193,7 @@ async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Item]) -> QueryResult
         .collect();
     // Read after the locks are held: a delete that committed first is seen.
     let targets: HashMap<i64, Target> = sql_query(
-        "SELECT id, secret_digest, deleted_at IS NOT NULL AS deleted FROM bots WHERE id = ANY($1)",
+        "SELECT id, secret_digest, deleted_at IS NOT NULL AS deleted, account_id FROM bots WHERE id = ANY($1)",
     )
     .bind::<Array<BigInt>, _>(&locked_ids)
     .load::<Target>(conn)
@@ -265,11 +267,22 @@ async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Item]) -> QueryResult
             Effect::ChatMigrated { from, to } => {
                 migrations.push((update_id, BotId(bot), *from, *to))
             }
-            Effect::None => {}
+            // The subscriber flow's own effects: applied below.
+            Effect::Start(_) | Effect::Blocked { .. } | Effect::None => {}
         }
     }
     upsert_memberships(conn, memberships).await?;
     insert_events(conn, &events).await?;
+    let subscriber_updates: Vec<crate::subscriber_intake::Fresh<'_>> = fresh
+        .iter()
+        .map(|&i| crate::subscriber_intake::Fresh {
+            bot: jobs[i].bot.0,
+            account: targets.get(&jobs[i].bot.0).map_or(0, |t| t.account_id),
+            update_id: jobs[i].update.update_id,
+            effect: &jobs[i].update.effect,
+        })
+        .collect();
+    crate::subscriber_intake::apply_batch(conn, &subscriber_updates).await?;
     migrations.sort_by_key(|m| m.0);
     for (_, bot, from, to) in migrations {
         crate::intake::move_chat(conn, bot, from, to).await?;

@@ -16,6 +16,7 @@ mod intake_batch;
 pub mod migrate;
 mod rows;
 mod schema;
+mod subscriber_intake;
 
 use std::sync::Arc;
 

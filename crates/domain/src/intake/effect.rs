@@ -100,6 +100,18 @@ pub struct MemberEvent {
     pub via_join_request: bool,
 }
 
+/// `/start` in the private chat of a person and the bot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartCommand {
+    /// Who pressed Start.
+    pub user: UserRef,
+    /// When Telegram says it happened.
+    pub at: DateTime<Utc>,
+    /// The campaign code and click of the deep link, when the payload is
+    /// one (`None` for `/start` alone or any other payload).
+    pub payload: Option<crate::subscribers::StartPayload>,
+}
+
 /// What applying an update does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -113,6 +125,16 @@ pub enum Effect {
         from: ChatId,
         /// The new supergroup id.
         to: ChatId,
+    },
+    /// A person pressed Start in the private chat.
+    Start(StartCommand),
+    /// A person blocked the bot (`my_chat_member` in the private chat,
+    /// new status `kicked`).
+    Blocked {
+        /// Who blocked it.
+        user: UserRef,
+        /// When Telegram says it happened.
+        at: DateTime<Utc>,
     },
     /// Nothing beyond recording the update itself.
     None,

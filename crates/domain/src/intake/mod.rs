@@ -9,5 +9,7 @@ mod effect;
 mod parse;
 pub mod wire;
 
-pub use effect::{BotMembership, ChatRef, Effect, MemberEvent, MemberEventKind, UserRef};
+pub use effect::{
+    BotMembership, ChatRef, Effect, MemberEvent, MemberEventKind, StartCommand, UserRef,
+};
 pub use parse::{IncomingUpdate, NotAnUpdate, parse_update};

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use tracing::warn;
 
-use super::effect::{BotMembership, ChatRef, Effect, MemberEvent, MemberEventKind, UserRef};
+use super::effect::{
+    BotMembership, ChatRef, Effect, MemberEvent, MemberEventKind, StartCommand, UserRef,
+};
 use super::wire;
 use crate::ChatId;
 
@@ -61,7 +63,7 @@ fn interpret(kind: &str, payload: &Value) -> Option<Effect> {
         "my_chat_member" => bot_membership(payload),
         "chat_member" => chat_member(payload),
         "chat_join_request" => join_request(payload),
-        "message" => migration(payload),
+        "message" => message(payload),
         _ => Some(Effect::None),
     }
 }
@@ -70,7 +72,14 @@ fn bot_membership(payload: &Value) -> Option<Effect> {
     let update: wire::ChatMemberUpdated = serde_json::from_value(payload.clone()).ok()?;
     // In private chats this only says the user blocked or unblocked the bot.
     if update.chat.kind.as_deref() == Some("private") {
-        return Some(Effect::None);
+        return Some(if update.new_chat_member.status == "kicked" {
+            Effect::Blocked {
+                user: user_ref(&update.from),
+                at: time(update.date)?,
+            }
+        } else {
+            Effect::None
+        });
     }
     Some(Effect::BotMembership(BotMembership {
         chat: chat_ref(&update.chat),
@@ -131,22 +140,41 @@ fn join_request(payload: &Value) -> Option<Effect> {
     }))
 }
 
-fn migration(payload: &Value) -> Option<Effect> {
+fn message(payload: &Value) -> Option<Effect> {
     let message: wire::Message = serde_json::from_value(payload.clone()).ok()?;
+    if message.chat.kind.as_deref() == Some("private") {
+        return Some(start_command(&message).unwrap_or(Effect::None));
+    }
+    Some(migration(&message))
+}
+
+/// `/start` from a person in the private chat; `None` for any other message.
+fn start_command(message: &wire::Message) -> Option<Effect> {
+    let text = message.text.as_deref()?;
+    if !crate::subscribers::deep_link::is_start(text) {
+        return None;
+    }
+    let from = message.from.as_ref()?;
+    Some(Effect::Start(StartCommand {
+        user: user_ref(from),
+        at: time(message.date?)?,
+        payload: crate::subscribers::StartPayload::from_message(text),
+    }))
+}
+
+fn migration(message: &wire::Message) -> Effect {
     let here = ChatId(message.chat.id);
-    Some(
-        match (message.migrate_to_chat_id, message.migrate_from_chat_id) {
-            (Some(to), _) => Effect::ChatMigrated {
-                from: here,
-                to: ChatId(to),
-            },
-            (None, Some(from)) if from != here.0 => Effect::ChatMigrated {
-                from: ChatId(from),
-                to: here,
-            },
-            _ => Effect::None,
+    match (message.migrate_to_chat_id, message.migrate_from_chat_id) {
+        (Some(to), _) => Effect::ChatMigrated {
+            from: here,
+            to: ChatId(to),
         },
-    )
+        (None, Some(from)) if from != here.0 => Effect::ChatMigrated {
+            from: ChatId(from),
+            to: here,
+        },
+        _ => Effect::None,
+    }
 }
 
 fn chat_ref(chat: &wire::Chat) -> ChatRef {

@@ -134,11 +134,18 @@ pub struct ChatJoinRequest {
     pub invite_link: Option<ChatInviteLink>,
 }
 
-/// The parts of a Message usher reads: group-to-supergroup migration.
+/// The parts of a Message usher reads: group-to-supergroup migration, and
+/// `/start` in a private chat.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Message {
     /// The chat the message is in.
     pub chat: Chat,
+    /// The sender, if a user.
+    #[serde(default)]
+    pub from: Option<User>,
+    /// The text, for text messages.
+    #[serde(default)]
+    pub text: Option<String>,
     /// When, in Unix time.
     #[serde(default)]
     pub date: Option<i64>,

@@ -1,0 +1,538 @@
+//! The subscriber flow inside the intake transaction: `/start`, join
+//! requests, joins, leaves, kicks and blocks of a batch of new updates feed
+//! the rules of `usher_domain::subscribers`, and what they decide (leads,
+//! their history, the journal, welcome messages in the outbox) is written
+//! with a few multi-row statements, in the transaction that records the
+//! updates.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::sql_query;
+use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz};
+use diesel::{QueryResult, QueryableByName};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use usher_domain::CampaignStatus;
+use usher_domain::intake::{Effect, MemberEventKind, UserRef};
+use usher_domain::subscribers::{
+    CampaignState, EventOrder, Lead, LeadChange, LeadStatus, SubscriberEvent, apply,
+};
+
+/// The channel idle outbox workers listen on.
+pub(crate) const OUTBOX_CHANNEL: &str = "usher_outbox";
+
+/// One new update of the batch, with the account of its bot.
+pub(crate) struct Fresh<'a> {
+    pub bot: i64,
+    pub account: i64,
+    pub update_id: i64,
+    pub effect: &'a Effect,
+}
+
+/// A journal action.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Join,
+    Leave,
+    Kick,
+    Request,
+    Start,
+    Block,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Join => "join",
+            Action::Leave => "leave",
+            Action::Kick => "kick",
+            Action::Request => "request",
+            Action::Start => "start",
+            Action::Block => "block",
+        }
+    }
+}
+
+/// Something a person did that the journal records and the rules may act on.
+struct Happening<'a> {
+    bot: i64,
+    account: i64,
+    chat: i64,
+    user: &'a UserRef,
+    action: Action,
+    at: DateTime<Utc>,
+    order: EventOrder,
+    /// The campaign code of a `/start` (with the click), or the chat whose
+    /// live campaign it concerns.
+    target: Target<'a>,
+}
+
+enum Target<'a> {
+    Code(&'a str, &'a str),
+    Chat,
+    Nothing,
+}
+
+#[derive(QueryableByName, Clone)]
+struct CampaignRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    bot_id: i64,
+    #[diesel(sql_type = BigInt)]
+    chat_id: i64,
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = SmallInt)]
+    status: i16,
+    #[diesel(sql_type = BigInt)]
+    unsub_window: i64,
+}
+
+#[derive(QueryableByName)]
+struct LeadRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    campaign_id: i64,
+    #[diesel(sql_type = BigInt)]
+    subscriber: i64,
+    #[diesel(sql_type = SmallInt)]
+    status: i16,
+    #[diesel(sql_type = Text)]
+    click: String,
+    #[diesel(sql_type = Timestamptz)]
+    start_time: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    join_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = BigInt)]
+    last_date: i64,
+    #[diesel(sql_type = BigInt)]
+    last_update_id: i64,
+}
+
+#[derive(QueryableByName)]
+struct LeadKey {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    campaign_id: i64,
+    #[diesel(sql_type = BigInt)]
+    subscriber: i64,
+}
+
+/// A lead being worked on in this batch.
+struct Slot {
+    id: Option<i64>,
+    account: i64,
+    lead: Lead,
+    username: String,
+    name: String,
+    changed: bool,
+}
+
+fn full_name(user: &UserRef) -> String {
+    [user.first_name.as_deref(), user.last_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn happenings<'a>(fresh: &'a [Fresh<'a>]) -> Vec<Happening<'a>> {
+    let mut out = Vec::new();
+    for f in fresh {
+        let order = |at: &DateTime<Utc>| EventOrder {
+            date: at.timestamp(),
+            update_id: f.update_id,
+        };
+        let base = |chat, user, action, at: &DateTime<Utc>, target| Happening {
+            bot: f.bot,
+            account: f.account,
+            chat,
+            user,
+            action,
+            at: *at,
+            order: order(at),
+            target,
+        };
+        match f.effect {
+            Effect::Start(start) => {
+                let target = match &start.payload {
+                    Some(p) => Target::Code(&p.code, &p.click),
+                    None => Target::Nothing,
+                };
+                out.push(base(
+                    start.user.id,
+                    &start.user,
+                    Action::Start,
+                    &start.at,
+                    target,
+                ));
+            }
+            Effect::Member(event) => {
+                let action = match event.kind {
+                    MemberEventKind::Join | MemberEventKind::Approved => Action::Join,
+                    MemberEventKind::Leave => Action::Leave,
+                    MemberEventKind::Kicked => Action::Kick,
+                    MemberEventKind::JoinRequest => Action::Request,
+                    MemberEventKind::Changed => continue,
+                };
+                out.push(base(
+                    event.chat.id.0,
+                    &event.user,
+                    action,
+                    &event.at,
+                    Target::Chat,
+                ));
+            }
+            Effect::Blocked { user, at } => {
+                out.push(base(user.id, user, Action::Block, at, Target::Nothing));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+async fn campaigns_for(
+    conn: &mut AsyncPgConnection,
+    happenings: &[Happening<'_>],
+) -> QueryResult<Vec<CampaignRow>> {
+    let codes: Vec<&str> = happenings
+        .iter()
+        .filter_map(|h| match h.target {
+            Target::Code(code, _) => Some(code),
+            _ => None,
+        })
+        .collect();
+    let chats: Vec<(i64, i64)> = happenings
+        .iter()
+        .filter(|h| matches!(h.target, Target::Chat))
+        .map(|h| (h.bot, h.chat))
+        .collect();
+    if codes.is_empty() && chats.is_empty() {
+        return Ok(Vec::new());
+    }
+    sql_query(
+        "SELECT id, bot_id, chat_id, code, status, unsub_window FROM campaigns \
+         WHERE code = ANY($1) \
+            OR (status <> 2 AND (bot_id, chat_id) IN (SELECT * FROM unnest($2::bigint[], $3::bigint[])))",
+    )
+    .bind::<Array<Text>, _>(codes)
+    .bind::<Array<BigInt>, _>(chats.iter().map(|c| c.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(chats.iter().map(|c| c.1).collect::<Vec<_>>())
+    .load(conn)
+    .await
+}
+
+/// Applies the subscriber rules to the new updates of a batch.
+pub(crate) async fn apply_batch(
+    conn: &mut AsyncPgConnection,
+    fresh: &[Fresh<'_>],
+) -> QueryResult<()> {
+    let mut happenings = happenings(fresh);
+    if happenings.is_empty() {
+        return Ok(());
+    }
+    happenings.sort_by_key(|h| h.order);
+    let campaigns = campaigns_for(conn, &happenings).await?;
+    let by_code: HashMap<&str, &CampaignRow> =
+        campaigns.iter().map(|c| (c.code.as_str(), c)).collect();
+    let by_chat: HashMap<(i64, i64), &CampaignRow> = campaigns
+        .iter()
+        .filter(|c| c.status != 2)
+        .map(|c| ((c.bot_id, c.chat_id), c))
+        .collect();
+    // The campaign (of the bot that received it) each happening concerns.
+    let concerned: Vec<Option<&CampaignRow>> = happenings
+        .iter()
+        .map(|h| match h.target {
+            Target::Code(code, _) => by_code.get(code).copied().filter(|c| c.bot_id == h.bot),
+            Target::Chat => by_chat.get(&(h.bot, h.chat)).copied(),
+            Target::Nothing => None,
+        })
+        .collect();
+
+    let mut keys: Vec<(i64, i64)> = happenings
+        .iter()
+        .zip(&concerned)
+        .filter(|(h, c)| c.is_some() && h.action != Action::Block)
+        .filter_map(|(h, c)| c.map(|c| (c.id, h.user.id)))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut slots: HashMap<(i64, i64), Slot> = HashMap::new();
+    if !keys.is_empty() {
+        // One lead per (campaign, subscriber) however batches race: the
+        // keys' locks, in order, then their rows.
+        sql_query(
+            "SELECT pg_advisory_xact_lock(3, hashtext(c::text || ':' || s::text)) \
+             FROM (SELECT c, s FROM unnest($1::bigint[], $2::bigint[]) AS t(c, s) \
+                   ORDER BY hashtext(c::text || ':' || s::text)) AS k",
+        )
+        .bind::<Array<BigInt>, _>(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(keys.iter().map(|k| k.1).collect::<Vec<_>>())
+        .execute(conn)
+        .await?;
+        let rows: Vec<LeadRow> = sql_query(
+            "SELECT id, campaign_id, subscriber, status, click, start_time, join_time, last_date, last_update_id \
+             FROM leads WHERE (campaign_id, subscriber) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))",
+        )
+        .bind::<Array<BigInt>, _>(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(keys.iter().map(|k| k.1).collect::<Vec<_>>())
+        .load(conn)
+        .await?;
+        for row in rows {
+            let lead = Lead {
+                status: LeadStatus::from_code(i64::from(row.status)).unwrap_or(LeadStatus::Wait),
+                click: row.click,
+                start_time: row.start_time.timestamp(),
+                join_time: row.join_time.map(|t| t.timestamp()),
+                last_event: EventOrder {
+                    date: row.last_date,
+                    update_id: row.last_update_id,
+                },
+            };
+            slots.insert(
+                (row.campaign_id, row.subscriber),
+                Slot {
+                    id: Some(row.id),
+                    account: 0,
+                    lead,
+                    username: String::new(),
+                    name: String::new(),
+                    changed: false,
+                },
+            );
+        }
+    }
+
+    // The rules, event by event in (date, update_id) order.
+    let mut history: Vec<((i64, i64), LeadStatus, DateTime<Utc>)> = Vec::new();
+    let mut welcomes: Vec<(i64, i64, i64, (i64, i64))> = Vec::new(); // account, bot, campaign, key
+    let mut paid = vec![false; happenings.len()];
+    for (n, (h, campaign)) in happenings.iter().zip(&concerned).enumerate() {
+        let Some(campaign) = campaign else { continue };
+        let event = match (h.action, &h.target) {
+            (Action::Start, Target::Code(_, click)) => SubscriberEvent::Start {
+                click: (*click).to_owned(),
+            },
+            (Action::Request, _) => SubscriberEvent::JoinRequest,
+            (Action::Join, _) => SubscriberEvent::Join,
+            (Action::Leave, _) => SubscriberEvent::Leave,
+            (Action::Kick, _) => SubscriberEvent::Kick,
+            _ => continue,
+        };
+        let key = (campaign.id, h.user.id);
+        let state = CampaignState {
+            status: CampaignStatus::from_code(campaign.status),
+            unsub_window: campaign.unsub_window,
+        };
+        let current = slots.get(&key).map(|s| &s.lead);
+        let before = current.map(|l| l.status);
+        let decision = apply(current, state, &event, h.order);
+        paid[n] = decision.paid;
+        let next = match decision.lead {
+            LeadChange::Unchanged => continue,
+            LeadChange::Created(lead) | LeadChange::Updated(lead) => lead,
+        };
+        if before != Some(next.status) {
+            history.push((key, next.status, h.at));
+        }
+        if decision.welcome {
+            welcomes.push((h.account, h.bot, campaign.id, key));
+        }
+        let slot = slots.entry(key).or_insert_with(|| Slot {
+            id: None,
+            account: h.account,
+            lead: next.clone(),
+            username: String::new(),
+            name: String::new(),
+            changed: true,
+        });
+        slot.lead = next;
+        slot.account = h.account;
+        slot.username = h.user.username.clone().unwrap_or_default();
+        slot.name = full_name(h.user);
+        slot.changed = true;
+    }
+
+    let ids = write_leads(conn, &slots).await?;
+    write_history(conn, &history, &ids, &slots).await?;
+    write_journal(conn, &happenings, &concerned, &paid, &ids).await?;
+    write_welcomes(conn, &welcomes, &ids).await?;
+    drop_welcomes_of_blockers(conn, &happenings).await?;
+    Ok(())
+}
+
+async fn write_leads(
+    conn: &mut AsyncPgConnection,
+    slots: &HashMap<(i64, i64), Slot>,
+) -> QueryResult<HashMap<(i64, i64), i64>> {
+    let mut ids: HashMap<(i64, i64), i64> = slots
+        .iter()
+        .filter_map(|(k, s)| s.id.map(|id| (*k, id)))
+        .collect();
+    let mut changed: Vec<(&(i64, i64), &Slot)> = slots.iter().filter(|(_, s)| s.changed).collect();
+    if changed.is_empty() {
+        return Ok(ids);
+    }
+    changed.sort_by_key(|(k, _)| **k);
+    let time = |unix: i64| DateTime::from_timestamp(unix, 0).unwrap_or_default();
+    let rows: Vec<LeadKey> = sql_query(
+        "INSERT INTO leads (account_id, campaign_id, subscriber, username, name, click, status, \
+           start_time, join_time, updated, last_date, last_update_id) \
+         SELECT a, c, s, u, n, k, st, t0, j, now(), d, ui FROM unnest($1::bigint[], $2::bigint[], \
+           $3::bigint[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::timestamptz[], \
+           $9::timestamptz[], $10::bigint[], $11::bigint[]) AS x(a, c, s, u, n, k, st, t0, j, d, ui) \
+         ON CONFLICT (campaign_id, subscriber) DO UPDATE SET \
+           username = EXCLUDED.username, name = EXCLUDED.name, click = EXCLUDED.click, \
+           updated = CASE WHEN leads.status <> EXCLUDED.status THEN now() ELSE leads.updated END, \
+           status = EXCLUDED.status, join_time = EXCLUDED.join_time, \
+           last_date = EXCLUDED.last_date, last_update_id = EXCLUDED.last_update_id \
+         RETURNING id, campaign_id, subscriber",
+    )
+    .bind::<Array<BigInt>, _>(changed.iter().map(|(_, s)| s.account).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(changed.iter().map(|(k, _)| k.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(changed.iter().map(|(k, _)| k.1).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(changed.iter().map(|(_, s)| s.username.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(changed.iter().map(|(_, s)| s.name.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(changed.iter().map(|(_, s)| s.lead.click.as_str()).collect::<Vec<_>>())
+    .bind::<Array<SmallInt>, _>(changed.iter().map(|(_, s)| s.lead.status.code()).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(changed.iter().map(|(_, s)| time(s.lead.start_time)).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(
+        changed.iter().map(|(_, s)| s.lead.join_time.map(time)).collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(changed.iter().map(|(_, s)| s.lead.last_event.date).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(changed.iter().map(|(_, s)| s.lead.last_event.update_id).collect::<Vec<_>>())
+    .load(conn)
+    .await?;
+    for row in rows {
+        ids.insert((row.campaign_id, row.subscriber), row.id);
+    }
+    Ok(ids)
+}
+
+async fn write_history(
+    conn: &mut AsyncPgConnection,
+    history: &[((i64, i64), LeadStatus, DateTime<Utc>)],
+    ids: &HashMap<(i64, i64), i64>,
+    slots: &HashMap<(i64, i64), Slot>,
+) -> QueryResult<()> {
+    let rows: Vec<_> = history
+        .iter()
+        .filter_map(|(key, status, at)| {
+            Some((*ids.get(key)?, slots.get(key)?.account, key.0, *status, *at))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sql_query(
+        "INSERT INTO lead_history (lead_id, account_id, campaign_id, status, at) \
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::smallint[], $5::timestamptz[])",
+    )
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.2).collect::<Vec<_>>())
+    .bind::<Array<SmallInt>, _>(rows.iter().map(|r| r.3.code()).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.4).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn write_journal(
+    conn: &mut AsyncPgConnection,
+    happenings: &[Happening<'_>],
+    concerned: &[Option<&CampaignRow>],
+    paid: &[bool],
+    ids: &HashMap<(i64, i64), i64>,
+) -> QueryResult<()> {
+    let lead_of = |n: usize| -> i64 {
+        let (Some(campaign), true) = (concerned[n], paid[n]) else {
+            return 0;
+        };
+        ids.get(&(campaign.id, happenings[n].user.id))
+            .copied()
+            .unwrap_or(0)
+    };
+    let n = happenings.len();
+    sql_query(
+        "INSERT INTO journal (account_id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at) \
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], \
+           $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::timestamptz[])",
+    )
+    .bind::<Array<BigInt>, _>(happenings.iter().map(|h| h.account).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(happenings.iter().map(|h| h.bot).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(happenings.iter().map(|h| h.chat).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(happenings.iter().map(|h| h.user.id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        happenings.iter().map(|h| h.user.username.clone().unwrap_or_default()).collect::<Vec<_>>(),
+    )
+    .bind::<Array<Text>, _>(happenings.iter().map(|h| full_name(h.user)).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(happenings.iter().map(|h| h.action.as_str()).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(concerned.iter().map(|c| c.map_or(0, |c| c.id)).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>((0..n).map(lead_of).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(happenings.iter().map(|h| h.at).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn write_welcomes(
+    conn: &mut AsyncPgConnection,
+    welcomes: &[(i64, i64, i64, (i64, i64))],
+    ids: &HashMap<(i64, i64), i64>,
+) -> QueryResult<()> {
+    let rows: Vec<_> = welcomes
+        .iter()
+        .filter_map(|(account, bot, campaign, key)| {
+            Some((*account, *bot, *campaign, *ids.get(key)?, key.1))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sql_query(
+        "WITH queued AS (INSERT INTO outbox (kind, account_id, bot_id, campaign_id, lead_id, recipient) \
+           SELECT 'welcome', * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) \
+           RETURNING 1) \
+         SELECT pg_notify($6, '') WHERE EXISTS (SELECT 1 FROM queued)",
+    )
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.2).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.3).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.4).collect::<Vec<_>>())
+    .bind::<Text, _>(OUTBOX_CHANNEL)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Rule 7: a person who blocks the bot gets none of its pending welcomes.
+async fn drop_welcomes_of_blockers(
+    conn: &mut AsyncPgConnection,
+    happenings: &[Happening<'_>],
+) -> QueryResult<()> {
+    let blocks: Vec<(i64, i64)> = happenings
+        .iter()
+        .filter(|h| h.action == Action::Block)
+        .map(|h| (h.bot, h.user.id))
+        .collect();
+    if blocks.is_empty() {
+        return Ok(());
+    }
+    sql_query(
+        "UPDATE outbox SET state = 'dropped', done_at = now(), last_error = 'blocked' \
+         WHERE state = 'pending' AND kind = 'welcome' \
+           AND (bot_id, recipient) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))",
+    )
+    .bind::<Array<BigInt>, _>(blocks.iter().map(|b| b.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(blocks.iter().map(|b| b.1).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
