@@ -60,9 +60,9 @@ CREATE TABLE journal (
 CREATE INDEX journal_by_account ON journal (account_id, id DESC);
 
 -- Outgoing work, written in the transaction of the change that causes it.
--- A worker claims due items (state pending, run_at passed) with FOR UPDATE
--- SKIP LOCKED and moves run_at past a lease, so an item whose worker died
--- is due again when the lease ends.
+-- A worker claims due items (state pending, run_at passed, no lease in
+-- force) with FOR UPDATE SKIP LOCKED and leases them; an item whose worker
+-- died is due again when its lease ends.
 CREATE TABLE outbox (
     id           BIGSERIAL PRIMARY KEY,
     kind         TEXT NOT NULL CHECK (kind IN ('welcome', 'postback')),
@@ -75,6 +75,7 @@ CREATE TABLE outbox (
     recipient    BIGINT NOT NULL,
     attempts     INT NOT NULL DEFAULT 0,
     run_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    leased_until TIMESTAMPTZ,
     last_error   TEXT NOT NULL DEFAULT '',
     created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
     done_at      TIMESTAMPTZ

@@ -9,6 +9,7 @@ pub mod server;
 pub mod settings;
 pub mod telemetry;
 pub mod token_key;
+pub mod welcome_sender;
 
 pub use server::{Running, start};
 pub use settings::Settings;

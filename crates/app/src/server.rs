@@ -22,6 +22,8 @@ use usher_telegram::{GatewaySettings, TeloxideGateway};
 
 use crate::settings::Settings;
 use crate::token_key;
+use crate::welcome_sender::WelcomeSender;
+use usher_domain::subscribers::WelcomeRetry;
 
 /// A server that is accepting connections.
 pub struct Running {
@@ -45,13 +47,14 @@ pub fn store(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<PgStore
     Ok(PgStore::new(pool, cipher))
 }
 
-/// The domain services over the real adapters, the readiness check, and
-/// the metrics.
+/// The domain services over the real adapters, the readiness check, the
+/// metrics, and the welcome sender (not started).
 pub fn wire(
     settings: &Settings,
     cipher: TokenCipher,
-) -> anyhow::Result<(AppState, Health, Metrics)> {
-    let mut store = store(settings, cipher)?;
+) -> anyhow::Result<(AppState, Health, Metrics, WelcomeSender)> {
+    let mut store =
+        store(settings, cipher)?.with_outbox_listener(settings.database.url.expose_secret());
     if settings.intake.batch_max > 0 {
         store = store.with_group_commit(&BatchSettings {
             max_batch: settings.intake.batch_max,
@@ -72,13 +75,22 @@ pub fn wire(
         timeout: settings.telegram_timeout(),
     })?);
     Url::parse(&settings.http.public_url).context("http.public_url")?;
+    let sender = WelcomeSender::new(
+        store.clone(),
+        gateway.clone(),
+        settings.telegram.send_rate_per_bot,
+        WelcomeRetry {
+            max_age: Duration::from_secs(settings.welcome.max_age_s),
+            base: Duration::from_millis(settings.welcome.retry_base_ms),
+        },
+    );
     let state = AppState {
         accounts: AccountService::new(store.clone()),
         intake: IntakeService::new(store.clone()),
         campaigns: CampaignService::new(store.clone(), store.clone()),
         bots: BotService::new(store.clone(), store, gateway, &settings.http.public_url),
     };
-    Ok((state, health, metrics))
+    Ok((state, health, metrics, sender))
 }
 
 /// Migrates the database, then starts serving on `http.listen`, or on
@@ -91,7 +103,8 @@ pub async fn start_with(
 ) -> anyhow::Result<Running> {
     usher_store::migrate::run(settings.database.url.expose_secret()).await?;
     let cipher = token_key::load_or_create(&settings.secrets)?;
-    let (state, health, metrics) = wire(settings, cipher)?;
+    let (state, health, metrics, sender) = wire(settings, cipher)?;
+    tokio::spawn(sender.run());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))

@@ -28,6 +28,17 @@ pub struct Settings {
     pub log: LogSettings,
     /// Webhook intake.
     pub intake: IntakeSettings,
+    /// `[welcome]`.
+    pub welcome: WelcomeSettings,
+}
+
+/// `[welcome]`: sending welcome messages.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WelcomeSettings {
+    /// A welcome not sent by this age (seconds) is failed.
+    pub max_age_s: u64,
+    /// First retry delay (doubling, at most 60 s).
+    pub retry_base_ms: u64,
 }
 
 /// `[intake]`.
@@ -70,6 +81,8 @@ pub struct TelegramSettings {
     pub api_url: String,
     /// Longest any call may take, in milliseconds.
     pub timeout_ms: u64,
+    /// Messages one bot may send in any one second.
+    pub send_rate_per_bot: u32,
 }
 
 /// `[secrets]`.

@@ -14,6 +14,7 @@ pub mod database;
 mod intake;
 mod intake_batch;
 pub mod migrate;
+mod outbox;
 mod rows;
 mod schema;
 mod subscriber_intake;
@@ -30,6 +31,8 @@ pub struct PgStore {
     pool: DbPool,
     cipher: Arc<TokenCipher>,
     batcher: Option<Arc<intake_batch::Batcher>>,
+    /// Woken when the outbox may have new work (`LISTEN`).
+    outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl PgStore {
@@ -41,7 +44,16 @@ impl PgStore {
             pool,
             cipher: Arc::new(cipher),
             batcher: None,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Listens for outbox notifications on a connection of its own to
+    /// `url` (kept open, reconnected when lost), so that idle outbox workers
+    /// wake as soon as work is queued.
+    pub fn with_outbox_listener(self, url: &str) -> Self {
+        tokio::spawn(outbox::listen(url.to_owned(), self.outbox_wake.clone()));
+        self
     }
 
     /// Applies webhook updates in groups (see `intake_batch`): starts the

@@ -3,6 +3,7 @@
 use teloxide_core::{ApiError, RequestError};
 use usher_domain::BotToken;
 use usher_domain::ports::TelegramError;
+use usher_domain::subscribers::SendFailure;
 
 /// Classifies a failed call. teloxide drops the HTTP status and keeps the
 /// description, so "Unauthorized"/"Not Found" mean a rejected token, and any
@@ -46,6 +47,21 @@ pub(crate) fn classify(err: &RequestError, token: &BotToken) -> TelegramError {
             TelegramError::Unreachable("answer is not Bot API JSON".into())
         }
         RequestError::Io(_) => TelegramError::Unreachable("i/o error".into()),
+    }
+}
+
+/// Classifies a failed `sendMessage` for the retry rules: 429 waits, 5xx
+/// and network trouble are transient, every other answer (400, 403, a
+/// rejected token) is permanent.
+pub(crate) fn classify_send(err: &RequestError, token: &BotToken) -> SendFailure {
+    match err {
+        RequestError::RetryAfter(seconds) => SendFailure::RetryAfter(u64::from(seconds.seconds())),
+        other => match classify(other, token) {
+            TelegramError::Unreachable(reason) => SendFailure::Transient(reason),
+            TelegramError::Rejected(reason) | TelegramError::Refused(reason) => {
+                SendFailure::Permanent(reason)
+            }
+        },
     }
 }
 

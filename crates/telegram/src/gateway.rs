@@ -4,15 +4,18 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use teloxide_core::Bot;
-use teloxide_core::payloads::{DeleteWebhookSetters, SetWebhookSetters};
+use teloxide_core::payloads::{DeleteWebhookSetters, SendMessageSetters, SetWebhookSetters};
 use teloxide_core::requests::Requester;
-use teloxide_core::types::{AllowedUpdate, ChatMemberStatus, UserId};
+use teloxide_core::types::{
+    AllowedUpdate, ChatMemberStatus, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode, UserId,
+};
 use tracing::instrument;
 use url::Url;
 use usher_domain::ports::{MemberStatus, TelegramError, TelegramGateway, WebhookRegistration};
+use usher_domain::subscribers::{OutgoingMessage, SendFailure};
 use usher_domain::{BotProfile, BotToken, ChatId, TgBotId};
 
-use crate::errors::classify;
+use crate::errors::{classify, classify_send};
 
 /// Where Telegram is and how long to wait for it.
 #[derive(Debug, Clone)]
@@ -181,5 +184,50 @@ impl TelegramGateway for TeloxideGateway {
             is_admin: found.is_privileged(),
             member: serde_json::to_value(&found).unwrap_or(serde_json::Value::Null),
         })
+    }
+
+    #[instrument(skip_all, fields(bot.tg = %token.tg()))]
+    async fn send_message(
+        &self,
+        token: &BotToken,
+        chat: i64,
+        message: &OutgoingMessage,
+    ) -> Result<(), SendFailure> {
+        let bot = self.bot(token);
+        // subscribers.md fixes the legacy mode for welcomes; teloxide keeps
+        // it, deprecated in favour of MarkdownV2.
+        #[allow(deprecated)]
+        let mut request = bot
+            .send_message(teloxide_core::types::ChatId(chat), message.text.clone())
+            .parse_mode(ParseMode::Markdown);
+        if let Some((text, url)) = &message.button {
+            let url = Url::parse(url)
+                .map_err(|_| SendFailure::Permanent("the button URL is not a URL".into()))?;
+            request =
+                request.reply_markup(InlineKeyboardMarkup::new([[InlineKeyboardButton::url(
+                    text.clone(),
+                    url,
+                )]]));
+        }
+        let started = std::time::Instant::now();
+        let outcome = match tokio::time::timeout(self.timeout, async move { request.await }).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(err)) => Err(classify_send(&err, token)),
+            Err(_) => Err(SendFailure::Transient(format!(
+                "no answer within {} ms",
+                self.timeout.as_millis()
+            ))),
+        };
+        let result = match &outcome {
+            Ok(()) => "ok",
+            Err(SendFailure::Permanent(_)) => "refused",
+            Err(SendFailure::RetryAfter(_)) => "flood",
+            Err(SendFailure::Transient(_)) => "unreachable",
+        };
+        metrics::counter!("telegram_requests_total", "method" => "sendMessage", "result" => result)
+            .increment(1);
+        metrics::histogram!("telegram_request_duration_seconds", "method" => "sendMessage", "result" => result)
+            .record(started.elapsed().as_secs_f64());
+        outcome
     }
 }

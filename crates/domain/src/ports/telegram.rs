@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::subscribers::{OutgoingMessage, SendFailure};
 use crate::{BotProfile, BotToken, ChatId, TgBotId, WebhookSecret};
 
 /// How a Telegram call failed. Messages never contain the token.
@@ -68,4 +69,16 @@ pub trait TelegramGateway: Send + Sync {
         chat: ChatId,
         member: TgBotId,
     ) -> Result<MemberStatus, TelegramError>;
+
+    /// `sendMessage` of `message` to the private chat `chat`, with
+    /// `parse_mode: Markdown` and the button as an inline keyboard. MUST
+    /// answer `Permanent` for 400 and 403 (and a rejected token),
+    /// `RetryAfter` for 429, `Transient` for 5xx, timeouts and connection
+    /// errors.
+    async fn send_message(
+        &self,
+        token: &BotToken,
+        chat: i64,
+        message: &OutgoingMessage,
+    ) -> Result<(), SendFailure>;
 }

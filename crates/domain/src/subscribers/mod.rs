@@ -7,7 +7,9 @@ pub mod deep_link;
 pub mod lead;
 pub mod markdown;
 pub mod rules;
+pub mod welcome;
 
 pub use deep_link::{CLICK_MAX_LEN, StartPayload, campaign_link};
 pub use lead::{EventOrder, Lead, LeadStatus};
 pub use rules::{CampaignState, Decision, LeadChange, SubscriberEvent, apply};
+pub use welcome::{AfterFailure, OutgoingMessage, SendFailure, WelcomeParts, WelcomeRetry};

@@ -1,0 +1,243 @@
+//! [`OutboxStore`] on Postgres: claims with `FOR UPDATE SKIP LOCKED` and a
+//! lease, outcomes, per-bot pauses, and `LISTEN usher_outbox` to wake idle
+//! workers when an intake transaction queues work.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_query;
+use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
+use diesel_async::RunQueryDsl;
+use futures_util::StreamExt;
+use tokio::sync::Notify;
+use tracing::warn;
+use usher_domain::TgBotId;
+use usher_domain::ports::{JobOutcome, OutboxStore, StoreError, WelcomeJob};
+use usher_domain::subscribers::{LeadStatus, WelcomeParts};
+
+use crate::subscriber_intake::OUTBOX_CHANNEL;
+use crate::{PgStore, db_err};
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    bot_id: i64,
+    #[diesel(sql_type = BigInt)]
+    tg: i64,
+    #[diesel(sql_type = diesel::sql_types::Bytea)]
+    token_enc: Vec<u8>,
+    #[diesel(sql_type = BigInt)]
+    recipient: i64,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    cancelled: bool,
+    #[diesel(sql_type = Text)]
+    welcome: String,
+    #[diesel(sql_type = Text)]
+    button_text: String,
+    #[diesel(sql_type = Text)]
+    button_url: String,
+    #[diesel(sql_type = Text)]
+    chat_title: String,
+    #[diesel(sql_type = BigInt)]
+    chat_id: i64,
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = BigInt)]
+    account_id: i64,
+    #[diesel(sql_type = BigInt)]
+    lead_id: i64,
+    #[diesel(sql_type = Text)]
+    click: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    username: String,
+    #[diesel(sql_type = SmallInt)]
+    status: i16,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    updated: Option<DateTime<Utc>>,
+}
+
+const CLAIM: &str = "\
+WITH busy AS (
+    SELECT bot_id, count(*) AS n FROM outbox
+    WHERE state = 'pending' AND kind = 'welcome' AND leased_until > now()
+    GROUP BY bot_id
+), ranked AS (
+    SELECT id, bot_id, row_number() OVER (PARTITION BY bot_id ORDER BY run_at, id) AS rn
+    FROM outbox
+    WHERE state = 'pending' AND kind = 'welcome' AND run_at <= now()
+      AND (leased_until IS NULL OR leased_until <= now())
+), chosen AS (
+    SELECT r.id FROM ranked r LEFT JOIN busy b USING (bot_id)
+    WHERE r.rn <= $1 - coalesce(b.n, 0)
+    ORDER BY r.rn, r.id LIMIT $2
+), locked AS (
+    SELECT id FROM outbox
+    WHERE id IN (SELECT id FROM chosen) AND state = 'pending'
+      AND (leased_until IS NULL OR leased_until <= now())
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox o
+SET leased_until = now() + $3 * interval '1 millisecond', attempts = o.attempts + 1
+FROM locked, leads l, campaigns c, bots b
+WHERE o.id = locked.id AND l.id = o.lead_id AND c.id = o.campaign_id AND b.id = o.bot_id
+RETURNING o.id, o.bot_id, b.tg, b.token_enc, o.recipient, o.attempts, o.created_at,
+    (c.status = 2 OR b.deleted_at IS NOT NULL) AS cancelled,
+    c.welcome, c.button_text, c.button_url, c.chat_title, c.chat_id, c.code, o.account_id,
+    o.lead_id, l.click, l.name, l.username, l.status, l.updated";
+
+impl Claimed {
+    fn into_job(self, store: &PgStore) -> Result<WelcomeJob, StoreError> {
+        let token = store
+            .cipher
+            .decrypt(TgBotId(self.tg), &self.token_enc)
+            .map_err(db_err)?;
+        let first_name = self.name.split(' ').next().unwrap_or_default().to_owned();
+        let status = LeadStatus::from_code(i64::from(self.status)).unwrap_or(LeadStatus::Wait);
+        Ok(WelcomeJob {
+            id: self.id,
+            bot: self.bot_id,
+            token,
+            recipient: self.recipient,
+            attempts: u32::try_from(self.attempts).unwrap_or(1),
+            created: self.created_at,
+            cancelled: self.cancelled,
+            parts: WelcomeParts {
+                template: self.welcome,
+                button_text: self.button_text,
+                button_url: self.button_url,
+                first_name,
+                title: self.chat_title,
+                code: self.code,
+                click: self.click,
+                account: self.account_id,
+                lead: self.lead_id,
+                subscriber: self.recipient,
+                username: self.username,
+                chat: self.chat_id,
+                status: status.name().to_owned(),
+                time: self.updated.unwrap_or(self.created_at).timestamp(),
+            },
+        })
+    }
+}
+
+#[async_trait]
+impl OutboxStore for PgStore {
+    async fn claim_welcomes(
+        &self,
+        per_bot: u32,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<WelcomeJob>, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let rows: Vec<Claimed> = sql_query(CLAIM)
+            .bind::<BigInt, _>(i64::from(per_bot))
+            .bind::<BigInt, _>(i64::from(limit))
+            .bind::<BigInt, _>(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+            .load(&mut conn)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(|row| row.into_job(self)).collect()
+    }
+
+    async fn finish(&self, id: i64, outcome: &JobOutcome) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let (state, error, delay_ms) = match outcome {
+            JobOutcome::Sent => ("sent", "", 0),
+            JobOutcome::Failed(reason) => ("failed", reason.as_str(), 0),
+            JobOutcome::Dropped(reason) => ("dropped", reason.as_str(), 0),
+            JobOutcome::Retry(wait, reason) => (
+                "pending",
+                reason.as_str(),
+                i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+            ),
+        };
+        sql_query(
+            "UPDATE outbox SET state = $2, last_error = $3, leased_until = NULL, \
+               run_at = CASE WHEN $2 = 'pending' THEN greatest(run_at, now() + $4 * interval '1 millisecond') ELSE run_at END, \
+               done_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END \
+             WHERE id = $1 AND state = 'pending'",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<Text, _>(state)
+        .bind::<Text, _>(error)
+        .bind::<BigInt, _>(delay_ms)
+        .execute(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn pause_bot(&self, bot: i64, wait: Duration) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        sql_query(
+            "UPDATE outbox SET run_at = greatest(run_at, now() + $2 * interval '1 millisecond') \
+             WHERE bot_id = $1 AND state = 'pending' AND kind = 'welcome'",
+        )
+        .bind::<BigInt, _>(bot)
+        .bind::<BigInt, _>(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
+        .execute(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn wait_for_work(&self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.outbox_wake.notified()).await;
+    }
+}
+
+/// Keeps a connection that `LISTEN`s on the outbox channel and wakes
+/// `wake` on each notification; reconnects when the connection is lost.
+pub(crate) async fn listen(url: String, wake: Arc<Notify>) {
+    loop {
+        match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
+            Ok((client, mut connection)) => {
+                let notified = wake.clone();
+                let driver = tokio::spawn(async move {
+                    let mut messages =
+                        futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(message) = messages.next().await {
+                        match message {
+                            Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
+                                notified.notify_one();
+                            }
+                            Ok(_) => {}
+                            Err(err) => {
+                                warn!(error = %err, "outbox listener lost its connection");
+                                return;
+                            }
+                        }
+                    }
+                });
+                match client
+                    .batch_execute(&format!("LISTEN {OUTBOX_CHANNEL}"))
+                    .await
+                {
+                    Ok(()) => {
+                        // Work queued while no one listened is found now.
+                        wake.notify_one();
+                        let _ = driver.await;
+                    }
+                    Err(err) => {
+                        warn!(error = %err, "outbox LISTEN failed");
+                        driver.abort();
+                    }
+                }
+            }
+            Err(err) => warn!(error = %err, "outbox listener cannot connect"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
