@@ -439,10 +439,32 @@ async fn campaigns_are_listed_got_paused_resumed_and_deleted() {
             "chat_title",
             "status",
             "created",
-            "welcome"
+            "starts",
+            "confirms",
+            "unsubs",
+            "welcome",
+            "button_text",
+            "button_url",
+            "unsub_window",
+            "link"
         ]
     );
     assert_eq!(first["bot"], id);
+    assert_eq!(
+        first["link"],
+        format!(
+            "https://t.me/lifebot?start={}-{{click}}",
+            first["code"].as_str().unwrap()
+        )
+    );
+    assert_eq!(
+        (
+            first["starts"].clone(),
+            first["button_text"].clone(),
+            first["unsub_window"].clone()
+        ),
+        (json!(0), json!(""), json!(0))
+    );
     assert_eq!(first["bot_username"], "lifebot");
     assert_eq!(first["chat"], -8001);
     assert_eq!(first["chat_title"], "Chat -8001");

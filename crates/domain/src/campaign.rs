@@ -54,8 +54,16 @@ pub struct Campaign {
     pub chat: ChatId,
     /// The chat's title.
     pub chat_title: String,
-    /// The welcome text (up to 4096 characters).
+    /// The welcome text (up to 4096 characters, legacy Markdown).
     pub welcome: String,
+    /// The welcome's button: its text and URL (both empty: no button).
+    pub button_text: String,
+    /// The button's URL (may hold postback macros).
+    pub button_url: String,
+    /// Seconds after a join within which a leave still posts back; 0: always.
+    pub unsub_window: i64,
+    /// Its leads, counted.
+    pub counters: Counters,
     /// Active, paused or deleted.
     pub status: CampaignStatus,
     /// When it was made.
@@ -77,3 +85,100 @@ pub fn generate_code() -> String {
 
 /// The longest welcome text, in characters (Telegram's message limit).
 pub const WELCOME_MAX_CHARS: usize = 4096;
+
+/// A campaign's leads, counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Its leads (each started the bot through the campaign).
+    pub starts: i64,
+    /// Leads that reached approve at least once.
+    pub confirms: i64,
+    /// Leads now cancel or trash.
+    pub unsubs: i64,
+}
+
+/// The longest button text, in characters.
+pub const BUTTON_TEXT_MAX_CHARS: usize = 64;
+
+/// The longest button URL, in bytes.
+pub const BUTTON_URL_MAX: usize = 2048;
+
+/// What a customer sets on a campaign besides its bot and chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignSettings {
+    /// The welcome text.
+    pub welcome: String,
+    /// The button's text, `""` for none.
+    pub button_text: String,
+    /// The button's URL, `""` for none.
+    pub button_url: String,
+    /// The unsub window in seconds, 0 for none.
+    pub unsub_window: i64,
+}
+
+/// Whether `welcome` is a text Telegram takes: not blank, at most 4096
+/// characters, its legacy Markdown balanced (`subscribers.md`: refused when
+/// saved, not when the first subscriber arrives).
+pub fn welcome_ok(welcome: &str) -> bool {
+    !welcome.trim().is_empty()
+        && welcome.chars().count() <= WELCOME_MAX_CHARS
+        && crate::subscribers::markdown::check(welcome).is_ok()
+}
+
+/// Whether `url` is an http or https URL with a host.
+pub fn http_url_ok(url: &str, max: usize) -> bool {
+    if url.len() > max || url.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default();
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._[]".contains(c))
+}
+
+/// Whether a button is both parts or neither: a text of 1 to 64 characters
+/// and an http or https URL.
+pub fn button_ok(text: &str, url: &str) -> bool {
+    if text.is_empty() && url.is_empty() {
+        return true;
+    }
+    !text.trim().is_empty()
+        && text.chars().count() <= BUTTON_TEXT_MAX_CHARS
+        && http_url_ok(url, BUTTON_URL_MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn welcomes_telegram_would_refuse_are_refused() {
+        assert!(welcome_ok("Hi *{name}*!"));
+        assert!(!welcome_ok("join my_channel"));
+        assert!(welcome_ok(r"join my\_channel"));
+        assert!(!welcome_ok("   "));
+        assert!(!welcome_ok(&"a".repeat(WELCOME_MAX_CHARS + 1)));
+    }
+
+    #[test]
+    fn a_button_is_both_parts_or_neither() {
+        assert!(button_ok("", ""));
+        assert!(button_ok("Join", "https://t.me/+abc?c={click}"));
+        assert!(!button_ok("Join", ""));
+        assert!(!button_ok("", "https://t.me/+abc"));
+        assert!(!button_ok("Join", "ftp://x.y"));
+        assert!(!button_ok("Join", "https://"));
+        assert!(!button_ok("Join", "https://a b"));
+        assert!(!button_ok(&"j".repeat(65), "https://t.me"));
+    }
+}

@@ -22,7 +22,7 @@ pub mod token;
 pub use account::{Account, AccountCredentials};
 pub use api_key::{ApiKey, ApiKeyHash};
 pub use bot::{AdminChat, BotProfile, BotRecord, BotStatus, BotSummary};
-pub use campaign::{Campaign, CampaignStatus};
+pub use campaign::{Campaign, CampaignSettings, CampaignStatus, Counters};
 pub use ids::{AccountId, BotId, CampaignId, ChatId, TgBotId};
 pub use secret::WebhookSecret;
 pub use token::BotToken;

@@ -6,6 +6,7 @@ use tracing::error;
 use usher_domain::ports::StoreError;
 use usher_domain::services::{
     AddBotError, AddCampaignError, AuthError, CampaignIdError, ChatsError, DeleteBotError,
+    EditCampaignError, SettingsError,
 };
 
 /// An error code of `conventions.md` or `rules.md`.
@@ -37,6 +38,26 @@ pub enum ErrorCode {
     Chat,
     /// `camp/add.json`: the welcome text is missing or too long.
     Welcome,
+    /// `camp/add.json`, `camp/edit.json`: the button is wrong.
+    Button,
+    /// `camp/add.json`, `camp/edit.json`: the unsub window is wrong.
+    Unsub,
+    /// A list's `campaign` filter: not a positive integer, unknown, another account's.
+    Campaign,
+    /// A list's `status` filter is not 0-4.
+    Status,
+    /// `from` is not Unix seconds.
+    From,
+    /// `to` is not Unix seconds (or, for stats, the range is wrong).
+    To,
+    /// `limit` is not 1-200.
+    Limit,
+    /// `offset` is not an integer >= 0.
+    Offset,
+    /// `journal/list.json`: `action` is not one of the journal's.
+    Action,
+    /// `journal/list.json`: `paid` is not 0 or 1.
+    Paid,
 }
 
 impl ErrorCode {
@@ -51,7 +72,7 @@ impl ErrorCode {
     ];
 
     /// Every code, for documents and tests that must cover them all.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::Func,
         ErrorCode::Request,
         ErrorCode::Key,
@@ -65,6 +86,16 @@ impl ErrorCode {
         ErrorCode::Bot,
         ErrorCode::Chat,
         ErrorCode::Welcome,
+        ErrorCode::Button,
+        ErrorCode::Unsub,
+        ErrorCode::Campaign,
+        ErrorCode::Status,
+        ErrorCode::From,
+        ErrorCode::To,
+        ErrorCode::Limit,
+        ErrorCode::Offset,
+        ErrorCode::Action,
+        ErrorCode::Paid,
     ];
 
     /// What the code tells a client, for the API reference.
@@ -104,8 +135,26 @@ impl ErrorCode {
                  offers for that bot"
             }
             ErrorCode::Welcome => {
-                "`welcome` is missing, not a string, blank, or over 4096 characters"
+                "`welcome` is missing, not a string, blank, over 4096 characters, or legacy \
+                 Markdown that Telegram would refuse (an entity opened and never closed)"
             }
+            ErrorCode::Button => {
+                "`button_text` and `button_url` are not both given or both empty, the text \
+                 is over 64 characters, or the URL is not an http or https URL with a host"
+            }
+            ErrorCode::Unsub => "`unsub_window` is not an integer of seconds >= 0",
+            ErrorCode::Campaign => {
+                "`campaign` is not a positive integer, unknown, or another account's campaign"
+            }
+            ErrorCode::Status => "`status` is not a lead status (0 to 4)",
+            ErrorCode::From => "`from` is not Unix seconds (an integer >= 0)",
+            ErrorCode::To => {
+                "`to` is not Unix seconds, or (stats) before `from` or more than 366 days after it"
+            }
+            ErrorCode::Limit => "`limit` is not an integer from 1 to 200",
+            ErrorCode::Offset => "`offset` is not an integer >= 0",
+            ErrorCode::Action => "`action` is not one of join, leave, kick, request, start, block",
+            ErrorCode::Paid => "`paid` is not 0 or 1",
         }
     }
 
@@ -125,6 +174,16 @@ impl ErrorCode {
             ErrorCode::Bot => "bot",
             ErrorCode::Chat => "chat",
             ErrorCode::Welcome => "welcome",
+            ErrorCode::Button => "button",
+            ErrorCode::Unsub => "unsub",
+            ErrorCode::Campaign => "campaign",
+            ErrorCode::Status => "status",
+            ErrorCode::From => "from",
+            ErrorCode::To => "to",
+            ErrorCode::Limit => "limit",
+            ErrorCode::Offset => "offset",
+            ErrorCode::Action => "action",
+            ErrorCode::Paid => "paid",
         }
     }
 }
@@ -189,7 +248,7 @@ impl From<&AddCampaignError> for ErrorCode {
         match err {
             AddCampaignError::Bot => ErrorCode::Bot,
             AddCampaignError::Chat => ErrorCode::Chat,
-            AddCampaignError::Welcome => ErrorCode::Welcome,
+            AddCampaignError::Settings(which) => which.into(),
             AddCampaignError::Store(store) => store.into(),
         }
     }
@@ -200,6 +259,32 @@ impl From<&CampaignIdError> for ErrorCode {
         match err {
             CampaignIdError::Unknown => ErrorCode::Id,
             CampaignIdError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<SettingsError> for ErrorCode {
+    fn from(err: SettingsError) -> Self {
+        match err {
+            SettingsError::Welcome => ErrorCode::Welcome,
+            SettingsError::Button => ErrorCode::Button,
+            SettingsError::Unsub => ErrorCode::Unsub,
+        }
+    }
+}
+
+impl From<&SettingsError> for ErrorCode {
+    fn from(err: &SettingsError) -> Self {
+        (*err).into()
+    }
+}
+
+impl From<&EditCampaignError> for ErrorCode {
+    fn from(err: &EditCampaignError) -> Self {
+        match err {
+            EditCampaignError::Unknown => ErrorCode::Id,
+            EditCampaignError::Settings(which) => which.into(),
+            EditCampaignError::Store(store) => store.into(),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
+use usher_domain::services::Given;
 
 /// One parameter's value as it arrived.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +81,33 @@ impl Params {
 }
 
 impl Params {
+    /// Whether `name` is given at all (once or more).
+    fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == name)
+    }
+
+    /// `name` as a string, told apart from missing and from not a string
+    /// (or given twice).
+    pub(crate) fn given_text(&self, name: &str) -> Given<&str> {
+        match self.text(name) {
+            Some(text) => Given::Value(text),
+            None if self.has(name) => Given::Invalid,
+            None => Given::Absent,
+        }
+    }
+
+    /// `name` as an integer, told apart from missing and from malformed.
+    pub(crate) fn given_integer(&self, name: &str) -> Given<i64> {
+        let value = match self.single(name) {
+            Some(ParamValue::Number(n)) => n.as_i64(),
+            Some(ParamValue::Text(t)) => parse_integer(t),
+            Some(ParamValue::Other) => None,
+            None if self.has(name) => None,
+            None => return Given::Absent,
+        };
+        value.map_or(Given::Invalid, Given::Value)
+    }
+
     /// `name` as a non-zero integer (chat ids are negative): a JSON integer
     /// or a string of digits with an optional leading `-`.
     pub(crate) fn nonzero_integer(&self, name: &str) -> Option<i64> {

@@ -5,8 +5,14 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
+use std::collections::HashMap;
 use usher_domain::ports::{CampaignStore, InsertCampaignError, NewCampaign, StoreError};
-use usher_domain::{AccountId, AdminChat, BotId, Campaign, CampaignId, CampaignStatus, ChatId};
+
+use diesel::sql_types::{Array, BigInt};
+use usher_domain::{
+    AccountId, AdminChat, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus, ChatId,
+    Counters,
+};
 
 use crate::schema::{bots, campaigns};
 use crate::{PgStore, db_err};
@@ -22,6 +28,9 @@ type Row = (
     String,
     i16,
     DateTime<Utc>,
+    String,
+    String,
+    i64,
 );
 
 /// The columns a [`Row`] holds, in its order.
@@ -38,11 +47,28 @@ fn columns() -> _ {
         campaigns::welcome,
         campaigns::status,
         campaigns::created_at,
+        campaigns::button_text,
+        campaigns::button_url,
+        campaigns::unsub_window,
     )
 }
 
 fn campaign(row: Row) -> Campaign {
-    let (id, account, code, bot, bot_username, chat, chat_title, welcome, status, created) = row;
+    let (
+        id,
+        account,
+        code,
+        bot,
+        bot_username,
+        chat,
+        chat_title,
+        welcome,
+        status,
+        created,
+        button_text,
+        button_url,
+        unsub_window,
+    ) = row;
     Campaign {
         id: CampaignId(id),
         account: AccountId(account),
@@ -52,9 +78,57 @@ fn campaign(row: Row) -> Campaign {
         chat: ChatId(chat),
         chat_title,
         welcome,
+        button_text,
+        button_url,
+        unsub_window,
+        counters: Counters::default(),
         status: CampaignStatus::from_code(status),
         created,
     }
+}
+
+#[derive(QueryableByName)]
+struct CounterRow {
+    #[diesel(sql_type = BigInt)]
+    campaign_id: i64,
+    #[diesel(sql_type = BigInt)]
+    starts: i64,
+    #[diesel(sql_type = BigInt)]
+    confirms: i64,
+    #[diesel(sql_type = BigInt)]
+    unsubs: i64,
+}
+
+/// Fills in the lead counters of `campaigns`, in one statement.
+async fn with_counters(
+    conn: &mut diesel_async::AsyncPgConnection,
+    mut campaigns: Vec<Campaign>,
+) -> Result<Vec<Campaign>, StoreError> {
+    if campaigns.is_empty() {
+        return Ok(campaigns);
+    }
+    let ids: Vec<i64> = campaigns.iter().map(|c| c.id.0).collect();
+    let counted: HashMap<i64, Counters> = diesel::sql_query(
+        "SELECT campaign_id, count(*) AS starts,            count(*) FILTER (WHERE join_time IS NOT NULL) AS confirms,            count(*) FILTER (WHERE status IN (3, 4)) AS unsubs          FROM leads WHERE campaign_id = ANY($1) GROUP BY campaign_id",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .load::<CounterRow>(conn)
+    .await
+    .map_err(db_err)?
+    .into_iter()
+    .map(|r| {
+        let counters = Counters {
+            starts: r.starts,
+            confirms: r.confirms,
+            unsubs: r.unsubs,
+        };
+        (r.campaign_id, counters)
+    })
+    .collect();
+    for campaign in &mut campaigns {
+        campaign.counters = counted.get(&campaign.id.0).copied().unwrap_or_default();
+    }
+    Ok(campaigns)
 }
 
 #[async_trait]
@@ -70,7 +144,7 @@ impl CampaignStore for PgStore {
             .load(&mut conn)
             .await
             .map_err(db_err)?;
-        Ok(rows.into_iter().map(campaign).collect())
+        with_counters(&mut conn, rows.into_iter().map(campaign).collect()).await
     }
 
     async fn get_campaign(
@@ -91,7 +165,8 @@ impl CampaignStore for PgStore {
             .await
             .optional()
             .map_err(db_err)?;
-        Ok(row.map(campaign))
+        let found = with_counters(&mut conn, row.map(campaign).into_iter().collect()).await?;
+        Ok(found.into_iter().next())
     }
 
     async fn insert_campaign(&self, new: NewCampaign) -> Result<Campaign, InsertCampaignError> {
@@ -104,7 +179,10 @@ impl CampaignStore for PgStore {
                 campaigns::chat_title.eq(&new.chat.title),
                 campaigns::chat_type.eq(&new.chat.kind),
                 campaigns::code.eq(&new.code),
-                campaigns::welcome.eq(&new.welcome),
+                campaigns::welcome.eq(&new.settings.welcome),
+                campaigns::button_text.eq(&new.settings.button_text),
+                campaigns::button_url.eq(&new.settings.button_url),
+                campaigns::unsub_window.eq(new.settings.unsub_window),
             ))
             .returning(campaigns::id)
             .get_result::<i64>(&mut conn)
@@ -156,6 +234,34 @@ impl CampaignStore for PgStore {
         .map_err(db_err)?
         .map(|row| row.status);
         Ok(previous.map(CampaignStatus::from_code))
+    }
+
+    async fn update_campaign(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+        settings: &CampaignSettings,
+    ) -> Result<Option<Campaign>, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let updated = diesel::update(campaigns::table)
+            .filter(campaigns::id.eq(id.0))
+            .filter(campaigns::account_id.eq(account.0))
+            .filter(campaigns::status.ne(CampaignStatus::Deleted.code()))
+            .set((
+                campaigns::welcome.eq(&settings.welcome),
+                campaigns::button_text.eq(&settings.button_text),
+                campaigns::button_url.eq(&settings.button_url),
+                campaigns::unsub_window.eq(settings.unsub_window),
+                campaigns::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(&mut conn)
+            .await
+            .map_err(db_err)?;
+        drop(conn);
+        if updated == 0 {
+            return Ok(None);
+        }
+        self.get_campaign(account, id).await
     }
 
     async fn tracked_chats(&self, bot: BotId) -> Result<Vec<AdminChat>, StoreError> {

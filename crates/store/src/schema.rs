@@ -82,6 +82,9 @@ diesel::table! {
         status -> Int2,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        button_text -> Text,
+        button_url -> Text,
+        unsub_window -> Int8,
     }
 }
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::{AccountId, AdminChat, BotId, Campaign, CampaignId, CampaignStatus};
+use crate::{AccountId, AdminChat, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus};
 
 /// A campaign to insert.
 #[derive(Debug, Clone)]
@@ -16,8 +16,8 @@ pub struct NewCampaign {
     pub chat: AdminChat,
     /// The generated code.
     pub code: String,
-    /// The welcome text.
-    pub welcome: String,
+    /// The welcome, its button and the unsub window.
+    pub settings: CampaignSettings,
 }
 
 /// Why a campaign could not be inserted.
@@ -63,6 +63,16 @@ pub trait CampaignStore: Send + Sync {
         from: &[CampaignStatus],
         to: CampaignStatus,
     ) -> Result<Option<CampaignStatus>, StoreError>;
+
+    /// Replaces the settings of campaign `id` of `account` unless it is
+    /// deleted; answers it as it is now, or `None` when there is no such
+    /// campaign or it is deleted.
+    async fn update_campaign(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+        settings: &CampaignSettings,
+    ) -> Result<Option<Campaign>, StoreError>;
 
     /// The chats that non-deleted campaigns through `bot` track, with the
     /// title and type they were created with.

@@ -2,12 +2,95 @@
 
 use std::sync::Arc;
 
-use crate::campaign::{WELCOME_MAX_CHARS, generate_code};
+use crate::campaign::{button_ok, generate_code, welcome_ok};
 use crate::ports::{BotStore, CampaignStore, InsertCampaignError, NewCampaign, StoreError};
-use crate::{AccountId, BotId, Campaign, CampaignId, CampaignStatus, ChatId};
+use crate::{AccountId, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus, ChatId};
+
+/// A parameter as a request gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given<T> {
+    /// Not in the request.
+    Absent,
+    /// Present and of the right type.
+    Value(T),
+    /// Present but not of the right type.
+    Invalid,
+}
+
+/// The settings parameters of `camp/add.json` and `camp/edit.json`.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingsInput<'a> {
+    /// `welcome`.
+    pub welcome: Given<&'a str>,
+    /// `button_text` (`""` clears the button).
+    pub button_text: Given<&'a str>,
+    /// `button_url` (`""` clears the button).
+    pub button_url: Given<&'a str>,
+    /// `unsub_window`, seconds.
+    pub unsub_window: Given<i64>,
+}
+
+/// Which settings parameter is wrong, in the order they are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsError {
+    /// `welcome`: missing (on add), not a string, blank, over 4096
+    /// characters, or legacy Markdown Telegram would refuse.
+    Welcome,
+    /// `button_text` / `button_url`: not both or neither, text over 64
+    /// characters, URL not http(s) with a host.
+    Button,
+    /// `unsub_window`: not an integer >= 0.
+    Unsub,
+}
+
+impl SettingsInput<'_> {
+    /// `current` with the given parameters applied, checked.
+    fn apply(&self, current: &CampaignSettings) -> Result<CampaignSettings, SettingsError> {
+        let welcome = match self.welcome {
+            Given::Absent => current.welcome.clone(),
+            Given::Value(w) if welcome_ok(w) => w.to_owned(),
+            _ => return Err(SettingsError::Welcome),
+        };
+        let part = |given: Given<&str>, current: &str| match given {
+            Given::Absent => Ok(current.to_owned()),
+            Given::Value(v) => Ok(v.to_owned()),
+            Given::Invalid => Err(SettingsError::Button),
+        };
+        let button_text = part(self.button_text, &current.button_text)?;
+        let button_url = part(self.button_url, &current.button_url)?;
+        if !button_ok(&button_text, &button_url) {
+            return Err(SettingsError::Button);
+        }
+        let unsub_window = match self.unsub_window {
+            Given::Absent => current.unsub_window,
+            Given::Value(n) if n >= 0 => n,
+            _ => return Err(SettingsError::Unsub),
+        };
+        Ok(CampaignSettings {
+            welcome,
+            button_text,
+            button_url,
+            unsub_window,
+        })
+    }
+}
+
+/// Why a campaign could not be edited: `id`, then the settings.
+#[derive(Debug, thiserror::Error)]
+pub enum EditCampaignError {
+    /// No such campaign in this account, or it is deleted.
+    #[error("unknown campaign")]
+    Unknown,
+    /// A settings parameter is wrong.
+    #[error("bad settings: {0:?}")]
+    Settings(SettingsError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// Why a campaign could not be added. Checked in the order of the
-/// parameters: `bot`, `chat`, `welcome`.
+/// parameters: `bot`, `chat`, `welcome`, `button`, `unsub`.
 #[derive(Debug, thiserror::Error)]
 pub enum AddCampaignError {
     /// The bot is missing, unknown, another account's, or deleted.
@@ -16,9 +99,9 @@ pub enum AddCampaignError {
     /// The chat is not one `bots/chats.json` offers for this bot now.
     #[error("chat not offered")]
     Chat,
-    /// The welcome text is missing, empty or too long.
-    #[error("bad welcome")]
-    Welcome,
+    /// A settings parameter is wrong.
+    #[error("bad settings: {0:?}")]
+    Settings(SettingsError),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -53,13 +136,13 @@ impl CampaignService {
     }
 
     /// Adds a campaign on a chat that `bots/chats.json` offers for `bot`
-    /// right now. `welcome` is `None` when the parameter is missing.
+    /// right now, with the settings given (`welcome` required).
     pub async fn add(
         &self,
         account: AccountId,
         bot: Option<BotId>,
         chat: Option<ChatId>,
-        welcome: Option<&str>,
+        input: SettingsInput<'_>,
     ) -> Result<Campaign, AddCampaignError> {
         let bot = bot.ok_or(AddCampaignError::Bot)?;
         let record = self.bots.find_bot(account, bot).await?;
@@ -76,16 +159,23 @@ impl CampaignService {
             .into_iter()
             .find(|c| c.id == chat)
             .ok_or(AddCampaignError::Chat)?;
-        let welcome = welcome
-            .filter(|w| !w.trim().is_empty() && w.chars().count() <= WELCOME_MAX_CHARS)
-            .ok_or(AddCampaignError::Welcome)?;
+        if input.welcome == Given::Absent {
+            return Err(AddCampaignError::Settings(SettingsError::Welcome));
+        }
+        let defaults = CampaignSettings {
+            welcome: String::new(),
+            button_text: String::new(),
+            button_url: String::new(),
+            unsub_window: 0,
+        };
+        let settings = input.apply(&defaults).map_err(AddCampaignError::Settings)?;
         for _ in 0..CODE_ATTEMPTS {
             let new = NewCampaign {
                 account,
                 bot,
                 chat: chat.clone(),
                 code: generate_code(),
-                welcome: welcome.to_owned(),
+                settings: settings.clone(),
             };
             match self.campaigns.insert_campaign(new).await {
                 Ok(campaign) => return Ok(campaign),
@@ -115,6 +205,34 @@ impl CampaignService {
             .get_campaign(account, id)
             .await?
             .ok_or(CampaignIdError::Unknown)
+    }
+
+    /// Changes the settings given of a campaign that is not deleted;
+    /// answers it as it is now.
+    pub async fn edit(
+        &self,
+        account: AccountId,
+        id: Option<CampaignId>,
+        input: SettingsInput<'_>,
+    ) -> Result<Campaign, EditCampaignError> {
+        let id = id.ok_or(EditCampaignError::Unknown)?;
+        let campaign = self
+            .campaigns
+            .get_campaign(account, id)
+            .await?
+            .filter(|c| c.status != CampaignStatus::Deleted)
+            .ok_or(EditCampaignError::Unknown)?;
+        let current = CampaignSettings {
+            welcome: campaign.welcome,
+            button_text: campaign.button_text,
+            button_url: campaign.button_url,
+            unsub_window: campaign.unsub_window,
+        };
+        let settings = input.apply(&current).map_err(EditCampaignError::Settings)?;
+        self.campaigns
+            .update_campaign(account, id, &settings)
+            .await?
+            .ok_or(EditCampaignError::Unknown)
     }
 
     /// Pauses an active campaign; pausing a paused one changes nothing.

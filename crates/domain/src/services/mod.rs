@@ -10,5 +10,8 @@ pub use bots::{
     ALLOWED_UPDATES, AddBotError, AddedBot, BotService, ChatsError, DeleteBotError,
     WEBHOOK_PATH_PREFIX,
 };
-pub use campaigns::{AddCampaignError, CampaignIdError, CampaignService};
+pub use campaigns::{
+    AddCampaignError, CampaignIdError, CampaignService, EditCampaignError, Given, SettingsError,
+    SettingsInput,
+};
 pub use intake::{IntakeError, IntakeService, Received};

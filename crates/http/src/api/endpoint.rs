@@ -79,6 +79,8 @@ pub struct Param {
     pub kind: ParamKind,
     /// What it means, and the error a bad value gets.
     pub description: &'static str,
+    /// Whether a call must give it.
+    pub required: bool,
 }
 
 /// The shapes of parameter values the API reads.
@@ -91,6 +93,17 @@ pub enum ParamKind {
     ChatId,
     /// A string, at most this many Unicode characters (0: no limit of ours).
     Text(usize),
+    /// A string that may be empty (`""` clears), at most this many characters.
+    MaybeEmpty(usize),
+    /// An integer from `min` to `max`: a JSON integer or a string of digits.
+    Integer {
+        /// The smallest value.
+        min: i64,
+        /// The largest value.
+        max: i64,
+    },
+    /// One of these words.
+    Choice(&'static [&'static str]),
     /// A Bot API token: digits, a colon, then 35 or more of `A-Za-z0-9_-`.
     Token,
 }

@@ -14,7 +14,7 @@ pub use endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::{ErrorCode, envelope};
 
 /// Every endpoint of the JSON API, in the order of the reference.
-pub const ENDPOINTS: [&Endpoint; 10] = [
+pub const ENDPOINTS: [&Endpoint; 11] = [
     &bots::list::ENDPOINT,
     &bots::add::ENDPOINT,
     &bots::chats::ENDPOINT,
@@ -22,6 +22,7 @@ pub const ENDPOINTS: [&Endpoint; 10] = [
     &camp::list::ENDPOINT,
     &camp::get::ENDPOINT,
     &camp::add::ENDPOINT,
+    &camp::edit::ENDPOINT,
     &camp::pause::ENDPOINT,
     &camp::resume::ENDPOINT,
     &camp::del::ENDPOINT,

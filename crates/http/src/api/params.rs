@@ -8,6 +8,7 @@ pub const BOT_ID: Param = Param {
     kind: ParamKind::PositiveId,
     description: "Bot id (the `id` of `bots/list.json`). Missing, not a positive integer, \
                   unknown, or a bot of another account is `id`.",
+    required: true,
 };
 
 /// `id` of `camp/get.json`, `camp/pause.json`, `camp/resume.json` and
@@ -17,4 +18,5 @@ pub const CAMPAIGN_ID: Param = Param {
     kind: ParamKind::PositiveId,
     description: "Campaign id. Missing, not a positive integer, unknown, or a campaign of \
                   another account is `id`.",
+    required: true,
 };

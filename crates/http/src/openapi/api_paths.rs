@@ -42,7 +42,11 @@ pub(super) fn path_item(
                     ParameterBuilder::new()
                         .name(param.name)
                         .parameter_in(ParameterIn::Query)
-                        .required(Required::True)
+                        .required(if param.required {
+                            Required::True
+                        } else {
+                            Required::False
+                        })
                         .description(Some(param.description))
                         .schema(Some(query_value(param.kind))),
                 );
@@ -174,12 +178,13 @@ pub(super) fn word(value: &str) -> ObjectBuilder {
 fn body(endpoint: &Endpoint, value: fn(ParamKind) -> RefOr<Schema>) -> Schema {
     let mut object = ObjectBuilder::new().schema_type(SchemaType::new(Type::Object));
     for param in endpoint.params {
-        object = object
-            .property(
-                param.name,
-                with_description(value(param.kind), param.description),
-            )
-            .required(param.name);
+        object = object.property(
+            param.name,
+            with_description(value(param.kind), param.description),
+        );
+        if param.required {
+            object = object.required(param.name);
+        }
     }
     object.into()
 }
@@ -204,6 +209,9 @@ fn query_value(kind: ParamKind) -> RefOr<Schema> {
         ParamKind::PositiveId => integer(Some(1)).into(),
         ParamKind::ChatId => integer(None).into(),
         ParamKind::Text(max) => text(max).into(),
+        ParamKind::MaybeEmpty(max) => maybe_empty(max).into(),
+        ParamKind::Integer { min, max } => bounded(min, max).into(),
+        ParamKind::Choice(words) => choice(words).into(),
         ParamKind::Token => token().into(),
     }
 }
@@ -219,7 +227,13 @@ fn json_value(kind: ParamKind) -> RefOr<Schema> {
             .item(integer(None))
             .item(digits(r"^-?[0-9]+$"))
             .into(),
+        ParamKind::Integer { min, max } => OneOfBuilder::new()
+            .item(bounded(min, max))
+            .item(digits(if min < 0 { r"^-?[0-9]+$" } else { r"^[0-9]+$" }))
+            .into(),
         ParamKind::Text(max) => text(max).into(),
+        ParamKind::MaybeEmpty(max) => maybe_empty(max).into(),
+        ParamKind::Choice(words) => choice(words).into(),
         ParamKind::Token => token().into(),
     }
 }
@@ -229,9 +243,30 @@ fn form_value(kind: ParamKind) -> RefOr<Schema> {
     match kind {
         ParamKind::PositiveId => digits(r"^[0-9]+$").into(),
         ParamKind::ChatId => digits(r"^-?[0-9]+$").into(),
+        ParamKind::Integer { min, .. } => {
+            digits(if min < 0 { r"^-?[0-9]+$" } else { r"^[0-9]+$" }).into()
+        }
         ParamKind::Text(max) => text(max).into(),
+        ParamKind::MaybeEmpty(max) => maybe_empty(max).into(),
+        ParamKind::Choice(words) => choice(words).into(),
         ParamKind::Token => token().into(),
     }
+}
+
+fn bounded(min: i64, max: i64) -> ObjectBuilder {
+    integer(Some(min)).maximum(Some(max))
+}
+
+fn maybe_empty(max: usize) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .max_length((max > 0).then_some(max))
+}
+
+fn choice(words: &'static [&'static str]) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(words.iter().copied()))
 }
 
 fn integer(minimum: Option<i64>) -> ObjectBuilder {

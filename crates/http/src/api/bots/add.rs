@@ -15,6 +15,7 @@ const TOKEN: Param = Param {
     description: "Bot token from @BotFather, e.g. `1234567890:AABBCCdd…`: digits, a colon, \
                   then 35 or more of `A-Za-z0-9_-`. Anything else is `token`, without a call \
                   to Telegram.",
+    required: true,
 };
 
 /// `POST /api/bots/add.json`.

@@ -1,10 +1,10 @@
-//! `POST /api/camp/add.json`: `bot`, `chat`, `welcome`.
+//! `POST /api/camp/add.json`: `bot`, `chat`, `welcome`, then the optional
+//! `button_text`, `button_url`, `unsub_window`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use usher_domain::campaign::WELCOME_MAX_CHARS;
 use usher_domain::{BotId, ChatId};
 
-use super::CampaignDetail;
+use super::{BUTTON_TEXT, BUTTON_URL, CampaignDetail, UNSUB_WINDOW, WELCOME, settings_input};
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::{AppState, ErrorCode, call, envelope};
 
@@ -13,6 +13,7 @@ const BOT: Param = Param {
     kind: ParamKind::PositiveId,
     description: "The bot to track through. Missing, not a positive integer, unknown, \
                   another account's, or deleted is `bot`.",
+    required: true,
 };
 
 const CHAT: Param = Param {
@@ -20,13 +21,7 @@ const CHAT: Param = Param {
     kind: ParamKind::ChatId,
     description: "The chat to track: one that `bots/chats.json` offers for that bot right now. \
                   Missing, not an integer, or not offered is `chat`.",
-};
-
-const WELCOME: Param = Param {
-    name: "welcome",
-    kind: ParamKind::Text(WELCOME_MAX_CHARS),
-    description: "The welcome text, 1 to 4096 characters (counted as Telegram counts them), \
-                  not blank. Otherwise `welcome`.",
+    required: true,
 };
 
 /// `POST /api/camp/add.json`.
@@ -37,8 +32,14 @@ pub const ENDPOINT: Endpoint = Endpoint {
     description: "Starts tracking one chat through one bot. Answers the new campaign, as \
                   `camp/get.json` would. A chat has at most one campaign of your account that \
                   is not deleted.",
-    params: &[BOT, CHAT, WELCOME],
-    errors: &[ErrorCode::Bot, ErrorCode::Chat, ErrorCode::Welcome],
+    params: &[BOT, CHAT, WELCOME, BUTTON_TEXT, BUTTON_URL, UNSUB_WINDOW],
+    errors: &[
+        ErrorCode::Bot,
+        ErrorCode::Chat,
+        ErrorCode::Welcome,
+        ErrorCode::Button,
+        ErrorCode::Unsub,
+    ],
     answer: Answer::Object(Named::of::<CampaignDetail<'static>>()),
     handler: |route| route.to(handle),
 };
@@ -55,8 +56,8 @@ pub async fn handle(
     };
     let bot = call.params.positive_id(BOT.name).map(BotId);
     let chat = call.params.nonzero_integer(CHAT.name).map(ChatId);
-    let welcome = call.params.text(WELCOME.name);
-    match state.campaigns.add(call.account, bot, chat, welcome).await {
+    let input = settings_input(&call.params);
+    match state.campaigns.add(call.account, bot, chat, input).await {
         Ok(campaign) => envelope::ok(CampaignDetail::from(&campaign)),
         Err(err) => envelope::error(ErrorCode::from(&err)),
     }

@@ -2,6 +2,7 @@
 
 pub mod add;
 pub mod del;
+pub mod edit;
 pub mod get;
 pub mod list;
 pub mod pause;
@@ -12,10 +13,67 @@ use serde::Serialize;
 use usher_domain::{Campaign, CampaignId};
 use utoipa::ToSchema;
 
-use super::endpoint::{Answer, Endpoint, Verb};
+use usher_domain::campaign::{BUTTON_TEXT_MAX_CHARS, BUTTON_URL_MAX, WELCOME_MAX_CHARS};
+use usher_domain::services::SettingsInput;
+use usher_domain::subscribers::campaign_link;
+
+use super::endpoint::{Answer, Endpoint, Param, ParamKind, Verb};
 use super::params::CAMPAIGN_ID;
 use crate::api::schema;
+use crate::params::Params;
 use crate::{AppState, ErrorCode, call, envelope};
+
+/// `welcome` of `camp/add.json` (required) and `camp/edit.json`.
+pub(crate) const WELCOME: Param = Param {
+    name: "welcome",
+    kind: ParamKind::Text(WELCOME_MAX_CHARS),
+    description: "The welcome text, 1 to 4096 characters (counted as Telegram counts them), \
+                  not blank, in Telegram's legacy Markdown (`*bold*`, `_italic_`, `[text](url)`, \
+                  `` `code` ``; write `my\\_channel` for a literal underscore). Macros `{name}`, \
+                  `{title}`, `{campaign}`, `{click}` are filled and escaped when it is sent. \
+                  Markdown Telegram would refuse is `welcome`.",
+    required: true,
+};
+
+/// `button_text`.
+pub(crate) const BUTTON_TEXT: Param = Param {
+    name: "button_text",
+    kind: ParamKind::MaybeEmpty(BUTTON_TEXT_MAX_CHARS),
+    description: "The text of the welcome's inline button, at most 64 characters; with \
+                  `button_url`, both or neither. `\"\"` removes the button. Otherwise `button`.",
+    required: false,
+};
+
+/// `button_url`.
+pub(crate) const BUTTON_URL: Param = Param {
+    name: "button_url",
+    kind: ParamKind::MaybeEmpty(BUTTON_URL_MAX),
+    description: "The button's http or https URL; the postback macros (`{click}`, `{lead}`, \
+                  ...) are filled, percent-encoded. Otherwise `button`.",
+    required: false,
+};
+
+/// `unsub_window`.
+pub(crate) const UNSUB_WINDOW: Param = Param {
+    name: "unsub_window",
+    kind: ParamKind::Integer {
+        min: 0,
+        max: i64::MAX,
+    },
+    description: "Seconds after a join within which a leave or kick still sends its \
+                  postback; 0 (the default) means always. Not an integer >= 0 is `unsub`.",
+    required: false,
+};
+
+/// The settings parameters of a call.
+pub(crate) fn settings_input(params: &Params) -> SettingsInput<'_> {
+    SettingsInput {
+        welcome: params.given_text(WELCOME.name),
+        button_text: params.given_text(BUTTON_TEXT.name),
+        button_url: params.given_text(BUTTON_URL.name),
+        unsub_window: params.given_integer(UNSUB_WINDOW.name),
+    }
+}
 
 /// A campaign as `camp/list.json` shows it.
 #[derive(Serialize, ToSchema)]
@@ -41,16 +99,35 @@ pub struct CampaignSummary<'a> {
     /// When it was made.
     #[schema(schema_with = schema::date_time)]
     created: String,
+    /// Its leads: people who started the bot through its link.
+    #[schema(minimum = 0)]
+    starts: i64,
+    /// Leads that reached approve (joined) at least once.
+    #[schema(minimum = 0)]
+    confirms: i64,
+    /// Leads now cancel or trash.
+    #[schema(minimum = 0)]
+    unsubs: i64,
 }
 
-/// A campaign as `camp/get.json` and `camp/add.json` show it: the summary
-/// and its welcome text.
+/// A campaign as `camp/get.json`, `camp/add.json` and `camp/edit.json`
+/// show it: the summary, its settings and its deep link.
 #[derive(Serialize, ToSchema)]
 pub struct CampaignDetail<'a> {
     #[serde(flatten)]
     summary: CampaignSummary<'a>,
     /// The welcome text, up to 4096 characters.
     welcome: &'a str,
+    /// The welcome's button text, `""` for none.
+    button_text: &'a str,
+    /// The button's URL, `""` for none.
+    button_url: &'a str,
+    /// Seconds after a join within which a leave still posts back; 0: always.
+    #[schema(minimum = 0)]
+    unsub_window: i64,
+    /// The deep link with `{click}` in place of the click, for the tracker.
+    #[schema(example = "https://t.me/mytrackbot?start=Ab12Cd34-{click}")]
+    link: String,
 }
 
 impl<'a> From<&'a Campaign> for CampaignSummary<'a> {
@@ -64,6 +141,9 @@ impl<'a> From<&'a Campaign> for CampaignSummary<'a> {
             chat_title: &campaign.chat_title,
             status: campaign.status.code(),
             created: campaign.created.format("%Y-%m-%d %H:%M:%S").to_string(),
+            starts: campaign.counters.starts,
+            confirms: campaign.counters.confirms,
+            unsubs: campaign.counters.unsubs,
         }
     }
 }
@@ -73,6 +153,10 @@ impl<'a> From<&'a Campaign> for CampaignDetail<'a> {
         Self {
             summary: campaign.into(),
             welcome: &campaign.welcome,
+            button_text: &campaign.button_text,
+            button_url: &campaign.button_url,
+            unsub_window: campaign.unsub_window,
+            link: campaign_link(&campaign.bot_username, &campaign.code),
         }
     }
 }

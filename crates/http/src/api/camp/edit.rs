@@ -1,0 +1,62 @@
+//! `POST /api/camp/edit.json`: `id` and any of `welcome`, `button_text`,
+//! `button_url`, `unsub_window`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use usher_domain::CampaignId;
+
+use super::{BUTTON_TEXT, BUTTON_URL, CampaignDetail, UNSUB_WINDOW, WELCOME, settings_input};
+use crate::api::endpoint::{Answer, Endpoint, Named, Param, Verb};
+use crate::api::params::CAMPAIGN_ID;
+use crate::{AppState, ErrorCode, call, envelope};
+
+/// `welcome` is optional here.
+const OPTIONAL_WELCOME: Param = Param {
+    required: false,
+    ..WELCOME
+};
+
+/// `POST /api/camp/edit.json`.
+pub const ENDPOINT: Endpoint = Endpoint {
+    verb: Verb::Post,
+    path: "/api/camp/edit.json",
+    summary: "Edit a campaign",
+    description: "Changes the welcome, its button or the unsub window of a campaign that is \
+                  not deleted. Omitted parameters stay as they are; `\"\"` clears the button. \
+                  Answers the campaign as `camp/get.json` would. A deleted campaign is `id`.",
+    params: &[
+        CAMPAIGN_ID,
+        OPTIONAL_WELCOME,
+        BUTTON_TEXT,
+        BUTTON_URL,
+        UNSUB_WINDOW,
+    ],
+    errors: &[
+        ErrorCode::Id,
+        ErrorCode::Welcome,
+        ErrorCode::Button,
+        ErrorCode::Unsub,
+    ],
+    answer: Answer::Object(Named::of::<CampaignDetail<'static>>()),
+    handler: |route| route.to(handle),
+};
+
+/// Handles the call.
+pub async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let call = match call::post(&req, payload, &state).await {
+        Ok(call) => call,
+        Err(code) => return envelope::error(code),
+    };
+    let id = call.params.positive_id(CAMPAIGN_ID.name).map(CampaignId);
+    match state
+        .campaigns
+        .edit(call.account, id, settings_input(&call.params))
+        .await
+    {
+        Ok(campaign) => envelope::ok(CampaignDetail::from(&campaign)),
+        Err(err) => envelope::error(ErrorCode::from(&err)),
+    }
+}
