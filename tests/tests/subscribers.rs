@@ -194,3 +194,284 @@ async fn one_subscribers_whole_story() {
         .get(0);
     assert_eq!(state, "sent");
 }
+
+/// A lead made through the sandbox for `app`'s account `acc`: its campaign id.
+async fn one_lead(app: &TestApp, acc: &Account, username: &str) -> (i64, i64) {
+    let (bot, id) = app.connected_bot(acc, username).await;
+    app.promote(bot.id, [chat(CHANNEL, "My Channel", "channel")])
+        .await;
+    let camp = campaign(app, acc, id, "Hi {name}!").await;
+    let code = camp["code"].as_str().unwrap().to_owned();
+    app.happen(
+        bot.id,
+        [SandboxEvent::Start {
+            user: SandboxUser::new(42, "Ann"),
+            payload: Some(format!("{code}-c9")),
+            date: None,
+        }],
+    )
+    .await;
+    messages(app, bot.id, 1).await;
+    (camp["id"].as_i64().unwrap(), id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn leads_journal_and_stats_answer_the_story_and_only_to_its_account() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    let other = app.account().await;
+    let (camp, bot) = one_lead(&app, &acc, "readbot").await;
+
+    let list = app.api.get("/api/leads/list.json", &acc.key, &[]).await;
+    assert_eq!(list["status"], "ok", "{list}");
+    assert_eq!(list["total"], 1);
+    let lead = &list["data"][0];
+    assert_eq!(lead["campaign"], camp);
+    assert_eq!(lead["subscriber"], 42);
+    assert_eq!(lead["click"], "c9");
+    assert_eq!(lead["status"], 0);
+    assert_eq!(lead["join_time"], "0000-00-00 00:00:00");
+    let lead_id = lead["id"].as_i64().unwrap().to_string();
+    let camp_s = camp.to_string();
+
+    let filtered = app
+        .api
+        .get(
+            "/api/leads/list.json",
+            &acc.key,
+            &[("campaign", &camp_s), ("status", "2")],
+        )
+        .await;
+    assert_eq!(
+        (filtered["total"].clone(), filtered["data"].clone()),
+        (json!(0), json!([]))
+    );
+
+    let got = app
+        .api
+        .get("/api/leads/get.json", &acc.key, &[("id", &lead_id)])
+        .await;
+    assert_eq!(got["data"]["history"][0]["status"], 0);
+    assert_eq!(got["data"]["welcome"]["state"], "sent");
+
+    let journal = app
+        .api
+        .get(
+            "/api/journal/list.json",
+            &acc.key,
+            &[("action", "start"), ("paid", "1")],
+        )
+        .await;
+    assert_eq!(journal["total"], 1, "{journal}");
+    assert_eq!(journal["data"][0]["bot"], bot);
+    assert_eq!(journal["data"][0]["paid"], true);
+
+    let days = app
+        .api
+        .get("/api/stats/days.json", &acc.key, &[("campaign", &camp_s)])
+        .await;
+    let days = days["data"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    let today = days.last().unwrap();
+    assert_eq!(
+        (
+            today["starts"].clone(),
+            today["confirms"].clone(),
+            today["cr"].clone()
+        ),
+        (json!(1), json!(0), json!(0.0))
+    );
+
+    // Another account sees nothing of it, and its ids are as unknown ones.
+    let theirs = app.api.get("/api/leads/list.json", &other.key, &[]).await;
+    assert_eq!(theirs["total"], 0);
+    for (path, name, value) in [
+        ("/api/leads/list.json", "campaign", camp_s.as_str()),
+        ("/api/stats/days.json", "campaign", camp_s.as_str()),
+        ("/api/journal/list.json", "bot", &bot.to_string()),
+        ("/api/leads/get.json", "id", lead_id.as_str()),
+    ] {
+        let answer = app.api.get(path, &other.key, &[(name, value)]).await;
+        let expected = if name == "id" { "id" } else { name };
+        assert_eq!(answer["error"], expected, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_list_parameters_get_their_codes_in_order() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    for (path, query, code) in [
+        ("/api/leads/list.json", vec![("campaign", "x")], "campaign"),
+        ("/api/leads/list.json", vec![("campaign", "0")], "campaign"),
+        (
+            "/api/leads/list.json",
+            vec![("campaign", "999999")],
+            "campaign",
+        ),
+        ("/api/leads/list.json", vec![("status", "5")], "status"),
+        (
+            "/api/leads/list.json",
+            vec![("status", "x"), ("limit", "0")],
+            "status",
+        ),
+        ("/api/leads/list.json", vec![("from", "-1")], "from"),
+        ("/api/leads/list.json", vec![("to", "1e3")], "to"),
+        ("/api/leads/list.json", vec![("limit", "201")], "limit"),
+        (
+            "/api/leads/list.json",
+            vec![("limit", "99999999999999999999")],
+            "limit",
+        ),
+        ("/api/leads/list.json", vec![("offset", "-1")], "offset"),
+        ("/api/leads/get.json", vec![], "id"),
+        ("/api/leads/get.json", vec![("id", "abc")], "id"),
+        ("/api/journal/list.json", vec![("bot", "7")], "bot"),
+        ("/api/journal/list.json", vec![("chat", "0")], "chat"),
+        (
+            "/api/journal/list.json",
+            vec![("action", "dance")],
+            "action",
+        ),
+        ("/api/journal/list.json", vec![("paid", "2")], "paid"),
+        (
+            "/api/stats/days.json",
+            vec![("from", "0"), ("to", "31708800")],
+            "to",
+        ),
+        (
+            "/api/stats/days.json",
+            vec![("from", "100"), ("to", "99")],
+            "to",
+        ),
+        ("/api/stats/days.json", vec![("from", "x")], "from"),
+    ] {
+        let answer = app.api.get(path, &acc.key, &query).await;
+        assert_eq!(answer["error"], code, "{path} {query:?}: {answer}");
+    }
+    let year = app
+        .api
+        .get(
+            "/api/stats/days.json",
+            &acc.key,
+            &[("from", "0"), ("to", "31535999")],
+        )
+        .await;
+    assert_eq!(year["data"].as_array().unwrap().len(), 365);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn campaign_settings_are_checked_and_edited() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    let (bot, id) = app.connected_bot(&acc, "editbot").await;
+    app.promote(bot.id, [chat(CHANNEL, "My Channel", "channel")])
+        .await;
+    for (extra, code) in [
+        (json!({ "welcome": "join my_channel" }), "welcome"),
+        (json!({ "welcome": "Hi", "button_text": "Join" }), "button"),
+        (
+            json!({ "welcome": "Hi", "button_text": "Join", "button_url": "javascript:x" }),
+            "button",
+        ),
+        (json!({ "welcome": "Hi", "unsub_window": -1 }), "unsub"),
+        (json!({ "welcome": "Hi", "unsub_window": "soon" }), "unsub"),
+        (
+            json!({ "welcome": "Hi", "button_text": 7, "unsub_window": -1 }),
+            "button",
+        ),
+    ] {
+        let mut body = json!({ "bot": id, "chat": CHANNEL });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let answer = app
+            .api
+            .post_json("/api/camp/add.json", &acc.key, body.clone())
+            .await;
+        assert_eq!(answer["error"], code, "{body}");
+    }
+    let camp = app
+        .api
+        .post_json(
+            "/api/camp/add.json",
+            &acc.key,
+            json!({ "bot": id, "chat": CHANNEL, "welcome": r"my\_channel", "button_text": "Join",
+                    "button_url": "https://t.me/+abc?c={click}", "unsub_window": 3600 }),
+        )
+        .await;
+    assert_eq!(camp["status"], "ok", "{camp}");
+    let camp_id = camp["data"]["id"].clone();
+    assert_eq!(camp["data"]["unsub_window"], 3600);
+    let edited = app
+        .api
+        .post_json(
+            "/api/camp/edit.json",
+            &acc.key,
+            json!({ "id": camp_id, "button_text": "", "button_url": "" }),
+        )
+        .await;
+    assert_eq!(
+        (
+            edited["data"]["button_text"].clone(),
+            edited["data"]["welcome"].clone()
+        ),
+        (json!(""), json!(r"my\_channel"))
+    );
+    let edited = app
+        .api
+        .post_form(
+            "/api/camp/edit.json",
+            &acc.key,
+            &[
+                ("id", &camp_id.to_string()),
+                ("welcome", "*New*"),
+                ("unsub_window", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (
+            edited["data"]["welcome"].clone(),
+            edited["data"]["unsub_window"].clone()
+        ),
+        (json!("*New*"), json!(0))
+    );
+    for (body, code) in [
+        (json!({ "welcome": "x" }), "id"),
+        (json!({ "id": camp_id, "welcome": "*open" }), "welcome"),
+        (
+            json!({ "id": camp_id, "button_text": "only text" }),
+            "button",
+        ),
+        (json!({ "id": camp_id, "unsub_window": 1.5 }), "unsub"),
+    ] {
+        let answer = app
+            .api
+            .post_json("/api/camp/edit.json", &acc.key, body.clone())
+            .await;
+        assert_eq!(answer["error"], code, "{body}");
+    }
+    let other = app.account().await;
+    let answer = app
+        .api
+        .post_json(
+            "/api/camp/edit.json",
+            &other.key,
+            json!({ "id": camp_id, "welcome": "x" }),
+        )
+        .await;
+    assert_eq!(answer["error"], "id", "another account's campaign");
+    app.api
+        .post_json("/api/camp/del.json", &acc.key, json!({ "id": camp_id }))
+        .await;
+    let answer = app
+        .api
+        .post_json(
+            "/api/camp/edit.json",
+            &acc.key,
+            json!({ "id": camp_id, "welcome": "x" }),
+        )
+        .await;
+    assert_eq!(answer["error"], "id", "a deleted campaign");
+}

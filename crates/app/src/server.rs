@@ -10,7 +10,9 @@ use anyhow::Context;
 use secrecy::ExposeSecret;
 use tracing::info;
 use url::Url;
-use usher_domain::services::{AccountService, BotService, CampaignService, IntakeService};
+use usher_domain::services::{
+    AccountService, BotService, CampaignService, IntakeService, SubscriberService,
+};
 use usher_http::health::Health;
 use usher_http::metrics::Metrics;
 use usher_http::{AppState, RequestLog};
@@ -88,6 +90,7 @@ pub fn wire(
         accounts: AccountService::new(store.clone()),
         intake: IntakeService::new(store.clone()),
         campaigns: CampaignService::new(store.clone(), store.clone()),
+        subscribers: SubscriberService::new(store.clone()),
         bots: BotService::new(store.clone(), store, gateway, &settings.http.public_url),
     };
     Ok((state, health, metrics, sender))

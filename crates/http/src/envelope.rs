@@ -24,6 +24,28 @@ pub fn ok<T: Serialize>(data: T) -> HttpResponse {
     }
 }
 
+/// `{"status":"ok","total":N,"data":[...]}`: one page of a list, and how
+/// many rows match in all.
+pub fn ok_page<T: Serialize>(total: i64, data: Vec<T>) -> HttpResponse {
+    #[derive(Serialize)]
+    struct Envelope<T> {
+        status: &'static str,
+        total: i64,
+        data: Vec<T>,
+    }
+    match serde_json::to_vec(&Envelope {
+        status: "ok",
+        total,
+        data,
+    }) {
+        Ok(body) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .content_type("application/json")
+            .body(body),
+        Err(_) => error(ErrorCode::Db),
+    }
+}
+
 /// `{"status":"ok"}` for an action with nothing to return.
 pub fn ok_empty() -> HttpResponse {
     respond(&json!({ "status": "ok" }))

@@ -41,6 +41,8 @@ pub struct AppState {
     pub intake: IntakeService,
     /// Campaigns.
     pub campaigns: CampaignService,
+    /// Leads, the journal and stats.
+    pub subscribers: usher_domain::services::SubscriberService,
 }
 
 /// Every route [`configure`] registers, as (method, path pattern): the

@@ -18,6 +18,7 @@ mod outbox;
 mod rows;
 mod schema;
 mod subscriber_intake;
+mod subscriber_reads;
 
 use std::sync::Arc;
 

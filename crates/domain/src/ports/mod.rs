@@ -8,10 +8,12 @@ mod campaigns;
 mod intake;
 mod outbox;
 mod store;
+mod subscribers;
 mod telegram;
 
 pub use campaigns::{CampaignStore, InsertCampaignError, NewCampaign};
 pub use intake::{Applied, IntakeStore, WebhookTarget};
 pub use outbox::{JobOutcome, OutboxStore, WelcomeJob};
 pub use store::{AccountStore, BotLock, BotStore, NewBot, Reconnect, StoreError};
+pub use subscribers::{JournalFilter, LeadFilter, SubscriberReads};
 pub use telegram::{MemberStatus, TelegramError, TelegramGateway, WebhookRegistration};

@@ -4,6 +4,7 @@ mod accounts;
 mod bots;
 mod campaigns;
 mod intake;
+mod subscribers;
 
 pub use accounts::{AccountService, AuthError};
 pub use bots::{
@@ -15,3 +16,4 @@ pub use campaigns::{
     SettingsInput,
 };
 pub use intake::{IntakeError, IntakeService, Received};
+pub use subscribers::{ACTIONS, JournalQuery, LeadQuery, ReadError, SubscriberService};

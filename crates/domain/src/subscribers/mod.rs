@@ -7,6 +7,7 @@ pub mod deep_link;
 pub mod lead;
 pub mod markdown;
 pub mod rules;
+pub mod views;
 pub mod welcome;
 
 pub use deep_link::{CLICK_MAX_LEN, StartPayload, campaign_link};

@@ -115,6 +115,8 @@ pub enum Answer {
     Object(Named),
     /// `{"status":"ok","data": [...]}`: a list of objects.
     List(Named),
+    /// `{"status":"ok","total":N,"data": [...]}`: a page of a longer list.
+    Page(Named),
     /// `{"status":"ok"}` alone.
     Nothing,
 }

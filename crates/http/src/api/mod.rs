@@ -4,8 +4,11 @@
 pub mod bots;
 pub mod camp;
 pub mod endpoint;
+pub mod journal;
+pub mod leads;
 mod params;
 mod schema;
+pub mod stats;
 
 use actix_web::{HttpResponse, web};
 
@@ -14,7 +17,7 @@ pub use endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::{ErrorCode, envelope};
 
 /// Every endpoint of the JSON API, in the order of the reference.
-pub const ENDPOINTS: [&Endpoint; 11] = [
+pub const ENDPOINTS: [&Endpoint; 15] = [
     &bots::list::ENDPOINT,
     &bots::add::ENDPOINT,
     &bots::chats::ENDPOINT,
@@ -26,6 +29,10 @@ pub const ENDPOINTS: [&Endpoint; 11] = [
     &camp::pause::ENDPOINT,
     &camp::resume::ENDPOINT,
     &camp::del::ENDPOINT,
+    &leads::list::ENDPOINT,
+    &leads::get::ENDPOINT,
+    &journal::list::ENDPOINT,
+    &stats::days::ENDPOINT,
 ];
 
 /// Registers every endpoint (paths relative to the `/api` scope). A known

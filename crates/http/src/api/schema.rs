@@ -42,3 +42,23 @@ pub fn chat_type() -> Object {
         .description(Some("Telegram's chat type."))
         .build()
 }
+
+/// A lead's status code.
+pub fn lead_status() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::Integer))
+        .enum_values(Some([0, 1, 2, 3, 4]))
+        .description(Some(
+            "0 wait: started the bot; 1 hold: asked to join; 2 approve: a member; \
+             3 cancel: left; 4 trash: removed.",
+        ))
+        .build()
+}
+
+/// A journal action.
+pub fn journal_action() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(["join", "leave", "kick", "request", "start", "block"]))
+        .build()
+}

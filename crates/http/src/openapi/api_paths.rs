@@ -117,6 +117,10 @@ fn answer(
         Answer::List(named) => ok_envelope(Some(
             ArrayBuilder::new().items(reference(named, schemas)).into(),
         )),
+        Answer::Page(named) => {
+            let page = ArrayBuilder::new().items(reference(named, schemas)).into();
+            with_total(ok_envelope(Some(page)))
+        }
         Answer::Nothing => ok_envelope(None),
     };
     let answer = OneOfBuilder::new().item(ok).item(error_envelope(
@@ -148,6 +152,25 @@ fn ok_envelope(data: Option<RefOr<Schema>>) -> Schema {
         envelope = envelope.property("data", data).required("data");
     }
     envelope.into()
+}
+
+/// The ok envelope of a page: `total` counts every matching row.
+fn with_total(envelope: Schema) -> Schema {
+    match envelope {
+        Schema::Object(mut object) => {
+            object.properties.insert(
+                "total".into(),
+                RefOr::T(Schema::Object(
+                    integer(Some(0))
+                        .description(Some("Rows matching the filters, on every page."))
+                        .build(),
+                )),
+            );
+            object.required.push("total".into());
+            Schema::Object(object)
+        }
+        other => other,
+    }
 }
 
 /// `{"status":"error","error":"<code>"}` with the codes given.

@@ -1,0 +1,84 @@
+//! The storage port of the subscriber reads.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::AccountId;
+use crate::subscribers::LeadStatus;
+use crate::subscribers::views::{DayView, JournalView, LeadDetailView, LeadView, Page, Window};
+
+/// Filters of `leads/list.json`.
+#[derive(Debug, Clone, Copy)]
+pub struct LeadFilter {
+    /// One campaign of the account.
+    pub campaign: Option<i64>,
+    /// One status.
+    pub status: Option<LeadStatus>,
+    /// `start_time` at or after (Unix seconds).
+    pub from: Option<i64>,
+    /// `start_time` at or before.
+    pub to: Option<i64>,
+    /// The page.
+    pub window: Window,
+}
+
+/// Filters of `journal/list.json`.
+#[derive(Debug, Clone)]
+pub struct JournalFilter {
+    /// One bot of the account.
+    pub bot: Option<i64>,
+    /// One chat.
+    pub chat: Option<i64>,
+    /// One action.
+    pub action: Option<String>,
+    /// Only entries that belong to a lead (true) or only those that do not.
+    pub paid: Option<bool>,
+    /// At or after (Unix seconds).
+    pub from: Option<i64>,
+    /// At or before.
+    pub to: Option<i64>,
+    /// The page.
+    pub window: Window,
+}
+
+/// Reads of leads, the journal and stats, always within one account.
+#[async_trait]
+pub trait SubscriberReads: Send + Sync {
+    /// Whether campaign `id` is the account's (deleted ones included).
+    async fn owns_campaign(&self, account: AccountId, id: i64) -> Result<bool, StoreError>;
+
+    /// Whether bot `id` is the account's (deleted ones included).
+    async fn owns_bot(&self, account: AccountId, id: i64) -> Result<bool, StoreError>;
+
+    /// The account's leads matching `filter`, newest first (by id).
+    async fn list_leads(
+        &self,
+        account: AccountId,
+        filter: &LeadFilter,
+    ) -> Result<Page<LeadView>, StoreError>;
+
+    /// Lead `id` of the account, with its history and last welcome; `None`
+    /// for an unknown id and another account's lead alike.
+    async fn get_lead(
+        &self,
+        account: AccountId,
+        id: i64,
+    ) -> Result<Option<LeadDetailView>, StoreError>;
+
+    /// The account's journal entries matching `filter`, newest first.
+    async fn list_journal(
+        &self,
+        account: AccountId,
+        filter: &JournalFilter,
+    ) -> Result<Page<JournalView>, StoreError>;
+
+    /// One row per UTC day from the day of `from` to the day of `to`, for
+    /// one campaign or all the account's.
+    async fn stats_days(
+        &self,
+        account: AccountId,
+        campaign: Option<i64>,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<DayView>, StoreError>;
+}

@@ -1,0 +1,3 @@
+//! `/api/journal/*.json`: what happens in the account's bots' chats.
+
+pub mod list;

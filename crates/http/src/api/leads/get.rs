@@ -1,0 +1,102 @@
+//! `GET /api/leads/get.json?id=`: one lead with its history and welcome.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use usher_domain::subscribers::views::LeadDetailView;
+use utoipa::ToSchema;
+
+use super::{LeadItem, time};
+use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
+use crate::api::schema;
+use crate::{AppState, ErrorCode, call, envelope};
+
+const LEAD_ID: Param = Param {
+    name: "id",
+    kind: ParamKind::PositiveId,
+    description: "Lead id. Missing, not a positive integer, unknown, or a lead of another \
+                  account is `id`.",
+    required: true,
+};
+
+/// One status a lead took.
+#[derive(Serialize, ToSchema)]
+pub struct HistoryItem {
+    /// The status.
+    #[schema(schema_with = schema::lead_status)]
+    status: i16,
+    /// When.
+    #[schema(schema_with = schema::date_time)]
+    time: String,
+}
+
+/// The lead's last welcome message.
+#[derive(Serialize, ToSchema)]
+pub struct WelcomeItem<'a> {
+    /// `pending`, `sent`, `failed` or `dropped`.
+    #[schema(pattern = "^(pending|sent|failed|dropped)$")]
+    state: &'a str,
+    /// Why it failed or was dropped (Telegram's description), `""` otherwise.
+    error: &'a str,
+    /// When it was sent, failed or dropped; when it was queued while pending.
+    #[schema(schema_with = schema::date_time)]
+    time: String,
+}
+
+/// A lead as `leads/get.json` shows it.
+#[derive(Serialize, ToSchema)]
+pub struct LeadDetail<'a> {
+    #[serde(flatten)]
+    lead: LeadItem<'a>,
+    /// Every status it took, oldest first.
+    history: Vec<HistoryItem>,
+    /// Its last welcome message; null when none was queued.
+    welcome: Option<WelcomeItem<'a>>,
+}
+
+impl<'a> From<&'a LeadDetailView> for LeadDetail<'a> {
+    fn from(view: &'a LeadDetailView) -> Self {
+        Self {
+            lead: (&view.lead).into(),
+            history: view
+                .history
+                .iter()
+                .map(|(status, at)| HistoryItem {
+                    status: status.code(),
+                    time: time(at),
+                })
+                .collect(),
+            welcome: view.welcome.as_ref().map(|w| WelcomeItem {
+                state: &w.state,
+                error: &w.error,
+                time: time(&w.time),
+            }),
+        }
+    }
+}
+
+/// `GET /api/leads/get.json`.
+pub const ENDPOINT: Endpoint = Endpoint {
+    verb: Verb::Get,
+    path: "/api/leads/get.json",
+    summary: "Get a lead",
+    description: "One lead of your account, with every status it took and its last welcome \
+                  message.",
+    params: &[LEAD_ID],
+    errors: &[ErrorCode::Id],
+    answer: Answer::Object(Named::of::<LeadDetail<'static>>()),
+    handler: |route| route.to(handle),
+};
+
+/// Handles the call.
+pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let call = match call::get(&req, &state).await {
+        Ok(call) => call,
+        Err(code) => return envelope::error(code),
+    };
+    let id = call.params.positive_id(LEAD_ID.name);
+    match state.subscribers.lead(call.account, id).await {
+        Ok(Some(lead)) => envelope::ok(LeadDetail::from(&lead)),
+        Ok(None) => envelope::error(ErrorCode::Id),
+        Err(err) => envelope::error(ErrorCode::from(&err)),
+    }
+}

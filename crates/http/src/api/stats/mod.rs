@@ -1,0 +1,3 @@
+//! `/api/stats/*.json`: the account's numbers.
+
+pub mod days;

@@ -1,0 +1,386 @@
+//! [`SubscriberReads`] on Postgres. Each list is two statements, the page
+//! and its total, whose SQL names only the filters given (so the planner
+//! sees plain equalities and uses the indexes of the subscribers migration).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_query;
+use diesel::sql_types::{BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
+use diesel_async::RunQueryDsl;
+use usher_domain::AccountId;
+use usher_domain::ports::{JournalFilter, LeadFilter, StoreError, SubscriberReads};
+use usher_domain::subscribers::LeadStatus;
+use usher_domain::subscribers::views::{
+    DayView, JournalView, LeadDetailView, LeadView, Page, WelcomeView,
+};
+
+use crate::{PgStore, db_err};
+
+#[derive(QueryableByName)]
+struct LeadRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    campaign_id: i64,
+    #[diesel(sql_type = BigInt)]
+    subscriber: i64,
+    #[diesel(sql_type = Text)]
+    username: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    click: String,
+    #[diesel(sql_type = SmallInt)]
+    status: i16,
+    #[diesel(sql_type = Timestamptz)]
+    start_time: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    join_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Timestamptz)]
+    updated: DateTime<Utc>,
+}
+
+impl From<LeadRow> for LeadView {
+    fn from(r: LeadRow) -> Self {
+        LeadView {
+            id: r.id,
+            campaign: r.campaign_id,
+            subscriber: r.subscriber,
+            username: r.username,
+            name: r.name,
+            click: r.click,
+            status: LeadStatus::from_code(i64::from(r.status)).unwrap_or(LeadStatus::Wait),
+            start_time: r.start_time,
+            join_time: r.join_time,
+            updated: r.updated,
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = Bool)]
+    found: bool,
+}
+
+#[derive(QueryableByName)]
+struct HistoryRow {
+    #[diesel(sql_type = SmallInt)]
+    status: i16,
+    #[diesel(sql_type = Timestamptz)]
+    at: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct WelcomeRow {
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = Text)]
+    last_error: String,
+    #[diesel(sql_type = Timestamptz)]
+    time: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct JournalRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    bot_id: i64,
+    #[diesel(sql_type = BigInt)]
+    chat_id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = Text)]
+    username: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    action: String,
+    #[diesel(sql_type = BigInt)]
+    campaign_id: i64,
+    #[diesel(sql_type = BigInt)]
+    lead_id: i64,
+    #[diesel(sql_type = Timestamptz)]
+    at: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct DayRow {
+    #[diesel(sql_type = Text)]
+    day: String,
+    #[diesel(sql_type = BigInt)]
+    starts: i64,
+    #[diesel(sql_type = BigInt)]
+    holds: i64,
+    #[diesel(sql_type = BigInt)]
+    confirms: i64,
+    #[diesel(sql_type = BigInt)]
+    unsubs: i64,
+}
+
+const LEAD_COLUMNS: &str =
+    "id, campaign_id, subscriber, username, name, click, status, start_time, join_time, updated";
+
+/// ` AND <condition>` for each filter given.
+fn conditions(parts: &[(bool, &str)]) -> String {
+    parts
+        .iter()
+        .filter(|(given, _)| *given)
+        .map(|(_, sql)| format!(" AND {sql}"))
+        .collect()
+}
+
+#[async_trait]
+impl SubscriberReads for PgStore {
+    async fn owns_campaign(&self, account: AccountId, id: i64) -> Result<bool, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let row: Exists = sql_query(
+            "SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1 AND account_id = $2) AS found",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<BigInt, _>(account.0)
+        .get_result(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(row.found)
+    }
+
+    async fn owns_bot(&self, account: AccountId, id: i64) -> Result<bool, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let row: Exists = sql_query(
+            "SELECT EXISTS (SELECT 1 FROM bots WHERE id = $1 AND account_id = $2) AS found",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<BigInt, _>(account.0)
+        .get_result(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(row.found)
+    }
+
+    async fn list_leads(
+        &self,
+        account: AccountId,
+        f: &LeadFilter,
+    ) -> Result<Page<LeadView>, StoreError> {
+        let filters = conditions(&[
+            (f.campaign.is_some(), "campaign_id = $2"),
+            (f.status.is_some(), "status = $3"),
+            (f.from.is_some(), "start_time >= to_timestamp($4)"),
+            (f.to.is_some(), "start_time <= to_timestamp($5)"),
+        ]);
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        macro_rules! binds {
+            ($query:expr) => {
+                $query
+                    .bind::<BigInt, _>(account.0)
+                    .bind::<BigInt, _>(f.campaign.unwrap_or(0))
+                    .bind::<SmallInt, _>(f.status.map_or(0, |s| s.code()))
+                    .bind::<BigInt, _>(f.from.unwrap_or(0))
+                    .bind::<BigInt, _>(f.to.unwrap_or(0))
+                    .bind::<BigInt, _>(f.window.limit)
+                    .bind::<BigInt, _>(f.window.offset)
+            };
+        }
+        let rows: Vec<LeadRow> = binds!(sql_query(format!(
+            "SELECT {LEAD_COLUMNS} FROM leads WHERE account_id = $1{filters} \
+             ORDER BY id DESC LIMIT $6 OFFSET $7"
+        )))
+        .load(&mut conn)
+        .await
+        .map_err(db_err)?;
+        let total: Count = binds!(sql_query(format!(
+            "SELECT count(*) AS n FROM leads WHERE account_id = $1{filters} AND $6 > 0 AND $7 >= 0"
+        )))
+        .get_result(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(Page {
+            total: total.n,
+            rows: rows.into_iter().map(LeadView::from).collect(),
+        })
+    }
+
+    async fn get_lead(
+        &self,
+        account: AccountId,
+        id: i64,
+    ) -> Result<Option<LeadDetailView>, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let lead: Option<LeadRow> = sql_query(format!(
+            "SELECT {LEAD_COLUMNS} FROM leads WHERE id = $1 AND account_id = $2"
+        ))
+        .bind::<BigInt, _>(id)
+        .bind::<BigInt, _>(account.0)
+        .get_result(&mut conn)
+        .await
+        .map(Some)
+        .or_else(|err| match err {
+            diesel::result::Error::NotFound => Ok(None),
+            other => Err(other),
+        })
+        .map_err(db_err)?;
+        let Some(lead) = lead else {
+            return Ok(None);
+        };
+        let history: Vec<HistoryRow> =
+            sql_query("SELECT status, at FROM lead_history WHERE lead_id = $1 ORDER BY id")
+                .bind::<BigInt, _>(id)
+                .load(&mut conn)
+                .await
+                .map_err(db_err)?;
+        let welcome: Vec<WelcomeRow> = sql_query(
+            "SELECT state, last_error, coalesce(done_at, created_at) AS time FROM outbox \
+             WHERE lead_id = $1 AND kind = 'welcome' ORDER BY id DESC LIMIT 1",
+        )
+        .bind::<BigInt, _>(id)
+        .load(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(Some(LeadDetailView {
+            lead: lead.into(),
+            history: history
+                .into_iter()
+                .map(|h| {
+                    let status =
+                        LeadStatus::from_code(i64::from(h.status)).unwrap_or(LeadStatus::Wait);
+                    (status, h.at)
+                })
+                .collect(),
+            welcome: welcome.into_iter().next().map(|w| WelcomeView {
+                state: w.state,
+                error: w.last_error,
+                time: w.time,
+            }),
+        }))
+    }
+
+    async fn list_journal(
+        &self,
+        account: AccountId,
+        f: &JournalFilter,
+    ) -> Result<Page<JournalView>, StoreError> {
+        let filters = conditions(&[
+            (f.bot.is_some(), "bot_id = $2"),
+            (f.chat.is_some(), "chat_id = $3"),
+            (f.action.is_some(), "action = $4"),
+            (f.paid == Some(true), "lead_id <> 0"),
+            (f.paid == Some(false), "lead_id = 0"),
+            (f.from.is_some(), "at >= to_timestamp($5)"),
+            (f.to.is_some(), "at <= to_timestamp($6)"),
+        ]);
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let action = f.action.clone().unwrap_or_default();
+        macro_rules! binds {
+            ($query:expr) => {
+                $query
+                    .bind::<BigInt, _>(account.0)
+                    .bind::<BigInt, _>(f.bot.unwrap_or(0))
+                    .bind::<BigInt, _>(f.chat.unwrap_or(0))
+                    .bind::<Text, _>(&action)
+                    .bind::<BigInt, _>(f.from.unwrap_or(0))
+                    .bind::<BigInt, _>(f.to.unwrap_or(0))
+                    .bind::<BigInt, _>(f.window.limit)
+                    .bind::<BigInt, _>(f.window.offset)
+            };
+        }
+        let rows: Vec<JournalRow> = binds!(sql_query(format!(
+            "SELECT id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at \
+             FROM journal WHERE account_id = $1{filters} ORDER BY id DESC LIMIT $7 OFFSET $8"
+        )))
+        .load(&mut conn)
+        .await
+        .map_err(db_err)?;
+        let total: Count = binds!(sql_query(format!(
+            "SELECT count(*) AS n FROM journal WHERE account_id = $1{filters} AND $7 > 0 AND $8 >= 0"
+        )))
+        .get_result(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(Page {
+            total: total.n,
+            rows: rows
+                .into_iter()
+                .map(|r| JournalView {
+                    id: r.id,
+                    bot: r.bot_id,
+                    chat: r.chat_id,
+                    user: r.user_id,
+                    username: r.username,
+                    name: r.name,
+                    action: r.action,
+                    campaign: r.campaign_id,
+                    lead: r.lead_id,
+                    time: r.at,
+                })
+                .collect(),
+        })
+    }
+
+    async fn stats_days(
+        &self,
+        account: AccountId,
+        campaign: Option<i64>,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<DayView>, StoreError> {
+        let scope = match campaign {
+            Some(_) => "campaign_id = $2",
+            None => "account_id = $1",
+        };
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let rows: Vec<DayRow> = sql_query(format!(
+            "WITH bounds AS (
+                SELECT (to_timestamp($3) AT TIME ZONE 'UTC')::date AS first,
+                       (to_timestamp($4) AT TIME ZONE 'UTC')::date AS last
+             ), days AS (
+                SELECT d::date AS day FROM bounds, generate_series(first, last, interval '1 day') AS d
+             ), s AS (
+                SELECT (start_time AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM leads, bounds
+                WHERE {scope} AND account_id = $1
+                  AND start_time >= first::timestamp AT TIME ZONE 'UTC'
+                  AND start_time < (last + 1)::timestamp AT TIME ZONE 'UTC'
+                GROUP BY 1
+             ), h AS (
+                SELECT (at AT TIME ZONE 'UTC')::date AS day,
+                       count(*) FILTER (WHERE status = 1) AS holds,
+                       count(*) FILTER (WHERE status = 2) AS confirms,
+                       count(*) FILTER (WHERE status IN (3, 4)) AS unsubs
+                FROM lead_history, bounds
+                WHERE {scope} AND account_id = $1
+                  AND at >= first::timestamp AT TIME ZONE 'UTC'
+                  AND at < (last + 1)::timestamp AT TIME ZONE 'UTC'
+                GROUP BY 1
+             )
+             SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(s.n, 0) AS starts,
+                    coalesce(h.holds, 0) AS holds, coalesce(h.confirms, 0) AS confirms,
+                    coalesce(h.unsubs, 0) AS unsubs
+             FROM days LEFT JOIN s USING (day) LEFT JOIN h USING (day) ORDER BY days.day"
+        ))
+        .bind::<BigInt, _>(account.0)
+        .bind::<BigInt, _>(campaign.unwrap_or(0))
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(to)
+        .load(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DayView {
+                day: r.day,
+                starts: r.starts,
+                holds: r.holds,
+                confirms: r.confirms,
+                unsubs: r.unsubs,
+            })
+            .collect())
+    }
+}
