@@ -168,7 +168,7 @@ pub fn window(limit: Given<i64>, offset: Given<i64>) -> Result<Window, QueryErro
 pub fn seconds(given: Given<i64>, err: QueryError) -> Result<Option<i64>, QueryError> {
     match given {
         Given::Absent => Ok(None),
-        Given::Value(n) if n >= 0 && n < 253_402_300_800 => Ok(Some(n)),
+        Given::Value(n) if (0..253_402_300_800).contains(&n) => Ok(Some(n)),
         _ => Err(err),
     }
 }
