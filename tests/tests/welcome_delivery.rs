@@ -24,7 +24,8 @@ async fn setup(retry_base_ms: u64) -> Setup {
     let app = TestApp::start_with(|s| s.welcome.retry_base_ms = retry_base_ms).await;
     let acc = app.account().await;
     let (bot, id) = app.connected_bot(&acc, "sendbot").await;
-    app.promote(bot.id, [chat(CHANNEL, "My Channel", "channel")]).await;
+    app.promote(bot.id, [chat(CHANNEL, "My Channel", "channel")])
+        .await;
     let camp = app
         .api
         .post_json(
@@ -61,10 +62,23 @@ impl Setup {
     async fn settled_welcome(&self, user: i64) -> Value {
         let deadline = Instant::now() + WAIT;
         loop {
-            let list = self.app.api.get("/api/leads/list.json", &self.acc.key, &[]).await;
-            if let Some(lead) = list["data"].as_array().unwrap().iter().find(|l| l["subscriber"] == user) {
+            let list = self
+                .app
+                .api
+                .get("/api/leads/list.json", &self.acc.key, &[])
+                .await;
+            if let Some(lead) = list["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["subscriber"] == user)
+            {
                 let id = lead["id"].to_string();
-                let got = self.app.api.get("/api/leads/get.json", &self.acc.key, &[("id", &id)]).await;
+                let got = self
+                    .app
+                    .api
+                    .get("/api/leads/get.json", &self.acc.key, &[("id", &id)])
+                    .await;
                 let welcome = got["data"]["welcome"].clone();
                 if welcome["state"] != "pending" {
                     return welcome;
@@ -76,7 +90,12 @@ impl Setup {
     }
 
     fn send_calls(&self) -> usize {
-        self.app.sandbox.calls().iter().filter(|c| c.method == "sendmessage").count()
+        self.app
+            .sandbox
+            .calls()
+            .iter()
+            .filter(|c| c.method == "sendmessage")
+            .count()
     }
 
     async fn attempts(&self) -> i32 {
@@ -84,7 +103,10 @@ impl Setup {
             .db
             .connect()
             .await
-            .query_one("SELECT max(attempts) FROM outbox WHERE campaign_id = $1", &[&self.camp])
+            .query_one(
+                "SELECT max(attempts) FROM outbox WHERE campaign_id = $1",
+                &[&self.camp],
+            )
             .await
             .unwrap()
             .get(0)
@@ -116,14 +138,19 @@ async fn a_refusal_fails_the_welcome_at_once_with_the_reason() {
 #[tokio::test(flavor = "multi_thread")]
 async fn with_telegram_down_the_welcome_arrives_once_it_is_back() {
     let s = setup(50).await;
-    s.app.sandbox.add_fault(Fault::on("sendMessage", FaultKind::Drop).times(3));
+    s.app
+        .sandbox
+        .add_fault(Fault::on("sendMessage", FaultKind::Drop).times(3));
     s.start(42, "c1").await;
     let welcome = s.settled_welcome(42).await;
     assert_eq!(welcome["state"], "sent", "{welcome}");
     assert_eq!(s.app.sandbox.messages(s.tg).len(), 1);
     assert_eq!(s.attempts().await, 4, "three failures, then sent");
     let sent = &s.app.sandbox.messages(s.tg)[0].message;
-    assert_eq!(sent["reply_markup"]["inline_keyboard"][0][0]["url"], "https://t.me/+abc?c=c1");
+    assert_eq!(
+        sent["reply_markup"]["inline_keyboard"][0][0]["url"],
+        "https://t.me/+abc?c=c1"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -144,7 +171,10 @@ async fn flood_control_is_honoured_before_trying_again() {
     s.start(42, "c1").await;
     let welcome = s.settled_welcome(42).await;
     assert_eq!(welcome["state"], "sent");
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited retry_after");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited retry_after"
+    );
     assert_eq!(s.send_calls(), 2);
     assert_eq!(s.app.sandbox.messages(s.tg).len(), 1);
 }
@@ -153,17 +183,33 @@ async fn flood_control_is_honoured_before_trying_again() {
 async fn paused_and_deleted_campaigns_make_no_lead_and_send_nothing() {
     let s = setup(50).await;
     let id = json!({ "id": s.camp });
-    s.app.api.post_json("/api/camp/pause.json", &s.acc.key, id.clone()).await;
+    s.app
+        .api
+        .post_json("/api/camp/pause.json", &s.acc.key, id.clone())
+        .await;
     s.start(42, "c1").await;
-    s.app.api.post_json("/api/camp/del.json", &s.acc.key, id).await;
+    s.app
+        .api
+        .post_json("/api/camp/del.json", &s.acc.key, id)
+        .await;
     s.start(43, "c2").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let list = s.app.api.get("/api/leads/list.json", &s.acc.key, &[]).await;
     assert_eq!(list["total"], 0);
     assert_eq!(s.send_calls(), 0);
-    let journal = s.app.api.get("/api/journal/list.json", &s.acc.key, &[("action", "start")]).await;
+    let journal = s
+        .app
+        .api
+        .get("/api/journal/list.json", &s.acc.key, &[("action", "start")])
+        .await;
     assert_eq!(journal["total"], 2, "both starts are journaled");
-    assert!(journal["data"].as_array().unwrap().iter().all(|e| e["paid"] == false && e["campaign"] == s.camp));
+    assert!(
+        journal["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["paid"] == false && e["campaign"] == s.camp)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -181,5 +227,8 @@ async fn a_repeat_start_greets_again_and_takes_the_new_click() {
     assert_eq!(list["total"], 1, "still one lead");
     assert_eq!(list["data"][0]["click"], "second");
     let sent = &s.app.sandbox.messages(s.tg)[1].message;
-    assert_eq!(sent["reply_markup"]["inline_keyboard"][0][0]["url"], "https://t.me/+abc?c=second");
+    assert_eq!(
+        sent["reply_markup"]["inline_keyboard"][0][0]["url"],
+        "https://t.me/+abc?c=second"
+    );
 }

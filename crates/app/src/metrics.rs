@@ -63,6 +63,13 @@ impl MetricsSource for ServerMetrics {
             }
             Err(err) => warn!(error = %format!("{:#}", err.0), "cannot count bots for metrics"),
         }
+        match self.store.outbox_depth().await {
+            Ok((pending, oldest_s)) => {
+                metrics::gauge!("outbox_pending").set(pending as f64);
+                metrics::gauge!("outbox_oldest_pending_seconds").set(oldest_s as f64);
+            }
+            Err(err) => warn!(error = %format!("{:#}", err.0), "cannot measure the outbox"),
+        }
         self.handle.render()
     }
 }

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use usher_sandbox::{
     Fault, FaultKind, SandboxChat, SandboxEvent, SandboxHandle, SandboxOptions, SandboxUser,
 };
-use usher_tests::{Api, TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings};
+use usher_tests::{
+    Api, TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
 const CHANNEL: i64 = -100_777;
@@ -79,7 +81,11 @@ async fn campaign(cast: &Cast) -> (i64, String) {
             date: None,
         },
     );
-    assert!(cast.sandbox.wait_delivered(bot.id, Duration::from_secs(10)).await);
+    assert!(
+        cast.sandbox
+            .wait_delivered(bot.id, Duration::from_secs(10))
+            .await
+    );
     let camp: Value = Api::send(
         http.post(format!("{}/api/camp/add.json", cast.base))
             .query(&[("id", &cast.key)])
@@ -113,7 +119,11 @@ async fn delivered(cast: &Cast, tg: i64, people: i64, within: Duration) -> HashM
         if per.len() as i64 == people {
             return per;
         }
-        assert!(Instant::now() < deadline, "{} of {people} greeted", per.len());
+        assert!(
+            Instant::now() < deadline,
+            "{} of {people} greeted",
+            per.len()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -132,7 +142,8 @@ async fn two_instances_send_each_welcome_once() {
     let mut second = UsherProcess::serve(Path::new(BIN), &other_env, "warn");
     let (tg, code) = campaign(&cast).await;
     // Slow sends so that both senders have work in hand at once.
-    cast.sandbox.add_fault(Fault::on("sendMessage", FaultKind::Delay { ms: 20 }));
+    cast.sandbox
+        .add_fault(Fault::on("sendMessage", FaultKind::Delay { ms: 20 }));
     const PEOPLE: i64 = 200;
     start_all(&cast, tg, &code, PEOPLE);
     let per = delivered(&cast, tg, PEOPLE, Duration::from_secs(60)).await;
@@ -158,7 +169,8 @@ async fn a_sender_killed_mid_send_loses_no_welcome() {
     let cast = cast().await;
     let mut first = UsherProcess::serve(Path::new(BIN), &cast.env, "warn");
     let (tg, code) = campaign(&cast).await;
-    cast.sandbox.add_fault(Fault::on("sendMessage", FaultKind::Delay { ms: 200 }));
+    cast.sandbox
+        .add_fault(Fault::on("sendMessage", FaultKind::Delay { ms: 200 }));
     const PEOPLE: i64 = 60;
     start_all(&cast, tg, &code, PEOPLE);
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -197,6 +209,9 @@ async fn a_sender_killed_mid_send_loses_no_welcome() {
     }
     let per = delivered(&cast, tg, PEOPLE, Duration::from_secs(5)).await;
     let extra: i64 = per.values().map(|n| *n as i64 - 1).sum();
-    assert!(extra <= held, "{extra} sent twice, {held} in the crash window");
+    assert!(
+        extra <= held,
+        "{extra} sent twice, {held} in the crash window"
+    );
     second.terminate();
 }

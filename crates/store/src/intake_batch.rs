@@ -142,9 +142,13 @@ async fn run(pool: &DbPool, jobs: Vec<Job>) {
 
 async fn apply_in_transaction(pool: &DbPool, items: &[Item]) -> Result<Vec<Applied>, StoreError> {
     let mut conn = pool.get().await.map_err(db_err)?;
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| apply_batch(conn, items).await)
+    let (outcomes, changes) = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| apply_batch(conn, items).await)
         .await
-        .map_err(db_err)
+        .map_err(db_err)?;
+    // Counted once committed, so a rolled-back batch counts nothing.
+    changes.record();
+    Ok(outcomes)
 }
 
 /// Applies one delivery in a transaction of its own (a batch of one).
@@ -176,7 +180,10 @@ struct Target {
 }
 
 /// Applies `jobs` in the current transaction; one outcome per job, in order.
-async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Item]) -> QueryResult<Vec<Applied>> {
+async fn apply_batch(
+    conn: &mut AsyncPgConnection,
+    jobs: &[Item],
+) -> QueryResult<(Vec<Applied>, crate::subscriber_intake::StatusChanges)> {
     // The bots' shared intake locks, in id order; a bot being added or
     // deleted right now is not waited for (its deliveries are retried).
     let mut bot_ids: Vec<i64> = jobs.iter().map(|j| j.bot.0).collect();
@@ -282,12 +289,12 @@ async fn apply_batch(conn: &mut AsyncPgConnection, jobs: &[Item]) -> QueryResult
             effect: &jobs[i].update.effect,
         })
         .collect();
-    crate::subscriber_intake::apply_batch(conn, &subscriber_updates).await?;
+    let changes = crate::subscriber_intake::apply_batch(conn, &subscriber_updates).await?;
     migrations.sort_by_key(|m| m.0);
     for (_, bot, from, to) in migrations {
         crate::intake::move_chat(conn, bot, from, to).await?;
     }
-    Ok(outcomes)
+    Ok((outcomes, changes))
 }
 
 /// Stores one state of the bot in a chat unless a newer one is stored

@@ -132,6 +132,31 @@ impl Claimed {
     }
 }
 
+#[derive(QueryableByName)]
+struct Depth {
+    #[diesel(sql_type = BigInt)]
+    pending: i64,
+    #[diesel(sql_type = BigInt)]
+    oldest_s: i64,
+}
+
+impl PgStore {
+    /// Pending outbox items and the age in seconds of the oldest, for the
+    /// metrics.
+    pub async fn outbox_depth(&self) -> Result<(i64, i64), StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let depth: Depth = sql_query(
+            "SELECT count(*) AS pending, \
+               coalesce(extract(epoch FROM now() - min(created_at)), 0)::bigint AS oldest_s \
+             FROM outbox WHERE state = 'pending'",
+        )
+        .get_result(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok((depth.pending, depth.oldest_s))
+    }
+}
+
 #[async_trait]
 impl OutboxStore for PgStore {
     async fn claim_welcomes(

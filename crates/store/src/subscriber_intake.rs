@@ -21,6 +21,23 @@ use usher_domain::subscribers::{
 /// The channel idle outbox workers listen on.
 pub(crate) const OUTBOX_CHANNEL: &str = "usher_outbox";
 
+/// The lead status changes a batch made, counted for the metrics once the
+/// batch commits.
+#[derive(Debug, Default)]
+pub(crate) struct StatusChanges([u64; 5]);
+
+impl StatusChanges {
+    /// Adds them to `leads_status_changes_total{status}`.
+    pub(crate) fn record(&self) {
+        for (status, n) in LeadStatus::ALL.iter().zip(self.0) {
+            if n > 0 {
+                metrics::counter!("leads_status_changes_total", "status" => status.name())
+                    .increment(n);
+            }
+        }
+    }
+}
+
 /// One new update of the batch, with the account of its bot.
 pub(crate) struct Fresh<'a> {
     pub bot: i64,
@@ -230,10 +247,10 @@ async fn campaigns_for(
 pub(crate) async fn apply_batch(
     conn: &mut AsyncPgConnection,
     fresh: &[Fresh<'_>],
-) -> QueryResult<()> {
+) -> QueryResult<StatusChanges> {
     let mut happenings = happenings(fresh);
     if happenings.is_empty() {
-        return Ok(());
+        return Ok(StatusChanges::default());
     }
     happenings.sort_by_key(|h| h.order);
     let campaigns = campaigns_for(conn, &happenings).await?;
@@ -363,7 +380,11 @@ pub(crate) async fn apply_batch(
     write_journal(conn, &happenings, &concerned, &paid, &ids).await?;
     write_welcomes(conn, &welcomes, &ids).await?;
     drop_welcomes_of_blockers(conn, &happenings).await?;
-    Ok(())
+    let mut changes = StatusChanges::default();
+    for (_, status, _) in &history {
+        changes.0[status.code() as usize] += 1;
+    }
+    Ok(changes)
 }
 
 async fn write_leads(
