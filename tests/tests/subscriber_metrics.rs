@@ -14,13 +14,13 @@ async fn metrics_count_leads_and_welcomes() {
     let app = TestApp::start().await;
     let acc = app.account().await;
     let (bot, id) = app.connected_bot(&acc, "metricbot").await;
-    app.promote(bot.id, [chat(-100_5, "C", "channel")]).await;
+    app.promote(bot.id, [chat(-1005, "C", "channel")]).await;
     let camp = app
         .api
         .post_json(
             "/api/camp/add.json",
             &acc.key,
-            json!({ "bot": id, "chat": -100_5, "welcome": "Hi" }),
+            json!({ "bot": id, "chat": -1005, "welcome": "Hi" }),
         )
         .await;
     let code = camp["data"]["code"].as_str().unwrap().to_owned();
