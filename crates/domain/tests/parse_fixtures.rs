@@ -256,7 +256,11 @@ fn expectations() -> Vec<(&'static str, &'static str, Expect)> {
         ("teloxide-message-1.json", "message", Nothing),
         ("teloxide-message-2.json", "message", Nothing),
         ("teloxide-message-3.json", "message", Nothing),
-        ("teloxide-my_chat_member-1.json", "my_chat_member", Nothing),
+        (
+            "teloxide-my_chat_member-1.json",
+            "my_chat_member",
+            Blocked { user: 0 },
+        ),
         ("teloxide-unknown_kind-1.json", "new_update_kind", Nothing),
     ]
 }
