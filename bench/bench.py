@@ -15,7 +15,10 @@ one run, on the same machine and PostgreSQL:
 4. growth: intake and chats.json again with 10 million member events and
    1 million cached chats stored;
 5. memory (idle and peak RSS) and the time from start to the first
-   successful list.json.
+   successful list.json;
+6. the subscriber flow (bench/subscribers.py): /start to the bot's welcome
+   at a steady rate over 100 bots, and a burst for one bot drained at its
+   send rate.
 
 Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --smoke     a few seconds, few bots, no growth step; fails unless zero
@@ -149,6 +152,7 @@ class Run:
         self.results = {"machine": machine()}
         self.run_id = 0
         self.failures = []
+        self.tgs = {}
 
     def start(self, cmd, env):
         log_file = open(OUT / f"{Path(cmd[0]).name}.log", "w")
@@ -292,7 +296,24 @@ class Run:
         if added.get("status") != "ok":
             raise RuntimeError(f"add failed: {added}")
         secret = http("GET", f"{self.sandbox_url}/_sandbox/bots/{fake['id']}")["webhook"]["secret_token"]
+        self.tgs[added["data"]["id"]] = fake["id"]
         return added["data"]["id"], secret
+
+    def subscriber_flow(self):
+        from subscribers import Flow
+        r = self.results
+        bots = 10 if self.smoke else 100
+        chosen = [(bot_id, tg) for bot_id, tg in sorted(self.tgs.items())][:bots]
+        log(f"subscriber flow: campaigns on {len(chosen)} bots")
+        flow = Flow(self, chosen)
+        rate, seconds = (50, 2) if self.smoke else (500, 20)
+        r["flow_steady"] = flow.steady(rate, seconds)
+        log(f"subscriber flow, steady: {r['flow_steady']}")
+        r["flow_burst"] = flow.burst(100 if self.smoke else 3000)
+        log(f"subscriber flow, burst: {r['flow_burst']}")
+        for name in ("flow_steady", "flow_burst"):
+            if r[name]["lost"] or r[name]["twice"]:
+                self.failures.append(f"{name}: {r[name]}")
 
     def measure(self):
         r = self.results
@@ -322,6 +343,7 @@ class Run:
         r["pgbench_select_chats"] = pgbench(
             self.db, f"SELECT chat_id, title, chat_type FROM bot_chats WHERE bot_id = {self.chats_bot} AND is_admin ORDER BY chat_id;\n",
             32, self.read_duration)
+        self.subscriber_flow()
         if self.smoke or self.args.no_growth:
             return
         log("growth: storing 10 million member events and 1 million cached chats")
@@ -403,6 +425,16 @@ def table(r, smoke):
         add("growth: intake at 100 (updates/s)", f"{after:.0f}", f"before {before:.0f}", f"{before / after:.2f}x slower", "≤ 1.5x")
         before, after = r["read_chats"]["rate"], r["grown_read_chats"]["rate"]
         add("growth: chats.json (req/s)", f"{after:.0f}", f"before {before:.0f}", f"{before / after:.2f}x slower", "≤ 1.5x")
+    if "flow_steady" in r:
+        f = r["flow_steady"]
+        add(f"/start to welcome, {f['rate']}/s over {f['bots']} bots: p50 / p99 / max (ms)",
+            f"{f['p50_ms']:.0f} / {f['p99_ms']:.0f} / {f['max_ms']:.0f}", f"{f['starts']} starts", "", "p99 < 200")
+        add("/start to welcome: lost, greeted twice, 429s", f"{f['lost']}, {f['twice']}, {f['floods']}", "", "", "0, 0, 0")
+        b = r["flow_burst"]
+        add(f"burst of {b['size']} /start for one bot: drain (s), rate (/s)", f"{b['drain_s']:.1f}, {b['rate']:.1f}",
+            f"produced in {b['produce_s']:.1f} s", "", "≈ size / 30, ≤ 30/s")
+        add("burst: lost, twice, 429s; other bot's p99 (ms)",
+            f"{b['lost']}, {b['twice']}, {b['floods']}; {b['other_p99_ms']:.0f}", "", "", "0, 0, ≤ 1; < 200")
     add("RSS idle (MiB)", f"{r.get('rss_idle_mib', 0):.1f}", "", "", "< 30")
     add("RSS peak under load (MiB)", f"{r.get('rss_peak_mib', 0):.1f}", "", "", "< 150")
     add("start to first list.json (ms)", f"{r.get('ready_ms', 0):.0f}", "", "", "< 1000")

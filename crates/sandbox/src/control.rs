@@ -7,7 +7,8 @@
 //! | `POST /_sandbox/bots/{id}/token` | regenerates its token (the old one stops working) |
 //! | `POST /_sandbox/bots/{id}/updates` (an Update as JSON) | queues it for delivery to the bot's webhook; answers its `update_id` |
 //! | `POST /_sandbox/bots/{id}/events` (a [`SandboxEvent`] as JSON) | makes it happen (promote, demote, remove_bot, join, leave, kick, join_request, start, message, block, unblock) and queues its update |
-//! | `GET /_sandbox/bots/{id}/messages` | every message the bot sent: `chat_id`, `parse_mode`, the `Message` |
+//! | `GET /_sandbox/bots/{id}/messages` | every message the bot sent: `chat_id`, `parse_mode`, the `Message`, `sent_at_ms` |
+//! | `GET /_sandbox/bots/{id}/floods` | how many calls of the bot flood control answered 429 |
 //! | `GET /_sandbox/bots/{id}/attempts` | every delivery attempt, with the webhook's status |
 //! | `POST /_sandbox/faults` (a [`Fault`] as JSON) | adds a fault |
 //! | `DELETE /_sandbox/faults` | removes every fault |
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/bots/{id}/events", web::post().to(send_event))
             .route("/bots/{id}/attempts", web::get().to(attempts))
             .route("/bots/{id}/messages", web::get().to(messages))
+            .route("/bots/{id}/floods", web::get().to(floods))
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::delete().to(clear_faults))
             .route("/calls", web::get().to(calls)),
@@ -114,4 +116,8 @@ async fn attempts(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
 
 async fn messages(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
     HttpResponse::Ok().json(state.sent(*id))
+}
+
+async fn floods(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "floods": state.floods(*id) }))
 }

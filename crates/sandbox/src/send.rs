@@ -210,6 +210,7 @@ pub(crate) fn send_message(state: &State, bot: &FakeBot, params: &Params) -> Htt
             chat_id,
             parse_mode,
             message: message.clone(),
+            sent_at_ms: chrono::Utc::now().timestamp_millis(),
         },
     );
     envelope::ok(message, None)

@@ -80,6 +80,8 @@ pub struct SentMessage {
     pub parse_mode: Option<String>,
     /// The `Message` Telegram answered.
     pub message: Value,
+    /// When the sandbox took it, Unix milliseconds.
+    pub sent_at_ms: i64,
 }
 
 /// A delivery to make: where, and what.
@@ -98,6 +100,7 @@ struct BotRuntime {
     last_error_message: Option<String>,
     attempts: Vec<Attempt>,
     flood: Flood,
+    floods: u64,
     sent: Vec<SentMessage>,
     notify: Arc<Notify>,
 }
@@ -213,6 +216,7 @@ impl State {
                     last_error_message: None,
                     attempts: Vec::new(),
                     flood: Flood::default(),
+                    floods: 0,
                     sent: Vec::new(),
                     notify: Arc::new(Notify::new()),
                 },
@@ -425,19 +429,30 @@ impl State {
 
     /// `Err(retry_after)` while bot `id` waits out a flood.
     pub(crate) fn flood_check(&self, id: i64) -> Result<(), u32> {
-        self.lock()
-            .runtimes
-            .get(&id)
-            .map_or(Ok(()), |r| r.flood.check(Instant::now()))
+        let mut inner = self.lock();
+        let Some(runtime) = inner.runtimes.get_mut(&id) else {
+            return Ok(());
+        };
+        let checked = runtime.flood.check(Instant::now());
+        runtime.floods += u64::from(checked.is_err());
+        checked
     }
 
     /// Counts one message of bot `id` against its rate.
     pub(crate) fn flood_send(&self, id: i64) -> Result<(), u32> {
         let rate = self.send_rate;
-        self.lock()
-            .runtimes
-            .get_mut(&id)
-            .map_or(Ok(()), |r| r.flood.send(Instant::now(), rate))
+        let mut inner = self.lock();
+        let Some(runtime) = inner.runtimes.get_mut(&id) else {
+            return Ok(());
+        };
+        let sent = runtime.flood.send(Instant::now(), rate);
+        runtime.floods += u64::from(sent.is_err());
+        sent
+    }
+
+    /// How many calls of bot `id` flood control answered 429.
+    pub(crate) fn floods(&self, id: i64) -> u64 {
+        self.lock().runtimes.get(&id).map_or(0, |r| r.floods)
     }
 
     /// Records a message bot `id` sent.

@@ -259,6 +259,13 @@ async fn flood_control_answers_429_to_every_call_during_the_wait() {
     assert_eq!(body["parameters"]["retry_after"], 1);
     let (status, _) = support::call(&sb, &bot.token, "getMe", json!({})).await;
     assert_eq!(status, 429, "every call waits");
+    let floods: Value = reqwest::get(format!("{}/_sandbox/bots/{}/floods", sb.api_url(), bot.id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(floods["floods"], 2, "both 429s are counted");
     // Another bot has its own limit.
     ok(
         &sb,

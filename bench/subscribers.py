@@ -1,0 +1,137 @@
+"""The subscriber flow in `just bench` (issue 12): /start to sendMessage.
+
+1. steady: /start updates at a fixed rate spread over many bots (each a
+   campaign on its own channel), produced by tg-sandbox as Telegram would
+   and delivered to usher's webhook; the latency is from the moment the
+   update is produced to the moment the sandbox takes the bot's welcome;
+2. burst: thousands of /start for one bot at once, drained at the bot's send
+   rate while another bot's welcomes are timed.
+Each step checks that every lead got exactly one welcome and counts the
+429s flood control answered.
+"""
+
+import json
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+
+def _http(method, url, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as res:
+        return json.loads(res.read())
+
+
+def percentile(values, p):
+    values = sorted(values)
+    if not values:
+        return 0.0
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+class Flow:
+    def __init__(self, run, bots):
+        """`bots`: (our id, Telegram id) of the bots to make campaigns on."""
+        self.run = run
+        self.sb = run.sandbox_url
+        self.api = run.usher_url
+        self.key = run.key_a
+        self.campaigns = []
+        for n, (bot_id, tg) in enumerate(bots):
+            chat = {"id": -1003000000000 - n, "title": f"Channel {n}", "type": "channel"}
+            _http("POST", f"{self.sb}/_sandbox/bots/{tg}/events",
+                  {"type": "promote", "chat": chat, "by": {"id": 1, "first_name": "Owner"}})
+            self.campaigns.append((bot_id, tg, chat["id"]))
+        time.sleep(2)
+        self.codes = {}
+        for bot_id, tg, chat in self.campaigns:
+            added = _http("POST", f"{self.api}/api/camp/add.json?id={self.key}",
+                          {"bot": bot_id, "chat": chat, "welcome": "Hi *{name}*, welcome to {title}!",
+                           "button_text": "Join", "button_url": "https://t.me/+abc?c={click}"})
+            if added.get("status") != "ok":
+                raise RuntimeError(f"camp/add failed: {added}")
+            self.codes[tg] = added["data"]["code"]
+        self.next_user = 1_000_000
+
+    def start(self, tg):
+        self.next_user += 1
+        user = self.next_user
+        produced = time.time() * 1000
+        _http("POST", f"{self.sb}/_sandbox/bots/{tg}/events",
+              {"type": "start", "user": {"id": user, "first_name": "P"},
+               "payload": f"{self.codes[tg]}-c{user}"})
+        return tg, user, produced
+
+    def produce(self, tgs, rate, seconds):
+        """/start updates at `rate` a second for `seconds`, round robin over `tgs`."""
+        total = int(rate * seconds)
+        began = time.monotonic()
+        produced = []
+        with ThreadPoolExecutor(16) as pool:
+            futures = []
+            for i in range(total):
+                due = began + i / rate
+                pause = due - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                futures.append(pool.submit(self.start, tgs[i % len(tgs)]))
+            produced = [f.result() for f in futures]
+        return produced
+
+    def welcomes(self, tg):
+        return _http("GET", f"{self.sb}/_sandbox/bots/{tg}/messages")
+
+    def wait_greeted(self, produced, timeout):
+        """Latencies (ms) of each produced /start, once each has a welcome;
+        the count of people greeted more than once; people never greeted."""
+        wanted = {}
+        for tg, user, at in produced:
+            wanted.setdefault(tg, {})[user] = at
+        deadline = time.monotonic() + timeout
+        while True:
+            latencies, twice, missing = [], 0, 0
+            for tg, users in wanted.items():
+                seen = {}
+                for m in self.welcomes(tg):
+                    if m["chat_id"] in users:
+                        seen.setdefault(m["chat_id"], []).append(m["sent_at_ms"])
+                for user, at in users.items():
+                    times = seen.get(user)
+                    if not times:
+                        missing += 1
+                        continue
+                    twice += len(times) > 1
+                    latencies.append(min(times) - at)
+            if missing == 0 or time.monotonic() > deadline:
+                return latencies, twice, missing
+            time.sleep(0.5)
+
+    def floods(self, tg):
+        return _http("GET", f"{self.sb}/_sandbox/bots/{tg}/floods")["floods"]
+
+    def steady(self, rate, seconds):
+        tgs = [tg for _, tg, _ in self.campaigns]
+        produced = self.produce(tgs, rate, seconds)
+        latencies, twice, missing = self.wait_greeted(produced, 60)
+        return {"rate": rate, "seconds": seconds, "bots": len(tgs), "starts": len(produced),
+                "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
+                "max_ms": max(latencies, default=0), "twice": twice, "lost": missing,
+                "floods": sum(self.floods(tg) for tg in tgs)}
+
+    def burst(self, size):
+        (_, hot, _), (_, other, _) = self.campaigns[0], self.campaigns[1]
+        floods_before = self.floods(hot)
+        began = time.monotonic()
+        with ThreadPoolExecutor(16) as pool:
+            produced = list(pool.map(lambda _: self.start(hot), range(size)))
+        produce_s = time.monotonic() - began
+        # Another bot's welcomes while the hot bot drains.
+        others = [self.start(other) for _ in range(20)]
+        other_latencies, _, _ = self.wait_greeted(others, 30)
+        latencies, twice, missing = self.wait_greeted(produced, size / 10 + 60)
+        drained_s = (max((m["sent_at_ms"] for m in self.welcomes(hot)), default=0) / 1000) - (produced[0][2] / 1000)
+        return {"size": size, "produce_s": produce_s, "drain_s": drained_s,
+                "rate": size / drained_s if drained_s > 0 else 0, "twice": twice, "lost": missing,
+                "floods": self.floods(hot) - floods_before,
+                "other_p99_ms": percentile(other_latencies, 0.99)}
