@@ -296,14 +296,14 @@ class Run:
         if added.get("status") != "ok":
             raise RuntimeError(f"add failed: {added}")
         secret = http("GET", f"{self.sandbox_url}/_sandbox/bots/{fake['id']}")["webhook"]["secret_token"]
-        self.tgs[added["data"]["id"]] = fake["id"]
+        self.tgs[added["data"]["id"]] = (fake["id"], key)
         return added["data"]["id"], secret
 
     def subscriber_flow(self):
         from subscribers import Flow
         r = self.results
         bots = 10 if self.smoke else 100
-        chosen = [(bot_id, tg) for bot_id, tg in sorted(self.tgs.items())][:bots]
+        chosen = [(bot_id, tg) for bot_id, (tg, key) in sorted(self.tgs.items()) if key == self.key_a][:bots]
         log(f"subscriber flow: campaigns on {len(chosen)} bots")
         flow = Flow(self, chosen)
         rate, seconds = (50, 2) if self.smoke else (500, 20)
