@@ -26,6 +26,7 @@ Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --keep      keep the database afterwards
   --no-build  use the release binaries already built
   --no-growth skip the growth step (10 million rows; about 3 minutes)
+  --flow-only only the subscriber flow (step 6)
   --profile   perf-record usher during intake at 100 connections
               (target/bench/profile.txt)
 Results: a table on stdout and target/bench/results.json.
@@ -317,6 +318,9 @@ class Run:
 
     def measure(self):
         r = self.results
+        if self.args.flow_only:
+            self.subscriber_flow()
+            return
         psql(self.db, "CREATE TABLE bench_rows (bot_id BIGINT, update_id BIGINT, kind TEXT, payload JSON, "
                       "received_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (bot_id, update_id))")
         payload = json.dumps({"chat_member": {"chat": {"id": -1001, "title": "Bench channel", "type": "channel"},
@@ -448,4 +452,5 @@ if __name__ == "__main__":
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--profile", action="store_true", help="perf record usher during intake at 100")
     parser.add_argument("--no-growth", action="store_true", help="skip the growth step")
+    parser.add_argument("--flow-only", action="store_true", help="only the subscriber flow")
     Run(parser.parse_args()).main()

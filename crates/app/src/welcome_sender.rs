@@ -4,9 +4,10 @@
 //! through the Telegram port, and records the outcome by the domain's
 //! retry rules. A 429 pauses that bot's whole queue, in every instance.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tracing::warn;
@@ -27,7 +28,15 @@ pub struct WelcomeSender {
     rate: u32,
     retry: WelcomeRetry,
     limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// Bots Telegram asked to wait, until when: items in hand go back to the
+    /// queue instead of running into the same 429.
+    paused: Mutex<HashMap<i64, Instant>>,
 }
+
+/// Headroom under the rate: messages leave 5% further apart than the limit
+/// allows, so that jitter between leaving and arriving cannot put one more
+/// than the limit into a second at Telegram's end.
+const SPACING_MARGIN: f64 = 1.05;
 
 impl WelcomeSender {
     /// A sender at `rate` messages a second per bot.
@@ -37,15 +46,18 @@ impl WelcomeSender {
         rate: u32,
         retry: WelcomeRetry,
     ) -> Self {
-        let per_second = NonZeroU32::new(rate.max(1)).unwrap_or(NonZeroU32::MIN);
+        let spacing = Duration::from_secs_f64(SPACING_MARGIN / f64::from(rate.max(1)));
         // No burst: messages are spaced, so no second holds more than `rate`.
-        let quota = Quota::per_second(per_second).allow_burst(NonZeroU32::MIN);
+        let quota = Quota::with_period(spacing)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::MIN);
         Self {
             outbox,
             telegram,
             rate: rate.max(1),
             retry,
             limiter: Arc::new(RateLimiter::keyed(quota)),
+            paused: Mutex::new(HashMap::new()),
         }
     }
 
@@ -88,14 +100,20 @@ impl WelcomeSender {
             JobOutcome::Dropped("campaign or bot deleted".into())
         } else {
             self.limiter.until_key_ready(&job.bot).await;
-            let message = job.parts.message();
-            match self
-                .telegram
-                .send_message(&job.token, job.recipient, &message)
-                .await
-            {
-                Ok(()) => JobOutcome::Sent,
-                Err(failure) => self.after_failure(&job, failure).await,
+            match self.pause_left(job.bot) {
+                // Back to the queue rather than into the same 429.
+                Some(wait) => JobOutcome::Retry(wait, "flood control: waiting".into()),
+                None => {
+                    let message = job.parts.message();
+                    match self
+                        .telegram
+                        .send_message(&job.token, job.recipient, &message)
+                        .await
+                    {
+                        Ok(()) => JobOutcome::Sent,
+                        Err(failure) => self.after_failure(&job, failure).await,
+                    }
+                }
             }
         };
         let result = match &outcome {
@@ -111,14 +129,28 @@ impl WelcomeSender {
         }
     }
 
+    /// How long bot `bot` must still wait after a 429, if it must.
+    fn pause_left(&self, bot: i64) -> Option<Duration> {
+        let mut paused = self.paused.lock().unwrap_or_else(|p| p.into_inner());
+        let until = *paused.get(&bot)?;
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            paused.remove(&bot);
+            return None;
+        }
+        Some(left)
+    }
+
     async fn after_failure(&self, job: &WelcomeJob, failure: SendFailure) -> JobOutcome {
-        if let SendFailure::RetryAfter(seconds) = failure
-            && let Err(err) = self
-                .outbox
-                .pause_bot(job.bot, Duration::from_secs(seconds))
-                .await
-        {
-            warn!(bot.id = job.bot, error = %format!("{:#}", err.0), "cannot pause a bot's welcomes");
+        if let SendFailure::RetryAfter(seconds) = failure {
+            let wait = Duration::from_secs(seconds);
+            self.paused
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(job.bot, Instant::now() + wait);
+            if let Err(err) = self.outbox.pause_bot(job.bot, wait).await {
+                warn!(bot.id = job.bot, error = %format!("{:#}", err.0), "cannot pause a bot's welcomes");
+            }
         }
         let age = (chrono::Utc::now() - job.created)
             .to_std()
