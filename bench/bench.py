@@ -27,6 +27,9 @@ Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --no-build  use the release binaries already built
   --no-growth skip the growth step (10 million rows; about 3 minutes)
   --flow-only only the subscriber flow (step 6)
+  --flow-growth after step 6: 1 million leads and 10 million journal events,
+              leads/list.json and stats/days.json against pgbench running
+              the same SQL, intake at 100 before and after (about 8 minutes)
   --profile   perf-record usher during intake at 100 connections
               (target/bench/profile.txt)
 Results: a table on stdout and target/bench/results.json.
@@ -315,6 +318,29 @@ class Run:
         for name in ("flow_steady", "flow_burst"):
             if r[name]["lost"] or r[name]["twice"]:
                 self.failures.append(f"{name}: {r[name]}")
+        if self.args.flow_growth:
+            self.subscriber_growth()
+
+    def subscriber_growth(self):
+        import subscribers
+        r = self.results
+        account = self.key_a.split("-")[0]
+        campaign = int(psql(self.db, f"SELECT min(id) FROM campaigns WHERE account_id = {account}"))
+        leads_path = f"/api/leads/list.json?id={self.key_a}&campaign={campaign}&status=2"
+        stats_path = f"/api/stats/days.json?id={self.key_a}&campaign={campaign}"
+        r["flow_intake_100_before"] = self.intake(100, "100 connections, before the leads")
+        log("growth: storing 1 million leads and 10 million journal events")
+        grown = time.monotonic()
+        subscribers.grow(psql, self.db)
+        r["flow_growth_seconds"] = time.monotonic() - grown
+        log(f"stored in {r['flow_growth_seconds']:.0f} s")
+        now = int(time.time())
+        r["flow_read_leads"] = self.read(leads_path, "leads/list.json, 1M leads")
+        r["flow_pgbench_leads"] = pgbench(self.db, subscribers.leads_sql(account, campaign), 32, self.read_duration)
+        r["flow_read_stats"] = self.read(stats_path, "stats/days.json, 1M leads")
+        r["flow_pgbench_stats"] = pgbench(self.db, subscribers.stats_sql(account, campaign, now), 32, self.read_duration)
+        log(f"pgbench leads {r['flow_pgbench_leads']['tps']:.0f} tps, stats {r['flow_pgbench_stats']['tps']:.0f} tps")
+        r["flow_intake_100_grown"] = self.intake(100, "100 connections, 1M leads and 10M journal events")
 
     def measure(self):
         r = self.results
@@ -429,6 +455,14 @@ def table(r, smoke):
         add("growth: intake at 100 (updates/s)", f"{after:.0f}", f"before {before:.0f}", f"{before / after:.2f}x slower", "≤ 1.5x")
         before, after = r["read_chats"]["rate"], r["grown_read_chats"]["rate"]
         add("growth: chats.json (req/s)", f"{after:.0f}", f"before {before:.0f}", f"{before / after:.2f}x slower", "≤ 1.5x")
+    if "flow_read_leads" in r:
+        for name, key, ref in (("leads/list.json, a campaign and a status, 1M leads", "flow_read_leads", "flow_pgbench_leads"),
+                               ("stats/days.json, a campaign, 30 days, 1M leads", "flow_read_stats", "flow_pgbench_stats")):
+            add(f"{name} (req/s, 32 conns)", f"{r[key]['rate']:.0f}", f"pgbench same SQL {r[ref]['tps']:.0f} tps",
+                f"{r[key]['rate'] / r[ref]['tps']:.2f}x", "≥ 0.5x")
+        before, after = r["flow_intake_100_before"]["rate"], r["flow_intake_100_grown"]["rate"]
+        add("intake at 100 with 1M leads, 10M journal events (updates/s)", f"{after:.0f}", f"before {before:.0f}",
+            f"{before / after:.2f}x slower", "≤ 1.2x")
     if "flow_steady" in r:
         f = r["flow_steady"]
         add(f"/start to welcome, {f['rate']}/s over {f['bots']} bots: p50 / p99 / max (ms)",
@@ -453,4 +487,6 @@ if __name__ == "__main__":
     parser.add_argument("--profile", action="store_true", help="perf record usher during intake at 100")
     parser.add_argument("--no-growth", action="store_true", help="skip the growth step")
     parser.add_argument("--flow-only", action="store_true", help="only the subscriber flow")
+    parser.add_argument("--flow-growth", action="store_true",
+                        help="after the flow: 1M leads, 10M journal events, reads against pgbench, intake again")
     Run(parser.parse_args()).main()

@@ -140,3 +140,74 @@ class Flow:
                 "rate": size / drained_s if drained_s > 0 else 0, "twice": twice, "lost": missing,
                 "floods": self.floods(hot) - floods_before,
                 "other_p99_ms": percentile(other_latencies, 0.99)}
+
+
+LEAD_COLUMNS = "id, campaign_id, subscriber, username, name, click, status, start_time, join_time, updated"
+
+
+def grow(psql, db, leads=1_000_000, journal=10_000_000):
+    """Stores `leads` leads over the account's campaigns (with a history of
+    one or two statuses each) and `journal` journal events."""
+    psql(db, f"""
+        SET synchronous_commit = off;
+        INSERT INTO leads (account_id, campaign_id, subscriber, username, name, click, status,
+                           start_time, join_time, updated, last_date, last_update_id)
+        SELECT c.account_id, c.id, 2000000000 + g, 'user' || g, 'User', 'c' || g, (g % 5)::smallint,
+               now() - (g % 2592000) * interval '1 second',
+               CASE WHEN g % 5 >= 2 THEN now() - (g % 2592000) * interval '1 second' + interval '1 minute' END,
+               now(), 0, 0
+        FROM generate_series(1, {leads}) g
+        JOIN (SELECT id, account_id, row_number() OVER (ORDER BY id) - 1 AS n FROM campaigns) c
+          ON c.n = g % (SELECT count(*) FROM campaigns);
+        INSERT INTO lead_history (lead_id, account_id, campaign_id, status, at)
+        SELECT id, account_id, campaign_id, 0, start_time FROM leads WHERE subscriber >= 2000000000;
+        INSERT INTO lead_history (lead_id, account_id, campaign_id, status, at)
+        SELECT id, account_id, campaign_id, status, start_time + interval '1 minute'
+        FROM leads WHERE subscriber >= 2000000000 AND status > 0;
+        INSERT INTO journal (account_id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at)
+        SELECT c.account_id, c.bot_id, c.chat_id, 3000000000 + g % 5000000, 'user', 'User',
+               (ARRAY['join','leave','kick','request','start','block'])[1 + g % 6], c.id, 0,
+               now() - (g % 31536000) * interval '1 second'
+        FROM generate_series(1, {journal}) g
+        JOIN (SELECT id, account_id, bot_id, chat_id, row_number() OVER (ORDER BY id) - 1 AS n FROM campaigns) c
+          ON c.n = g % (SELECT count(*) FROM campaigns);
+        ANALYZE;
+    """)
+
+
+def leads_sql(account, campaign):
+    """What `leads/list.json?campaign=&status=2` runs: the page and its total."""
+    where = f"account_id = {account} AND campaign_id = {campaign} AND status = 2"
+    return (f"SELECT {LEAD_COLUMNS} FROM leads WHERE {where} ORDER BY id DESC LIMIT 50 OFFSET 0;\n"
+            f"SELECT count(*) AS n FROM leads WHERE {where};\n")
+
+
+def stats_sql(account, campaign, now):
+    """What `stats/days.json?campaign=` runs for the last 30 days."""
+    sql = f"""WITH bounds AS (
+        SELECT (to_timestamp({now - 29 * 86400}) AT TIME ZONE 'UTC')::date AS first,
+               (to_timestamp({now}) AT TIME ZONE 'UTC')::date AS last
+     ), days AS (
+        SELECT d::date AS day FROM bounds, generate_series(first, last, interval '1 day') AS d
+     ), s AS (
+        SELECT (start_time AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM leads, bounds
+        WHERE campaign_id = {campaign} AND account_id = {account}
+          AND start_time >= first::timestamp AT TIME ZONE 'UTC'
+          AND start_time < (last + 1)::timestamp AT TIME ZONE 'UTC'
+        GROUP BY 1
+     ), h AS (
+        SELECT (at AT TIME ZONE 'UTC')::date AS day,
+               count(*) FILTER (WHERE status = 1) AS holds,
+               count(*) FILTER (WHERE status = 2) AS confirms,
+               count(*) FILTER (WHERE status IN (3, 4)) AS unsubs
+        FROM lead_history, bounds
+        WHERE campaign_id = {campaign} AND account_id = {account}
+          AND at >= first::timestamp AT TIME ZONE 'UTC'
+          AND at < (last + 1)::timestamp AT TIME ZONE 'UTC'
+        GROUP BY 1
+     )
+     SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(s.n, 0) AS starts,
+            coalesce(h.holds, 0) AS holds, coalesce(h.confirms, 0) AS confirms,
+            coalesce(h.unsubs, 0) AS unsubs
+     FROM days LEFT JOIN s USING (day) LEFT JOIN h USING (day) ORDER BY days.day;"""
+    return " ".join(sql.split()) + "\n"
