@@ -176,34 +176,36 @@ def grow(psql, db, leads=1_000_000, journal=10_000_000):
 
 
 def leads_sql(account, campaign):
-    """What `leads/list.json?campaign=&status=2` runs: the page and its total."""
+    """What `leads/list.json?campaign=&status=2` runs: ownership, total and
+    page in one statement."""
     where = f"account_id = {account} AND campaign_id = {campaign} AND status = 2"
-    return (f"SELECT {LEAD_COLUMNS} FROM leads WHERE {where} ORDER BY id DESC LIMIT 50 OFFSET 0;\n"
-            f"SELECT count(*) AS n FROM leads WHERE {where};\n")
+    return (f"WITH page AS (SELECT {LEAD_COLUMNS} FROM leads WHERE {where} ORDER BY id DESC LIMIT 50 OFFSET 0), "
+            f"total AS (SELECT count(*) AS n FROM leads WHERE {where}) "
+            f"SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = {campaign} AND account_id = {account}) AS owned, "
+            f"total.n AS total, page.* FROM total LEFT JOIN page ON true ORDER BY page.id DESC;\n")
 
 
 def stats_sql(account, campaign, now):
     """What `stats/days.json?campaign=` runs for the last 30 days."""
-    sql = f"""WITH bounds AS (
-        SELECT (to_timestamp({now - 29 * 86400}) AT TIME ZONE 'UTC')::date AS first,
-               (to_timestamp({now}) AT TIME ZONE 'UTC')::date AS last
-     ), days AS (
-        SELECT d::date AS day FROM bounds, generate_series(first, last, interval '1 day') AS d
+    import datetime
+    day = lambda t: t - t % 86400
+    iso = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat()
+    first, end = f"'{iso(day(now - 29 * 86400))}'::timestamptz", f"'{iso(day(now) + 86400)}'::timestamptz"
+    sql = f"""WITH days AS (
+        SELECT d::date AS day
+        FROM generate_series(({first} AT TIME ZONE 'UTC')::date,
+                             ({end} AT TIME ZONE 'UTC')::date - 1, interval '1 day') AS d
      ), s AS (
-        SELECT (start_time AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM leads, bounds
-        WHERE campaign_id = {campaign} AND account_id = {account}
-          AND start_time >= first::timestamp AT TIME ZONE 'UTC'
-          AND start_time < (last + 1)::timestamp AT TIME ZONE 'UTC'
+        SELECT (start_time AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM leads
+        WHERE campaign_id = {campaign} AND account_id = {account} AND start_time >= {first} AND start_time < {end}
         GROUP BY 1
      ), h AS (
         SELECT (at AT TIME ZONE 'UTC')::date AS day,
                count(*) FILTER (WHERE status = 1) AS holds,
                count(*) FILTER (WHERE status = 2) AS confirms,
                count(*) FILTER (WHERE status IN (3, 4)) AS unsubs
-        FROM lead_history, bounds
-        WHERE campaign_id = {campaign} AND account_id = {account}
-          AND at >= first::timestamp AT TIME ZONE 'UTC'
-          AND at < (last + 1)::timestamp AT TIME ZONE 'UTC'
+        FROM lead_history
+        WHERE campaign_id = {campaign} AND account_id = {account} AND at >= {first} AND at < {end}
         GROUP BY 1
      )
      SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(s.n, 0) AS starts,

@@ -28,6 +28,9 @@ CREATE TABLE leads (
 -- leads/list.json: newest first, by account, or by campaign and status.
 CREATE INDEX leads_by_account ON leads (account_id, id DESC);
 CREATE INDEX leads_by_campaign_status ON leads (campaign_id, status, id DESC);
+-- stats/days.json: leads started per day.
+CREATE INDEX leads_by_campaign_start ON leads (campaign_id, start_time);
+CREATE INDEX leads_by_account_start ON leads (account_id, start_time);
 
 -- Every status a lead took, in order; stats/days counts them per day.
 CREATE TABLE lead_history (

@@ -312,6 +312,11 @@ async fn bad_list_parameters_get_their_codes_in_order() {
         ("/api/leads/list.json", vec![("status", "5")], "status"),
         (
             "/api/leads/list.json",
+            vec![("campaign", "999999"), ("status", "9")],
+            "campaign",
+        ),
+        (
+            "/api/leads/list.json",
             vec![("status", "x"), ("limit", "0")],
             "status",
         ),

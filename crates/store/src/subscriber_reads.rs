@@ -58,6 +58,53 @@ impl From<LeadRow> for LeadView {
     }
 }
 
+/// One row of the page statement of `list_leads`: the lead's columns are
+/// NULL when the page is empty.
+#[derive(QueryableByName)]
+struct PageRow {
+    #[diesel(sql_type = Bool)]
+    owned: bool,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    campaign_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    subscriber: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    username: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    click: Option<String>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    status: Option<i16>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    start_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    join_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    updated: Option<DateTime<Utc>>,
+}
+
+impl PageRow {
+    fn lead(self) -> Option<LeadView> {
+        Some(LeadView::from(LeadRow {
+            id: self.id?,
+            campaign_id: self.campaign_id?,
+            subscriber: self.subscriber?,
+            username: self.username?,
+            name: self.name?,
+            click: self.click?,
+            status: self.status?,
+            start_time: self.start_time?,
+            join_time: self.join_time,
+            updated: self.updated?,
+        }))
+    }
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
@@ -170,43 +217,49 @@ impl SubscriberReads for PgStore {
         &self,
         account: AccountId,
         f: &LeadFilter,
-    ) -> Result<Page<LeadView>, StoreError> {
+    ) -> Result<Option<Page<LeadView>>, StoreError> {
         let filters = conditions(&[
             (f.campaign.is_some(), "campaign_id = $2"),
             (f.status.is_some(), "status = $3"),
             (f.from.is_some(), "start_time >= to_timestamp($4)"),
             (f.to.is_some(), "start_time <= to_timestamp($5)"),
         ]);
+        let owned = if f.campaign.is_some() {
+            "EXISTS (SELECT 1 FROM campaigns WHERE id = $2 AND account_id = $1)"
+        } else {
+            "true"
+        };
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        macro_rules! binds {
-            ($query:expr) => {
-                $query
-                    .bind::<BigInt, _>(account.0)
-                    .bind::<BigInt, _>(f.campaign.unwrap_or(0))
-                    .bind::<SmallInt, _>(f.status.map_or(0, |s| s.code()))
-                    .bind::<BigInt, _>(f.from.unwrap_or(0))
-                    .bind::<BigInt, _>(f.to.unwrap_or(0))
-                    .bind::<BigInt, _>(f.window.limit)
-                    .bind::<BigInt, _>(f.window.offset)
-            };
-        }
-        let rows: Vec<LeadRow> = binds!(sql_query(format!(
-            "SELECT {LEAD_COLUMNS} FROM leads WHERE account_id = $1{filters} \
-             ORDER BY id DESC LIMIT $6 OFFSET $7"
-        )))
+        // One statement: whether the campaign is the account's, the total,
+        // and the page (a row of NULLs when the page is empty).
+        let rows: Vec<PageRow> = sql_query(format!(
+            "WITH page AS (SELECT {LEAD_COLUMNS} FROM leads WHERE account_id = $1{filters} \
+                           ORDER BY id DESC LIMIT $6 OFFSET $7), \
+                  total AS (SELECT count(*) AS n FROM leads WHERE account_id = $1{filters}) \
+             SELECT {owned} AS owned, total.n AS total, page.* \
+             FROM total LEFT JOIN page ON true ORDER BY page.id DESC"
+        ))
+        .bind::<BigInt, _>(account.0)
+        .bind::<BigInt, _>(f.campaign.unwrap_or(0))
+        .bind::<SmallInt, _>(f.status.map_or(0, |s| s.code()))
+        .bind::<BigInt, _>(f.from.unwrap_or(0))
+        .bind::<BigInt, _>(f.to.unwrap_or(0))
+        .bind::<BigInt, _>(f.window.limit)
+        .bind::<BigInt, _>(f.window.offset)
         .load(&mut conn)
         .await
         .map_err(db_err)?;
-        let total: Count = binds!(sql_query(format!(
-            "SELECT count(*) AS n FROM leads WHERE account_id = $1{filters} AND $6 > 0 AND $7 >= 0"
-        )))
-        .get_result(&mut conn)
-        .await
-        .map_err(db_err)?;
-        Ok(Page {
-            total: total.n,
-            rows: rows.into_iter().map(LeadView::from).collect(),
-        })
+        let Some(first) = rows.iter().next() else {
+            return Ok(None);
+        };
+        if !first.owned {
+            return Ok(None);
+        }
+        let total = first.total;
+        Ok(Some(Page {
+            total,
+            rows: rows.into_iter().filter_map(PageRow::lead).collect(),
+        }))
     }
 
     async fn get_lead(
@@ -337,27 +390,27 @@ impl SubscriberReads for PgStore {
             None => "account_id = $1",
         };
         let mut conn = self.pool.get().await.map_err(db_err)?;
+        // The UTC days' bounds are bound as values, so that PostgreSQL reads
+        // an index range of (campaign or account, time).
+        let day = |t: i64| t - t.rem_euclid(86_400);
+        let bound = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_default();
+        let (first, end) = (bound(day(from)), bound(day(to) + 86_400));
         let rows: Vec<DayRow> = sql_query(format!(
-            "WITH bounds AS (
-                SELECT (to_timestamp($3) AT TIME ZONE 'UTC')::date AS first,
-                       (to_timestamp($4) AT TIME ZONE 'UTC')::date AS last
-             ), days AS (
-                SELECT d::date AS day FROM bounds, generate_series(first, last, interval '1 day') AS d
+            "WITH days AS (
+                SELECT d::date AS day
+                FROM generate_series(($3 AT TIME ZONE 'UTC')::date,
+                                     ($4 AT TIME ZONE 'UTC')::date - 1, interval '1 day') AS d
              ), s AS (
-                SELECT (start_time AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM leads, bounds
-                WHERE {scope} AND account_id = $1
-                  AND start_time >= first::timestamp AT TIME ZONE 'UTC'
-                  AND start_time < (last + 1)::timestamp AT TIME ZONE 'UTC'
+                SELECT (start_time AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM leads
+                WHERE {scope} AND account_id = $1 AND start_time >= $3 AND start_time < $4
                 GROUP BY 1
              ), h AS (
                 SELECT (at AT TIME ZONE 'UTC')::date AS day,
                        count(*) FILTER (WHERE status = 1) AS holds,
                        count(*) FILTER (WHERE status = 2) AS confirms,
                        count(*) FILTER (WHERE status IN (3, 4)) AS unsubs
-                FROM lead_history, bounds
-                WHERE {scope} AND account_id = $1
-                  AND at >= first::timestamp AT TIME ZONE 'UTC'
-                  AND at < (last + 1)::timestamp AT TIME ZONE 'UTC'
+                FROM lead_history
+                WHERE {scope} AND account_id = $1 AND at >= $3 AND at < $4
                 GROUP BY 1
              )
              SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(s.n, 0) AS starts,
@@ -367,8 +420,8 @@ impl SubscriberReads for PgStore {
         ))
         .bind::<BigInt, _>(account.0)
         .bind::<BigInt, _>(campaign.unwrap_or(0))
-        .bind::<BigInt, _>(from)
-        .bind::<BigInt, _>(to)
+        .bind::<Timestamptz, _>(first)
+        .bind::<Timestamptz, _>(end)
         .load(&mut conn)
         .await
         .map_err(db_err)?;

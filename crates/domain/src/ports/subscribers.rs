@@ -50,12 +50,13 @@ pub trait SubscriberReads: Send + Sync {
     /// Whether bot `id` is the account's (deleted ones included).
     async fn owns_bot(&self, account: AccountId, id: i64) -> Result<bool, StoreError>;
 
-    /// The account's leads matching `filter`, newest first (by id).
+    /// The account's leads matching `filter`, newest first (by id). MUST
+    /// answer `None` when `filter.campaign` is not the account's.
     async fn list_leads(
         &self,
         account: AccountId,
         filter: &LeadFilter,
-    ) -> Result<Page<LeadView>, StoreError>;
+    ) -> Result<Option<Page<LeadView>>, StoreError>;
 
     /// Lead `id` of the account, with its history and last welcome; `None`
     /// for an unknown id and another account's lead alike.

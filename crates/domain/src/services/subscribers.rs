@@ -101,15 +101,34 @@ impl SubscriberService {
         account: AccountId,
         q: LeadQuery,
     ) -> Result<Page<LeadView>, ReadError> {
-        let campaign = self.campaign(account, q.campaign).await?;
-        let status = match q.status {
+        let campaign = match q.campaign {
             Given::Absent => None,
-            Given::Value(code) => Some(LeadStatus::from_code(code).ok_or(QueryError::Kind)?),
-            Given::Invalid => return Err(QueryError::Kind.into()),
+            Given::Value(id) if id > 0 => Some(id),
+            _ => return Err(QueryError::Owner.into()),
         };
-        let from = seconds(q.from, QueryError::From)?;
-        let to = seconds(q.to, QueryError::To)?;
-        let window = window(q.limit, q.offset)?;
+        let rest = (|| {
+            let status = match q.status {
+                Given::Absent => None,
+                Given::Value(code) => Some(LeadStatus::from_code(code).ok_or(QueryError::Kind)?),
+                Given::Invalid => return Err(QueryError::Kind),
+            };
+            let from = seconds(q.from, QueryError::From)?;
+            let to = seconds(q.to, QueryError::To)?;
+            Ok((status, from, to, window(q.limit, q.offset)?))
+        })();
+        let (status, from, to, window) = match rest {
+            Ok(checked) => checked,
+            Err(later) => {
+                // `campaign` is checked first: an unknown one wins over a
+                // later bad parameter. Only this error path asks separately.
+                if let Some(id) = campaign
+                    && !self.reads.owns_campaign(account, id).await?
+                {
+                    return Err(QueryError::Owner.into());
+                }
+                return Err(later.into());
+            }
+        };
         let filter = LeadFilter {
             campaign,
             status,
@@ -117,7 +136,10 @@ impl SubscriberService {
             to,
             window,
         };
-        Ok(self.reads.list_leads(account, &filter).await?)
+        self.reads
+            .list_leads(account, &filter)
+            .await?
+            .ok_or(QueryError::Owner.into())
     }
 
     /// `leads/get.json`: `None` for a missing, malformed, unknown or another
