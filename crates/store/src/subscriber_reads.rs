@@ -249,7 +249,7 @@ impl SubscriberReads for PgStore {
         .load(&mut conn)
         .await
         .map_err(db_err)?;
-        let Some(first) = rows.iter().next() else {
+        let Some(first) = <[PageRow]>::first(&rows) else {
             return Ok(None);
         };
         if !first.owned {
