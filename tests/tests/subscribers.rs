@@ -139,6 +139,28 @@ async fn one_subscribers_whole_story() {
     )
     .await;
     assert_eq!(lead_row(&app, camp_id, 42).await.0, 3, "cancel");
+    // A re-join after leaving makes the lead approve again.
+    app.happen(
+        bot.id,
+        [SandboxEvent::Join {
+            chat: chat(CHANNEL, "My Channel", "channel"),
+            user: ann.clone(),
+            invite_link: None,
+            via_join_request: false,
+            date: None,
+        }],
+    )
+    .await;
+    assert_eq!(lead_row(&app, camp_id, 42).await.0, 2, "re-joined");
+    app.happen(
+        bot.id,
+        [SandboxEvent::Leave {
+            chat: chat(CHANNEL, "My Channel", "channel"),
+            user: ann.clone(),
+            date: None,
+        }],
+    )
+    .await;
 
     // Someone else joins on their own: journaled, unattributed.
     app.happen(
@@ -170,6 +192,8 @@ async fn one_subscribers_whole_story() {
             ("request".into(), 42, true),
             ("join".into(), 42, true),
             ("leave".into(), 42, true),
+            ("join".into(), 42, true),
+            ("leave".into(), 42, true),
             ("join".into(), 77, false),
         ]
     );
@@ -183,7 +207,7 @@ async fn one_subscribers_whole_story() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(history, vec![0, 1, 2, 3]);
+    assert_eq!(history, vec![0, 1, 2, 3, 2, 3]);
     let state: String = db
         .query_one(
             "SELECT state FROM outbox WHERE campaign_id = $1",
