@@ -185,13 +185,13 @@ fn conditions(parts: &[(bool, &str)]) -> String {
         .collect()
 }
 
-#[async_trait]
-impl SubscriberReads for PgStore {
-    async fn owns_campaign(&self, account: AccountId, id: i64) -> Result<bool, StoreError> {
+impl PgStore {
+    /// Whether row `id` of `table` (`campaigns` or `bots`) is the account's.
+    async fn owns(&self, table: &str, account: AccountId, id: i64) -> Result<bool, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let row: Exists = sql_query(
-            "SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1 AND account_id = $2) AS found",
-        )
+        let row: Exists = sql_query(format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1 AND account_id = $2) AS found"
+        ))
         .bind::<BigInt, _>(id)
         .bind::<BigInt, _>(account.0)
         .get_result(&mut conn)
@@ -199,18 +199,16 @@ impl SubscriberReads for PgStore {
         .map_err(db_err)?;
         Ok(row.found)
     }
+}
+
+#[async_trait]
+impl SubscriberReads for PgStore {
+    async fn owns_campaign(&self, account: AccountId, id: i64) -> Result<bool, StoreError> {
+        self.owns("campaigns", account, id).await
+    }
 
     async fn owns_bot(&self, account: AccountId, id: i64) -> Result<bool, StoreError> {
-        let mut conn = self.pool.get().await.map_err(db_err)?;
-        let row: Exists = sql_query(
-            "SELECT EXISTS (SELECT 1 FROM bots WHERE id = $1 AND account_id = $2) AS found",
-        )
-        .bind::<BigInt, _>(id)
-        .bind::<BigInt, _>(account.0)
-        .get_result(&mut conn)
-        .await
-        .map_err(db_err)?;
-        Ok(row.found)
+        self.owns("bots", account, id).await
     }
 
     async fn list_leads(
