@@ -32,6 +32,32 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n' | 0x0B | 0x0C)
 }
 
+/// After an opening ```` ``` ```` whose content starts at `i`: the
+/// language written right after it (up to a space or a backtick, if any
+/// content follows), then one line break skipped, as both of TDLib's
+/// parsers do. Returns where the content starts and the language.
+fn pre_opening(text: &[u8], mut i: usize) -> (usize, String) {
+    let size = text.len();
+    let mut language = String::new();
+    let mut language_end = i;
+    while language_end < size && !is_space(text[language_end]) && text[language_end] != b'`' {
+        language_end += 1;
+    }
+    if i != language_end && language_end < size && text[language_end] != b'`' {
+        language = String::from_utf8_lossy(&text[i..language_end]).into_owned();
+        i = language_end;
+    }
+    let (a, b) = (at(text, i), at(text, i + 1));
+    if a == b'\n' || a == b'\r' {
+        i += if (b == b'\n' || b == b'\r') && a != b {
+            2
+        } else {
+            1
+        };
+    }
+    (i, language)
+}
+
 fn entity(kind: &str, offset: i64, length: i64) -> Value {
     json!({ "offset": offset, "length": length, "type": kind })
 }
@@ -105,25 +131,8 @@ pub(crate) fn parse_markdown(source: &str) -> Result<Parsed, String> {
         let mut language = String::new();
         i += 1;
         if c == b'`' && at(text, i) == b'`' && at(text, i + 1) == b'`' {
-            i += 2;
             is_pre = true;
-            let mut language_end = i;
-            while language_end < size && !is_space(text[language_end]) && text[language_end] != b'`'
-            {
-                language_end += 1;
-            }
-            if i != language_end && language_end < size && text[language_end] != b'`' {
-                language = String::from_utf8_lossy(&text[i..language_end]).into_owned();
-                i = language_end;
-            }
-            let (a, b) = (at(text, i), at(text, i + 1));
-            if a == b'\n' || a == b'\r' {
-                i += if (b == b'\n' || b == b'\r') && a != b {
-                    2
-                } else {
-                    1
-                };
-            }
+            (i, language) = pre_opening(text, i + 2);
         }
         let entity_offset = utf16;
         while i < size
@@ -322,26 +331,7 @@ pub(crate) fn parse_markdown_v2(source: &str) -> Result<Parsed, String> {
                 }
                 b'[' => Kind::TextUrl,
                 b'`' if next == b'`' && at(text, i + 2) == b'`' => {
-                    i += 3;
-                    let mut language_end = i;
-                    while language_end < size
-                        && !is_space(text[language_end])
-                        && text[language_end] != b'`'
-                    {
-                        language_end += 1;
-                    }
-                    if i != language_end && language_end < size && text[language_end] != b'`' {
-                        language = String::from_utf8_lossy(&text[i..language_end]).into_owned();
-                        i = language_end;
-                    }
-                    let (a, b) = (at(text, i), at(text, i + 1));
-                    if a == b'\n' || a == b'\r' {
-                        i += if (b == b'\n' || b == b'\r') && a != b {
-                            2
-                        } else {
-                            1
-                        };
-                    }
+                    (i, language) = pre_opening(text, i + 3);
                     i -= 1;
                     Kind::Pre
                 }
@@ -531,6 +521,17 @@ mod tests {
             kinds,
             vec!["bold", "italic", "underline", "strikethrough", "spoiler"]
         );
+    }
+
+    #[test]
+    fn v2_pre_takes_a_language_and_skips_the_first_line_break() {
+        let p = parse_markdown_v2("```rust\nfn main() {}```").unwrap();
+        assert_eq!(p.text, "fn main() {}");
+        assert_eq!(p.entities[0]["type"], "pre");
+        assert_eq!(p.entities[0]["language"], "rust");
+        let plain = parse_markdown_v2("```\r\ncode```").unwrap();
+        assert_eq!(plain.text, "code");
+        assert!(plain.entities[0].get("language").is_none());
     }
 
     #[test]
