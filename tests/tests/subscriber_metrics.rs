@@ -40,24 +40,32 @@ async fn metrics_count_leads_and_welcomes() {
         assert!(Instant::now() < deadline);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let text = app
-        .api
-        .http()
-        .get(format!("{}/metrics", app.api.base()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    for expected in [
+    let expected = [
         r#"leads_status_changes_total{status="wait"} 2"#,
         r#"welcome_messages_total{result="sent"} 2"#,
         r#"telegram_requests_total{method="sendMessage",result="ok"} 2"#,
         "outbox_pending 0",
         "outbox_oldest_pending_seconds 0",
-    ] {
+    ];
+    // The outbox records "sent" a moment after the sandbox has the message.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let text = app
+            .api
+            .http()
+            .get(format!("{}/metrics", app.api.base()))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if expected.iter().all(|e| text.contains(e)) || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for expected in expected {
         assert!(text.contains(expected), "missing {expected}\n{text}");
     }
 }
