@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod commands;
 pub mod metrics;
+pub mod postback_client;
+pub mod postback_sender;
 pub mod readiness;
 pub mod server;
 pub mod settings;

@@ -10,8 +10,9 @@ use anyhow::Context;
 use secrecy::ExposeSecret;
 use tracing::info;
 use url::Url;
+use usher_domain::postbacks::PostbackRetry;
 use usher_domain::services::{
-    AccountService, BotService, CampaignService, IntakeService, SubscriberService,
+    AccountService, BotService, CampaignService, IntakeService, ProfileService, SubscriberService,
 };
 use usher_http::health::Health;
 use usher_http::metrics::Metrics;
@@ -22,6 +23,8 @@ use crate::readiness::DatabaseReadiness;
 use usher_store::{BatchSettings, PgStore, PoolSettings, TokenCipher};
 use usher_telegram::{GatewaySettings, TeloxideGateway};
 
+use crate::postback_client::PostbackClient;
+use crate::postback_sender::{PostbackSender, PostbackSenderSettings};
 use crate::settings::Settings;
 use crate::token_key;
 use crate::welcome_sender::WelcomeSender;
@@ -49,12 +52,28 @@ pub fn store(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<PgStore
     Ok(PgStore::new(pool, cipher))
 }
 
+/// The outbox workers of an instance, not started.
+pub struct Workers {
+    /// Sends welcome messages.
+    pub welcomes: WelcomeSender,
+    /// Sends postbacks.
+    pub postbacks: PostbackSender,
+}
+
+impl Workers {
+    /// Starts both on the current runtime.
+    pub fn spawn(self) {
+        tokio::spawn(self.welcomes.run());
+        tokio::spawn(self.postbacks.run());
+    }
+}
+
 /// The domain services over the real adapters, the readiness check, the
-/// metrics, and the welcome sender (not started).
+/// metrics, and the outbox workers (not started).
 pub fn wire(
     settings: &Settings,
     cipher: TokenCipher,
-) -> anyhow::Result<(AppState, Health, Metrics, WelcomeSender)> {
+) -> anyhow::Result<(AppState, Health, Metrics, Workers)> {
     let mut store =
         store(settings, cipher)?.with_outbox_listener(settings.database.url.expose_secret());
     if settings.intake.batch_max > 0 {
@@ -86,14 +105,33 @@ pub fn wire(
             base: Duration::from_millis(settings.welcome.retry_base_ms),
         },
     );
+    let pb = &settings.postbacks;
+    let postbacks = PostbackSender::new(
+        store.clone(),
+        PostbackClient::new(Duration::from_millis(pb.timeout_ms), pb.allow_private)?,
+        PostbackSenderSettings {
+            retry: PostbackRetry {
+                base: Duration::from_millis(pb.retry_base_ms),
+                max: Duration::from_millis(pb.retry_max_ms),
+                give_up: Duration::from_secs(pb.give_up_s),
+            },
+            per_target: pb.per_target,
+            timeout: Duration::from_millis(pb.timeout_ms),
+        },
+    );
     let state = AppState {
         accounts: AccountService::new(store.clone()),
         intake: IntakeService::new(store.clone()),
-        campaigns: CampaignService::new(store.clone(), store.clone()),
+        campaigns: CampaignService::new(store.clone(), store.clone(), pb.allow_private),
+        profile: ProfileService::new(store.clone(), pb.allow_private),
         subscribers: SubscriberService::new(store.clone()),
         bots: BotService::new(store.clone(), store, gateway, &settings.http.public_url),
     };
-    Ok((state, health, metrics, sender))
+    let workers = Workers {
+        welcomes: sender,
+        postbacks,
+    };
+    Ok((state, health, metrics, workers))
 }
 
 /// Migrates the database, then starts serving on `http.listen`, or on
@@ -106,8 +144,8 @@ pub async fn start_with(
 ) -> anyhow::Result<Running> {
     usher_store::migrate::run(settings.database.url.expose_secret()).await?;
     let cipher = token_key::load_or_create(&settings.secrets)?;
-    let (state, health, metrics, sender) = wire(settings, cipher)?;
-    tokio::spawn(sender.run());
+    let (state, health, metrics, workers) = wire(settings, cipher)?;
+    workers.spawn();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))

@@ -30,6 +30,26 @@ pub struct Settings {
     pub intake: IntakeSettings,
     /// `[welcome]`.
     pub welcome: WelcomeSettings,
+    /// `[postbacks]`.
+    pub postbacks: PostbackSettings,
+}
+
+/// `[postbacks]`: sending postbacks to trackers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PostbackSettings {
+    /// Let postbacks reach loopback, private and metadata addresses.
+    pub allow_private: bool,
+    /// The longest one GET may take, in milliseconds.
+    pub timeout_ms: u64,
+    /// First retry delay, doubling.
+    pub retry_base_ms: u64,
+    /// The longest delay between tries.
+    pub retry_max_ms: u64,
+    /// A postback not delivered by this age (seconds) is failed.
+    pub give_up_s: u64,
+    /// Most postbacks in flight to one target (`host:port`), across
+    /// instances: a slow tracker holds up only its own.
+    pub per_target: u32,
 }
 
 /// `[welcome]`: sending welcome messages.

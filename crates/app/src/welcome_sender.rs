@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tracing::warn;
-use usher_domain::ports::{JobOutcome, OutboxStore, TelegramGateway, WelcomeJob};
+use usher_domain::ports::{JobOutcome, OutboxKind, OutboxStore, TelegramGateway, WelcomeJob};
 use usher_domain::subscribers::{AfterFailure, SendFailure, WelcomeRetry};
 
 /// How long a claimed welcome is its worker's alone; past it another worker
@@ -83,7 +83,9 @@ impl WelcomeSender {
                 }
             };
             if jobs.is_empty() {
-                this.outbox.wait_for_work(Duration::from_millis(200)).await;
+                this.outbox
+                    .wait_for_work(OutboxKind::Welcome, Duration::from_millis(200))
+                    .await;
                 continue;
             }
             for job in jobs {
@@ -91,7 +93,9 @@ impl WelcomeSender {
             }
             // Room for other bots' items and for the next items of the bots
             // just served once theirs are sent.
-            this.outbox.wait_for_work(Duration::from_millis(50)).await;
+            this.outbox
+                .wait_for_work(OutboxKind::Welcome, Duration::from_millis(50))
+                .await;
         }
     }
 

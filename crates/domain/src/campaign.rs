@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
+use crate::postbacks::Templates;
 use crate::{AccountId, BotId, CampaignId, ChatId};
 
 /// A campaign's status as the API shows it.
@@ -62,6 +63,8 @@ pub struct Campaign {
     pub button_url: String,
     /// Seconds after a join within which a leave still posts back; 0: always.
     pub unsub_window: i64,
+    /// Its five postback templates (`pb_wait` ... `pb_trash`).
+    pub postbacks: Templates,
     /// Its leads, counted.
     pub counters: Counters,
     /// Active, paused or deleted.
@@ -114,6 +117,21 @@ pub struct CampaignSettings {
     pub button_url: String,
     /// The unsub window in seconds, 0 for none.
     pub unsub_window: i64,
+    /// The postback templates.
+    pub postbacks: Templates,
+}
+
+impl Campaign {
+    /// What the customer set on it.
+    pub fn settings(&self) -> CampaignSettings {
+        CampaignSettings {
+            welcome: self.welcome.clone(),
+            button_text: self.button_text.clone(),
+            button_url: self.button_url.clone(),
+            unsub_window: self.unsub_window,
+            postbacks: self.postbacks.clone(),
+        }
+    }
 }
 
 /// Whether `welcome` is a text Telegram takes: not blank, at most 4096

@@ -14,6 +14,7 @@ pub mod campaign;
 pub mod ids;
 pub mod intake;
 pub mod ports;
+pub mod postbacks;
 pub mod secret;
 pub mod services;
 pub mod subscribers;

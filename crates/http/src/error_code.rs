@@ -6,7 +6,7 @@ use tracing::error;
 use usher_domain::ports::StoreError;
 use usher_domain::services::{
     AddBotError, AddCampaignError, AuthError, CampaignIdError, ChatsError, DeleteBotError,
-    EditCampaignError, SettingsError,
+    EditCampaignError, ProfileError, SettingsError,
 };
 
 /// An error code of `conventions.md` or `rules.md`.
@@ -58,6 +58,12 @@ pub enum ErrorCode {
     Action,
     /// `journal/list.json`: `paid` is not 0 or 1.
     Paid,
+    /// A postback template is not valid.
+    Postback,
+    /// `postbacks/list.json`: `lead` is malformed, unknown or another account's.
+    Lead,
+    /// `postbacks/list.json`: `state` is not pending, sent or failed.
+    State,
 }
 
 impl ErrorCode {
@@ -72,7 +78,7 @@ impl ErrorCode {
     ];
 
     /// Every code, for documents and tests that must cover them all.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::Func,
         ErrorCode::Request,
         ErrorCode::Key,
@@ -96,6 +102,9 @@ impl ErrorCode {
         ErrorCode::Offset,
         ErrorCode::Action,
         ErrorCode::Paid,
+        ErrorCode::Postback,
+        ErrorCode::Lead,
+        ErrorCode::State,
     ];
 
     /// What the code tells a client, for the API reference.
@@ -155,6 +164,14 @@ impl ErrorCode {
             ErrorCode::Offset => "`offset` is not an integer >= 0",
             ErrorCode::Action => "`action` is not one of join, leave, kick, request, start, block",
             ErrorCode::Paid => "`paid` is not 0 or 1",
+            ErrorCode::Postback => {
+                "a `pb_*` template is not a string, not an http or https URL with a host, over \
+                 2048 characters, or its host is an IP address in a blocked range"
+            }
+            ErrorCode::Lead => {
+                "`lead` is not a positive integer, unknown, or another account's lead"
+            }
+            ErrorCode::State => "`state` is not one of pending, sent, failed",
         }
     }
 
@@ -184,6 +201,9 @@ impl ErrorCode {
             ErrorCode::Offset => "offset",
             ErrorCode::Action => "action",
             ErrorCode::Paid => "paid",
+            ErrorCode::Postback => "postback",
+            ErrorCode::Lead => "lead",
+            ErrorCode::State => "state",
         }
     }
 }
@@ -269,6 +289,7 @@ impl From<SettingsError> for ErrorCode {
             SettingsError::Welcome => ErrorCode::Welcome,
             SettingsError::Button => ErrorCode::Button,
             SettingsError::Unsub => ErrorCode::Unsub,
+            SettingsError::Postback => ErrorCode::Postback,
         }
     }
 }
@@ -285,6 +306,17 @@ impl From<&EditCampaignError> for ErrorCode {
             EditCampaignError::Unknown => ErrorCode::Id,
             EditCampaignError::Settings(which) => which.into(),
             EditCampaignError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<&ProfileError> for ErrorCode {
+    fn from(err: &ProfileError) -> Self {
+        match err {
+            ProfileError::Postback => ErrorCode::Postback,
+            // Authenticated a moment ago and gone now: the key no longer works.
+            ProfileError::Unknown => ErrorCode::Key,
+            ProfileError::Store(store) => store.into(),
         }
     }
 }

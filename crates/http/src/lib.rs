@@ -43,6 +43,8 @@ pub struct AppState {
     pub campaigns: CampaignService,
     /// Leads, the journal and stats.
     pub subscribers: usher_domain::services::SubscriberService,
+    /// The account's profile and global postback templates.
+    pub profile: usher_domain::services::ProfileService,
 }
 
 /// Every route [`configure`] registers, as (method, path pattern): the

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use usher_domain::ports::{CampaignStore, InsertCampaignError, NewCampaign, StoreError};
 
 use diesel::sql_types::{Array, BigInt};
+use usher_domain::postbacks::Templates;
+use usher_domain::subscribers::LeadStatus;
 use usher_domain::{
     AccountId, AdminChat, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus, ChatId,
     Counters,
@@ -17,7 +19,12 @@ use usher_domain::{
 use crate::schema::{bots, campaigns};
 use crate::{PgStore, db_err};
 
-type Row = (
+type Row = (Base, TemplateColumns);
+
+/// The five templates, as stored.
+pub(crate) type TemplateColumns = (String, String, String, String, String);
+
+type Base = (
     i64,
     i64,
     String,
@@ -37,23 +44,32 @@ type Row = (
 #[diesel::dsl::auto_type]
 fn columns() -> _ {
     (
-        campaigns::id,
-        campaigns::account_id,
-        campaigns::code,
-        campaigns::bot_id,
-        bots::username,
-        campaigns::chat_id,
-        campaigns::chat_title,
-        campaigns::welcome,
-        campaigns::status,
-        campaigns::created_at,
-        campaigns::button_text,
-        campaigns::button_url,
-        campaigns::unsub_window,
+        (
+            campaigns::id,
+            campaigns::account_id,
+            campaigns::code,
+            campaigns::bot_id,
+            bots::username,
+            campaigns::chat_id,
+            campaigns::chat_title,
+            campaigns::welcome,
+            campaigns::status,
+            campaigns::created_at,
+            campaigns::button_text,
+            campaigns::button_url,
+            campaigns::unsub_window,
+        ),
+        (
+            campaigns::pb_wait,
+            campaigns::pb_hold,
+            campaigns::pb_approve,
+            campaigns::pb_cancel,
+            campaigns::pb_trash,
+        ),
     )
 }
 
-fn campaign(row: Row) -> Campaign {
+fn campaign((base, templates): Row) -> Campaign {
     let (
         id,
         account,
@@ -68,7 +84,7 @@ fn campaign(row: Row) -> Campaign {
         button_text,
         button_url,
         unsub_window,
-    ) = row;
+    ) = base;
     Campaign {
         id: CampaignId(id),
         account: AccountId(account),
@@ -81,10 +97,16 @@ fn campaign(row: Row) -> Campaign {
         button_text,
         button_url,
         unsub_window,
+        postbacks: templates_of(templates),
         counters: Counters::default(),
         status: CampaignStatus::from_code(status),
         created,
     }
+}
+
+/// Templates as stored, in status order.
+pub(crate) fn templates_of((w, h, a, c, t): TemplateColumns) -> Templates {
+    Templates([w, h, a, c, t])
 }
 
 #[derive(QueryableByName)]
@@ -183,6 +205,11 @@ impl CampaignStore for PgStore {
                 campaigns::button_text.eq(&new.settings.button_text),
                 campaigns::button_url.eq(&new.settings.button_url),
                 campaigns::unsub_window.eq(new.settings.unsub_window),
+                campaigns::pb_wait.eq(new.settings.postbacks.of(LeadStatus::Wait)),
+                campaigns::pb_hold.eq(new.settings.postbacks.of(LeadStatus::Hold)),
+                campaigns::pb_approve.eq(new.settings.postbacks.of(LeadStatus::Approve)),
+                campaigns::pb_cancel.eq(new.settings.postbacks.of(LeadStatus::Cancel)),
+                campaigns::pb_trash.eq(new.settings.postbacks.of(LeadStatus::Trash)),
             ))
             .returning(campaigns::id)
             .get_result::<i64>(&mut conn)
@@ -252,6 +279,11 @@ impl CampaignStore for PgStore {
                 campaigns::button_text.eq(&settings.button_text),
                 campaigns::button_url.eq(&settings.button_url),
                 campaigns::unsub_window.eq(settings.unsub_window),
+                campaigns::pb_wait.eq(settings.postbacks.of(LeadStatus::Wait)),
+                campaigns::pb_hold.eq(settings.postbacks.of(LeadStatus::Hold)),
+                campaigns::pb_approve.eq(settings.postbacks.of(LeadStatus::Approve)),
+                campaigns::pb_cancel.eq(settings.postbacks.of(LeadStatus::Cancel)),
+                campaigns::pb_trash.eq(settings.postbacks.of(LeadStatus::Trash)),
                 campaigns::updated_at.eq(diesel::dsl::now),
             ))
             .execute(&mut conn)

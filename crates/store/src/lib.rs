@@ -15,6 +15,8 @@ mod intake;
 mod intake_batch;
 pub mod migrate;
 mod outbox;
+mod postback_reads;
+mod profile;
 mod rows;
 mod schema;
 mod subscriber_intake;
@@ -33,7 +35,7 @@ pub struct PgStore {
     cipher: Arc<TokenCipher>,
     batcher: Option<Arc<intake_batch::Batcher>>,
     /// Woken when the outbox may have new work (`LISTEN`).
-    outbox_wake: Arc<tokio::sync::Notify>,
+    outbox_wake: Arc<outbox::OutboxWake>,
 }
 
 impl PgStore {
@@ -45,7 +47,7 @@ impl PgStore {
             pool,
             cipher: Arc::new(cipher),
             batcher: None,
-            outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            outbox_wake: Arc::new(outbox::OutboxWake::default()),
         }
     }
 

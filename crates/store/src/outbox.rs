@@ -15,7 +15,10 @@ use futures_util::StreamExt;
 use tokio::sync::Notify;
 use tracing::warn;
 use usher_domain::TgBotId;
-use usher_domain::ports::{JobOutcome, OutboxStore, StoreError, WelcomeJob};
+use usher_domain::ports::{
+    JobOutcome, OutboxKind, OutboxStore, PostbackJob, PostbackOutcome, StoreError, WelcomeJob,
+};
+use usher_domain::postbacks::Verdict;
 use usher_domain::subscribers::{LeadStatus, WelcomeParts};
 
 use crate::subscriber_intake::OUTBOX_CHANNEL;
@@ -125,12 +128,55 @@ impl Claimed {
                 subscriber: self.recipient,
                 username: self.username,
                 chat: self.chat_id,
-                status: status.name().to_owned(),
+                status,
                 time: self.updated.unwrap_or(self.created_at).timestamp(),
             },
         })
     }
 }
+
+#[derive(QueryableByName)]
+struct ClaimedPostback {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    url: String,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+}
+
+/// Due postbacks, each the oldest pending one of its lead, at most `$1` of
+/// one target counting those leased anywhere, `$2` in all.
+const CLAIM_POSTBACKS: &str = "\
+WITH busy AS (
+    SELECT target, count(*) AS n FROM outbox
+    WHERE state = 'pending' AND kind = 'postback' AND leased_until > now()
+    GROUP BY target
+), ranked AS (
+    SELECT o.id, o.target, row_number() OVER (PARTITION BY o.target ORDER BY o.run_at, o.id) AS rn
+    FROM outbox o
+    WHERE o.state = 'pending' AND o.kind = 'postback' AND o.run_at <= now()
+      AND (o.leased_until IS NULL OR o.leased_until <= now())
+      AND NOT EXISTS (
+          SELECT 1 FROM outbox e
+          WHERE e.lead_id = o.lead_id AND e.id < o.id AND e.kind = 'postback' AND e.state = 'pending')
+), chosen AS (
+    SELECT r.id FROM ranked r LEFT JOIN busy b USING (target)
+    WHERE r.rn <= $1 - coalesce(b.n, 0)
+    ORDER BY r.rn, r.id LIMIT $2
+), locked AS (
+    SELECT id FROM outbox
+    WHERE id IN (SELECT id FROM chosen) AND state = 'pending'
+      AND (leased_until IS NULL OR leased_until <= now())
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox o
+SET leased_until = now() + $3 * interval '1 millisecond', attempts = o.attempts + 1
+FROM locked
+WHERE o.id = locked.id
+RETURNING o.id, o.url, o.attempts, o.created_at";
 
 #[derive(QueryableByName)]
 struct Depth {
@@ -218,14 +264,87 @@ impl OutboxStore for PgStore {
         Ok(())
     }
 
-    async fn wait_for_work(&self, timeout: Duration) {
-        let _ = tokio::time::timeout(timeout, self.outbox_wake.notified()).await;
+    async fn claim_postbacks(
+        &self,
+        per_target: u32,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<PostbackJob>, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let rows: Vec<ClaimedPostback> = sql_query(CLAIM_POSTBACKS)
+            .bind::<BigInt, _>(i64::from(per_target))
+            .bind::<BigInt, _>(i64::from(limit))
+            .bind::<BigInt, _>(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+            .load(&mut conn)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| PostbackJob {
+                id: row.id,
+                url: row.url,
+                attempts: u32::try_from(row.attempts).unwrap_or(1),
+                created: row.created_at,
+            })
+            .collect())
+    }
+
+    async fn finish_postback(&self, id: i64, outcome: &PostbackOutcome) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let (state, delay_ms) = match outcome.verdict {
+            Verdict::Delivered => ("sent", 0),
+            Verdict::Failed => ("failed", 0),
+            Verdict::Retry(wait) => (
+                "pending",
+                i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+            ),
+        };
+        sql_query(
+            "UPDATE outbox SET state = $2, http_code = $3, error_kind = $4, last_error = $5, \
+               leased_until = NULL, \
+               run_at = CASE WHEN $2 = 'pending' THEN now() + $6 * interval '1 millisecond' ELSE run_at END, \
+               done_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END \
+             WHERE id = $1 AND state = 'pending'",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<Text, _>(state)
+        .bind::<Integer, _>(i32::from(outcome.code))
+        .bind::<Text, _>(outcome.error)
+        .bind::<Text, _>(&outcome.detail)
+        .bind::<BigInt, _>(delay_ms)
+        .execute(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn wait_for_work(&self, kind: OutboxKind, timeout: Duration) {
+        let wake = match kind {
+            OutboxKind::Welcome => &self.outbox_wake.welcome,
+            OutboxKind::Postback => &self.outbox_wake.postback,
+        };
+        let _ = tokio::time::timeout(timeout, wake.notified()).await;
+    }
+}
+
+/// What wakes idle outbox workers, one per kind of work.
+#[derive(Default)]
+pub(crate) struct OutboxWake {
+    welcome: Notify,
+    postback: Notify,
+}
+
+impl OutboxWake {
+    /// Wakes a worker of each kind (or the next one to wait).
+    fn notify_all(&self) {
+        self.welcome.notify_one();
+        self.postback.notify_one();
     }
 }
 
 /// Keeps a connection that `LISTEN`s on the outbox channel and wakes
 /// `wake` on each notification; reconnects when the connection is lost.
-pub(crate) async fn listen(url: String, wake: Arc<Notify>) {
+pub(crate) async fn listen(url: String, wake: Arc<OutboxWake>) {
     loop {
         match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
             Ok((client, mut connection)) => {
@@ -236,7 +355,7 @@ pub(crate) async fn listen(url: String, wake: Arc<Notify>) {
                     while let Some(message) = messages.next().await {
                         match message {
                             Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
-                                notified.notify_one();
+                                notified.notify_all();
                             }
                             Ok(_) => {}
                             Err(err) => {
@@ -252,7 +371,7 @@ pub(crate) async fn listen(url: String, wake: Arc<Notify>) {
                 {
                     Ok(()) => {
                         // Work queued while no one listened is found now.
-                        wake.notify_one();
+                        wake.notify_all();
                         let _ = driver.await;
                     }
                     Err(err) => {

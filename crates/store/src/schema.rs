@@ -7,6 +7,11 @@ diesel::table! {
         key_hash -> Bytea,
         banned -> Bool,
         created_at -> Timestamptz,
+        pb_wait -> Text,
+        pb_hold -> Text,
+        pb_approve -> Text,
+        pb_cancel -> Text,
+        pb_trash -> Text,
     }
 }
 
@@ -85,6 +90,11 @@ diesel::table! {
         button_text -> Text,
         button_url -> Text,
         unsub_window -> Int8,
+        pb_wait -> Text,
+        pb_hold -> Text,
+        pb_approve -> Text,
+        pb_cancel -> Text,
+        pb_trash -> Text,
     }
 }
 

@@ -14,6 +14,7 @@ use diesel::{QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use usher_domain::CampaignStatus;
 use usher_domain::intake::{Effect, MemberEventKind, UserRef};
+use usher_domain::postbacks::{PostbackMacros, Templates, target_of};
 use usher_domain::subscribers::{
     CampaignState, EventOrder, Lead, LeadChange, LeadStatus, SubscriberEvent, apply,
 };
@@ -104,6 +105,35 @@ struct CampaignRow {
     status: i16,
     #[diesel(sql_type = BigInt)]
     unsub_window: i64,
+    #[diesel(sql_type = Array<Text>)]
+    own_templates: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    global_templates: Vec<String>,
+}
+
+impl CampaignRow {
+    /// The template that reports `status`, as the all-or-nothing rule
+    /// chooses it; `""` sends nothing.
+    fn template(&self, status: LeadStatus) -> String {
+        let set = |v: &[String]| {
+            Templates(std::array::from_fn(|n| {
+                v.get(n).cloned().unwrap_or_default()
+            }))
+        };
+        let (own, global) = (set(&self.own_templates), set(&self.global_templates));
+        Templates::effective(&own, &global).of(status).to_owned()
+    }
+}
+
+/// A postback decided in this batch, its lead id not yet known.
+struct QueuedPostback {
+    key: (i64, i64),
+    account: i64,
+    bot: i64,
+    campaign: i64,
+    template: String,
+    /// Every macro but `{lead}`, as of the status change.
+    macros: PostbackMacros,
 }
 
 #[derive(QueryableByName)]
@@ -232,9 +262,12 @@ async fn campaigns_for(
         return Ok(Vec::new());
     }
     sql_query(
-        "SELECT id, bot_id, chat_id, code, status, unsub_window FROM campaigns \
-         WHERE code = ANY($1) \
-            OR (status <> 2 AND (bot_id, chat_id) IN (SELECT * FROM unnest($2::bigint[], $3::bigint[])))",
+        "SELECT c.id, c.bot_id, c.chat_id, c.code, c.status, c.unsub_window, \
+           ARRAY[c.pb_wait, c.pb_hold, c.pb_approve, c.pb_cancel, c.pb_trash] AS own_templates, \
+           ARRAY[a.pb_wait, a.pb_hold, a.pb_approve, a.pb_cancel, a.pb_trash] AS global_templates \
+         FROM campaigns c JOIN accounts a ON a.id = c.account_id \
+         WHERE c.code = ANY($1) \
+            OR (c.status <> 2 AND (c.bot_id, c.chat_id) IN (SELECT * FROM unnest($2::bigint[], $3::bigint[])))",
     )
     .bind::<Array<Text>, _>(codes)
     .bind::<Array<BigInt>, _>(chats.iter().map(|c| c.0).collect::<Vec<_>>())
@@ -328,6 +361,7 @@ pub(crate) async fn apply_batch(
     // The rules, event by event in (date, update_id) order.
     let mut history: Vec<((i64, i64), LeadStatus, DateTime<Utc>)> = Vec::new();
     let mut welcomes: Vec<(i64, i64, i64, (i64, i64))> = Vec::new(); // account, bot, campaign, key
+    let mut postbacks: Vec<QueuedPostback> = Vec::new();
     let mut paid = vec![false; happenings.len()];
     for (n, (h, campaign)) in happenings.iter().zip(&concerned).enumerate() {
         let Some(campaign) = campaign else { continue };
@@ -360,6 +394,29 @@ pub(crate) async fn apply_batch(
         if decision.welcome {
             welcomes.push((h.account, h.bot, campaign.id, key));
         }
+        if let Some(status) = decision.postback {
+            let template = campaign.template(status);
+            if !template.is_empty() {
+                postbacks.push(QueuedPostback {
+                    key,
+                    account: h.account,
+                    bot: h.bot,
+                    campaign: campaign.id,
+                    template,
+                    macros: PostbackMacros {
+                        click: next.click.clone(),
+                        status,
+                        campaign: campaign.code.clone(),
+                        account: h.account,
+                        lead: 0,
+                        subscriber: h.user.id,
+                        username: h.user.username.clone().unwrap_or_default(),
+                        chat: campaign.chat_id,
+                        time: h.at.timestamp(),
+                    },
+                });
+            }
+        }
         let slot = slots.entry(key).or_insert_with(|| Slot {
             id: None,
             account: h.account,
@@ -379,6 +436,7 @@ pub(crate) async fn apply_batch(
     write_history(conn, &history, &ids, &slots).await?;
     write_journal(conn, &happenings, &concerned, &paid, &ids).await?;
     write_welcomes(conn, &welcomes, &ids).await?;
+    write_postbacks(conn, postbacks, &ids).await?;
     drop_welcomes_of_blockers(conn, &happenings).await?;
     let mut changes = StatusChanges::default();
     for (_, status, _) in &history {
@@ -527,6 +585,47 @@ async fn write_welcomes(
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.2).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.3).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.4).collect::<Vec<_>>())
+    .bind::<Text, _>(OUTBOX_CHANNEL)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Queues the batch's postbacks, in the order of the status changes that
+/// caused them (a lead's postbacks are sent in id order).
+async fn write_postbacks(
+    conn: &mut AsyncPgConnection,
+    postbacks: Vec<QueuedPostback>,
+    ids: &HashMap<(i64, i64), i64>,
+) -> QueryResult<()> {
+    let rows: Vec<(QueuedPostback, i64, String)> = postbacks
+        .into_iter()
+        .filter_map(|mut p| {
+            p.macros.lead = *ids.get(&p.key)?;
+            let url = p.macros.fill(&p.template);
+            let lead = p.macros.lead;
+            Some((p, lead, url))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sql_query(
+        "WITH queued AS (INSERT INTO outbox (kind, account_id, bot_id, campaign_id, lead_id, recipient, \
+             url, report, target) \
+           SELECT 'postback', * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], \
+             $5::bigint[], $6::text[], $7::smallint[], $8::text[]) WITH ORDINALITY AS t(a, b, c, l, r, u, s, h, n) \
+           ORDER BY n RETURNING 1) \
+         SELECT pg_notify($9, '') WHERE EXISTS (SELECT 1 FROM queued)",
+    )
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0.account).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0.bot).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0.campaign).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0.macros.subscriber).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.2.as_str()).collect::<Vec<_>>())
+    .bind::<Array<SmallInt>, _>(rows.iter().map(|r| r.0.macros.status.code()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| target_of(&r.2)).collect::<Vec<_>>())
     .bind::<Text, _>(OUTBOX_CHANNEL)
     .execute(conn)
     .await?;

@@ -9,13 +9,13 @@ use diesel::sql_query;
 use diesel::sql_types::{BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use usher_domain::AccountId;
-use usher_domain::ports::{JournalFilter, LeadFilter, StoreError, SubscriberReads};
+use usher_domain::ports::{JournalFilter, LeadFilter, PostbackFilter, StoreError, SubscriberReads};
 use usher_domain::subscribers::LeadStatus;
 use usher_domain::subscribers::views::{
-    DayView, JournalView, LeadDetailView, LeadView, Page, WelcomeView,
+    DayView, JournalView, LeadDetailView, LeadView, Page, PostbackView, WelcomeView,
 };
 
-use crate::{PgStore, db_err};
+use crate::{PgStore, db_err, postback_reads};
 
 #[derive(QueryableByName)]
 struct LeadRow {
@@ -106,9 +106,9 @@ impl PageRow {
 }
 
 #[derive(QueryableByName)]
-struct Count {
+pub(crate) struct Count {
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    pub(crate) n: i64,
 }
 
 #[derive(QueryableByName)]
@@ -177,7 +177,7 @@ const LEAD_COLUMNS: &str =
     "id, campaign_id, subscriber, username, name, click, status, start_time, join_time, updated";
 
 /// ` AND <condition>` for each filter given.
-fn conditions(parts: &[(bool, &str)]) -> String {
+pub(crate) fn conditions(parts: &[(bool, &str)]) -> String {
     parts
         .iter()
         .filter(|(given, _)| *given)
@@ -186,7 +186,7 @@ fn conditions(parts: &[(bool, &str)]) -> String {
 }
 
 impl PgStore {
-    /// Whether row `id` of `table` (`campaigns` or `bots`) is the account's.
+    /// Whether row `id` of `table` (`campaigns`, `bots` or `leads`) is the account's.
     async fn owns(&self, table: &str, account: AccountId, id: i64) -> Result<bool, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
         let row: Exists = sql_query(format!(
@@ -209,6 +209,21 @@ impl SubscriberReads for PgStore {
 
     async fn owns_bot(&self, account: AccountId, id: i64) -> Result<bool, StoreError> {
         self.owns("bots", account, id).await
+    }
+
+    async fn owns_lead(&self, account: AccountId, id: i64) -> Result<bool, StoreError> {
+        self.owns("leads", account, id).await
+    }
+
+    async fn list_postbacks(
+        &self,
+        account: AccountId,
+        filter: &PostbackFilter,
+    ) -> Result<Page<PostbackView>, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        postback_reads::list(&mut conn, account, filter)
+            .await
+            .map_err(db_err)
     }
 
     async fn list_leads(
@@ -296,7 +311,11 @@ impl SubscriberReads for PgStore {
         .load(&mut conn)
         .await
         .map_err(db_err)?;
+        let postbacks = postback_reads::of_lead(&mut conn, id)
+            .await
+            .map_err(db_err)?;
         Ok(Some(LeadDetailView {
+            postbacks,
             lead: lead.into(),
             history: history
                 .into_iter()

@@ -7,13 +7,15 @@
 mod campaigns;
 mod intake;
 mod outbox;
+mod profile;
 mod store;
 mod subscribers;
 mod telegram;
 
 pub use campaigns::{CampaignStore, InsertCampaignError, NewCampaign};
 pub use intake::{Applied, IntakeStore, WebhookTarget};
-pub use outbox::{JobOutcome, OutboxStore, WelcomeJob};
+pub use outbox::{JobOutcome, OutboxKind, OutboxStore, PostbackJob, PostbackOutcome, WelcomeJob};
+pub use profile::{Profile, ProfileStore};
 pub use store::{AccountStore, BotLock, BotStore, NewBot, Reconnect, StoreError};
-pub use subscribers::{JournalFilter, LeadFilter, SubscriberReads};
+pub use subscribers::{JournalFilter, LeadFilter, PostbackFilter, SubscriberReads};
 pub use telegram::{MemberStatus, TelegramError, TelegramGateway, WebhookRegistration};

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::StoreError;
 use crate::BotToken;
+use crate::postbacks::Verdict;
 use crate::subscribers::WelcomeParts;
 
 /// A welcome message claimed for sending.
@@ -28,6 +29,41 @@ pub struct WelcomeJob {
     pub cancelled: bool,
     /// What the message is made of.
     pub parts: WelcomeParts,
+}
+
+/// A postback claimed for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostbackJob {
+    /// The outbox item.
+    pub id: i64,
+    /// The URL, macros filled.
+    pub url: String,
+    /// Which try this is (1 for the first).
+    pub attempts: u32,
+    /// When it was queued (with the status change).
+    pub created: DateTime<Utc>,
+}
+
+/// What a try of a postback leaves on record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostbackOutcome {
+    /// Delivered, to retry after a while, or failed.
+    pub verdict: Verdict,
+    /// The HTTP status, 0 without an answer.
+    pub code: u16,
+    /// The `error` word, `""` when delivered.
+    pub error: &'static str,
+    /// A line for the operator.
+    pub detail: String,
+}
+
+/// Which kind of outbox work a worker waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxKind {
+    /// Welcome messages.
+    Welcome,
+    /// Postbacks.
+    Postback,
 }
 
 /// How a claimed item ended, or when to try it again.
@@ -66,7 +102,22 @@ pub trait OutboxStore: Send + Sync {
     /// due before `wait` has passed, in any instance.
     async fn pause_bot(&self, bot: i64, wait: Duration) -> Result<(), StoreError>;
 
-    /// Waits until new work may have been queued (a notification), or at
-    /// most `timeout`.
-    async fn wait_for_work(&self, timeout: Duration);
+    /// Claims due postbacks: only a lead's oldest pending one (a lead's
+    /// postbacks go out in order), at most `per_target` of one target
+    /// (`host:port`) counting those claimed anywhere and not finished, at
+    /// most `limit` in all, for `lease` (as [`OutboxStore::claim_welcomes`]).
+    async fn claim_postbacks(
+        &self,
+        per_target: u32,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<PostbackJob>, StoreError>;
+
+    /// Records a try of postback `id`. MUST change nothing if the item is
+    /// no longer pending.
+    async fn finish_postback(&self, id: i64, outcome: &PostbackOutcome) -> Result<(), StoreError>;
+
+    /// Waits until new work of `kind` may have been queued (a
+    /// notification), or at most `timeout`.
+    async fn wait_for_work(&self, kind: OutboxKind, timeout: Duration);
 }

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use super::StoreError;
 use crate::AccountId;
 use crate::subscribers::LeadStatus;
-use crate::subscribers::views::{DayView, JournalView, LeadDetailView, LeadView, Page, Window};
+use crate::subscribers::views::{
+    DayView, JournalView, LeadDetailView, LeadView, Page, PostbackView, Window,
+};
 
 /// Filters of `leads/list.json`.
 #[derive(Debug, Clone, Copy)]
@@ -41,11 +43,34 @@ pub struct JournalFilter {
     pub window: Window,
 }
 
+/// Filters of `postbacks/list.json`.
+#[derive(Debug, Clone)]
+pub struct PostbackFilter {
+    /// One campaign of the account.
+    pub campaign: Option<i64>,
+    /// One lead of the account.
+    pub lead: Option<i64>,
+    /// `pending`, `sent` or `failed`.
+    pub state: Option<String>,
+    /// The page.
+    pub window: Window,
+}
+
 /// Reads of leads, the journal and stats, always within one account.
 #[async_trait]
 pub trait SubscriberReads: Send + Sync {
     /// Whether campaign `id` is the account's (deleted ones included).
     async fn owns_campaign(&self, account: AccountId, id: i64) -> Result<bool, StoreError>;
+
+    /// Whether lead `id` is the account's.
+    async fn owns_lead(&self, account: AccountId, id: i64) -> Result<bool, StoreError>;
+
+    /// The account's postbacks matching `filter`, newest first.
+    async fn list_postbacks(
+        &self,
+        account: AccountId,
+        filter: &PostbackFilter,
+    ) -> Result<Page<PostbackView>, StoreError>;
 
     /// Whether bot `id` is the account's (deleted ones included).
     async fn owns_bot(&self, account: AccountId, id: i64) -> Result<bool, StoreError>;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::campaign::{button_ok, generate_code, welcome_ok};
 use crate::ports::{BotStore, CampaignStore, InsertCampaignError, NewCampaign, StoreError};
+use crate::postbacks::Templates;
 use crate::{AccountId, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus, ChatId};
 
 /// A parameter as a request gave it.
@@ -28,6 +29,8 @@ pub struct SettingsInput<'a> {
     pub button_url: Given<&'a str>,
     /// `unsub_window`, seconds.
     pub unsub_window: Given<i64>,
+    /// `pb_wait` ... `pb_trash` (`""` clears one).
+    pub postbacks: [Given<&'a str>; 5],
 }
 
 /// Which settings parameter is wrong, in the order they are checked.
@@ -41,11 +44,18 @@ pub enum SettingsError {
     Button,
     /// `unsub_window`: not an integer >= 0.
     Unsub,
+    /// A `pb_*`: not a string, not an http(s) URL with a host, over 2048
+    /// characters, or a blocked IP address.
+    Postback,
 }
 
 impl SettingsInput<'_> {
     /// `current` with the given parameters applied, checked.
-    fn apply(&self, current: &CampaignSettings) -> Result<CampaignSettings, SettingsError> {
+    fn apply(
+        &self,
+        current: &CampaignSettings,
+        allow_private: bool,
+    ) -> Result<CampaignSettings, SettingsError> {
         let welcome = match self.welcome {
             Given::Absent => current.welcome.clone(),
             Given::Value(w) if welcome_ok(w) => w.to_owned(),
@@ -66,11 +76,16 @@ impl SettingsInput<'_> {
             Given::Value(n) if n >= 0 => n,
             _ => return Err(SettingsError::Unsub),
         };
+        let postbacks = current
+            .postbacks
+            .with(&self.postbacks, allow_private)
+            .map_err(|_| SettingsError::Postback)?;
         Ok(CampaignSettings {
             welcome,
             button_text,
             button_url,
             unsub_window,
+            postbacks,
         })
     }
 }
@@ -90,7 +105,7 @@ pub enum EditCampaignError {
 }
 
 /// Why a campaign could not be added. Checked in the order of the
-/// parameters: `bot`, `chat`, `welcome`, `button`, `unsub`.
+/// parameters: `bot`, `chat`, `welcome`, `button`, `unsub`, `postback`.
 #[derive(Debug, thiserror::Error)]
 pub enum AddCampaignError {
     /// The bot is missing, unknown, another account's, or deleted.
@@ -124,15 +139,25 @@ pub enum CampaignIdError {
 pub struct CampaignService {
     campaigns: Arc<dyn CampaignStore>,
     bots: Arc<dyn BotStore>,
+    allow_private: bool,
 }
 
 /// How many codes to try before giving up (a clash is already ~1e-14 likely).
 const CODE_ATTEMPTS: usize = 5;
 
 impl CampaignService {
-    /// A service over the stores.
-    pub fn new(campaigns: Arc<dyn CampaignStore>, bots: Arc<dyn BotStore>) -> Self {
-        Self { campaigns, bots }
+    /// A service over the stores. With `allow_private`
+    /// (`postbacks.allow_private`), templates may name blocked addresses.
+    pub fn new(
+        campaigns: Arc<dyn CampaignStore>,
+        bots: Arc<dyn BotStore>,
+        allow_private: bool,
+    ) -> Self {
+        Self {
+            campaigns,
+            bots,
+            allow_private,
+        }
     }
 
     /// Adds a campaign on a chat that `bots/chats.json` offers for `bot`
@@ -167,8 +192,11 @@ impl CampaignService {
             button_text: String::new(),
             button_url: String::new(),
             unsub_window: 0,
+            postbacks: Templates::default(),
         };
-        let settings = input.apply(&defaults).map_err(AddCampaignError::Settings)?;
+        let settings = input
+            .apply(&defaults, self.allow_private)
+            .map_err(AddCampaignError::Settings)?;
         for _ in 0..CODE_ATTEMPTS {
             let new = NewCampaign {
                 account,
@@ -222,13 +250,9 @@ impl CampaignService {
             .await?
             .filter(|c| c.status != CampaignStatus::Deleted)
             .ok_or(EditCampaignError::Unknown)?;
-        let current = CampaignSettings {
-            welcome: campaign.welcome,
-            button_text: campaign.button_text,
-            button_url: campaign.button_url,
-            unsub_window: campaign.unsub_window,
-        };
-        let settings = input.apply(&current).map_err(EditCampaignError::Settings)?;
+        let settings = input
+            .apply(&campaign.settings(), self.allow_private)
+            .map_err(EditCampaignError::Settings)?;
         self.campaigns
             .update_campaign(account, id, &settings)
             .await?

@@ -4,6 +4,7 @@ mod accounts;
 mod bots;
 mod campaigns;
 mod intake;
+mod profile;
 mod subscribers;
 
 pub use accounts::{AccountService, AuthError};
@@ -16,4 +17,7 @@ pub use campaigns::{
     SettingsInput,
 };
 pub use intake::{IntakeError, IntakeService, Received};
-pub use subscribers::{ACTIONS, JournalQuery, LeadQuery, ReadError, SubscriberService};
+pub use profile::{ProfileError, ProfileService};
+pub use subscribers::{
+    ACTIONS, JournalQuery, LeadQuery, PostbackQuery, ReadError, SubscriberService,
+};

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use crate::AccountId;
-use crate::ports::{JournalFilter, LeadFilter, StoreError, SubscriberReads};
+use crate::ports::{JournalFilter, LeadFilter, PostbackFilter, StoreError, SubscriberReads};
 use crate::services::Given;
 use crate::subscribers::LeadStatus;
 use crate::subscribers::views::{
-    DayView, JournalView, LeadDetailView, LeadView, Page, QueryError, seconds, stats_range, window,
+    DayView, JournalView, LeadDetailView, LeadView, POSTBACK_STATES, Page, PostbackView,
+    QueryError, seconds, stats_range, window,
 };
 
 /// Why a read failed.
@@ -63,6 +64,21 @@ pub struct LeadQuery {
     pub from: Given<i64>,
     /// `to`.
     pub to: Given<i64>,
+    /// `limit`.
+    pub limit: Given<i64>,
+    /// `offset`.
+    pub offset: Given<i64>,
+}
+
+/// The parameters of `postbacks/list.json`, as given.
+#[derive(Debug, Clone, Copy)]
+pub struct PostbackQuery<'a> {
+    /// `campaign`.
+    pub campaign: Given<i64>,
+    /// `lead`.
+    pub lead: Given<i64>,
+    /// `state`.
+    pub state: Given<&'a str>,
     /// `limit`.
     pub limit: Given<i64>,
     /// `offset`.
@@ -153,6 +169,34 @@ impl SubscriberService {
             Some(id) if id > 0 => self.reads.get_lead(account, id).await,
             _ => Ok(None),
         }
+    }
+
+    /// `postbacks/list.json`: parameters checked in order (`campaign`,
+    /// `lead`, `state`, `limit`, `offset`).
+    pub async fn postbacks(
+        &self,
+        account: AccountId,
+        q: PostbackQuery<'_>,
+    ) -> Result<Page<PostbackView>, ReadError> {
+        let campaign = self.campaign(account, q.campaign).await?;
+        let lead = match q.lead {
+            Given::Absent => None,
+            Given::Value(id) if id > 0 && self.reads.owns_lead(account, id).await? => Some(id),
+            _ => return Err(QueryError::Lead.into()),
+        };
+        let state = match q.state {
+            Given::Absent => None,
+            Given::Value(s) if POSTBACK_STATES.contains(&s) => Some(s.to_owned()),
+            _ => return Err(QueryError::Kind.into()),
+        };
+        let window = window(q.limit, q.offset)?;
+        let filter = PostbackFilter {
+            campaign,
+            lead,
+            state,
+            window,
+        };
+        Ok(self.reads.list_postbacks(account, &filter).await?)
     }
 
     /// `journal/list.json`.

@@ -51,7 +51,39 @@ pub struct LeadDetailView {
     pub history: Vec<(LeadStatus, DateTime<Utc>)>,
     /// Its last welcome message, if one was queued.
     pub welcome: Option<WelcomeView>,
+    /// Its postbacks, newest first.
+    pub postbacks: Vec<PostbackView>,
 }
+
+/// A postback as `postbacks/list.json` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostbackView {
+    /// Our id (of the outbox item).
+    pub id: i64,
+    /// The lead it reports.
+    pub lead: i64,
+    /// The lead's campaign.
+    pub campaign: i64,
+    /// The status it reports.
+    pub status: LeadStatus,
+    /// The URL as filled.
+    pub url: String,
+    /// `pending`, `sent` or `failed`.
+    pub state: String,
+    /// Tries so far.
+    pub attempts: i32,
+    /// The last HTTP status, 0 if none.
+    pub code: i32,
+    /// `""`, `timeout`, `connect`, `blocked` or `http`.
+    pub error: String,
+    /// When it was queued.
+    pub created: DateTime<Utc>,
+    /// When the tracker took it.
+    pub sent: Option<DateTime<Utc>>,
+}
+
+/// The states of `postbacks/list.json`'s `state` parameter.
+pub const POSTBACK_STATES: [&str; 3] = ["pending", "sent", "failed"];
 
 /// A journal entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +165,8 @@ pub const STATS_MAX_DAYS: i64 = 366;
 pub enum QueryError {
     /// `campaign` (or `bot` for the journal): malformed, unknown, another account's.
     Owner,
+    /// `lead` (postbacks): malformed, unknown, another account's.
+    Lead,
     /// `status`, or `action` for the journal.
     Kind,
     /// `chat` (journal): not an integer.

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
+use super::LeadStatus;
 use super::markdown;
+use crate::postbacks::PostbackMacros;
 
 /// What a welcome is made of, as the outbox item and its lead and campaign
 /// have it when it is sent.
@@ -36,8 +38,8 @@ pub struct WelcomeParts {
     pub username: String,
     /// The tracked chat's id.
     pub chat: i64,
-    /// The lead's status name.
-    pub status: String,
+    /// The lead's status.
+    pub status: LeadStatus,
     /// Unix seconds of the event that queued the welcome.
     pub time: i64,
 }
@@ -100,21 +102,18 @@ impl WelcomeParts {
             ],
         );
         let button = (!self.button_text.is_empty() && !self.button_url.is_empty()).then(|| {
-            let values: Vec<(&str, String)> = [
-                ("{click}", self.click.clone()),
-                ("{status}", self.status.clone()),
-                ("{campaign}", self.code.clone()),
-                ("{user}", self.account.to_string()),
-                ("{lead}", self.lead.to_string()),
-                ("{subscriber}", self.subscriber.to_string()),
-                ("{username}", self.username.clone()),
-                ("{chat}", self.chat.to_string()),
-                ("{time}", self.time.to_string()),
-            ]
-            .into_iter()
-            .map(|(name, value)| (name, percent_encode(&value)))
-            .collect();
-            (self.button_text.clone(), fill(&self.button_url, &values))
+            let macros = PostbackMacros {
+                click: self.click.clone(),
+                status: self.status,
+                campaign: self.code.clone(),
+                account: self.account,
+                lead: self.lead,
+                subscriber: self.subscriber,
+                username: self.username.clone(),
+                chat: self.chat,
+                time: self.time,
+            };
+            (self.button_text.clone(), macros.fill(&self.button_url))
         });
         OutgoingMessage { text, button }
     }
@@ -194,7 +193,7 @@ mod tests {
             subscriber: 42,
             username: "Аня".into(),
             chat: -100,
-            status: "wait".into(),
+            status: LeadStatus::Wait,
             time: 1,
         }
     }

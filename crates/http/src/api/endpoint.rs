@@ -72,6 +72,7 @@ impl Verb {
 }
 
 /// One parameter of an endpoint.
+#[derive(Clone, Copy)]
 pub struct Param {
     /// Its name in the query string or body.
     pub name: &'static str,

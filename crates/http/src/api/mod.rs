@@ -7,6 +7,8 @@ pub mod endpoint;
 pub mod journal;
 pub mod leads;
 mod params;
+pub mod postbacks;
+pub mod profile;
 mod schema;
 pub mod stats;
 
@@ -17,7 +19,7 @@ pub use endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::{ErrorCode, envelope};
 
 /// Every endpoint of the JSON API, in the order of the reference.
-pub const ENDPOINTS: [&Endpoint; 15] = [
+pub const ENDPOINTS: [&Endpoint; 19] = [
     &bots::list::ENDPOINT,
     &bots::add::ENDPOINT,
     &bots::chats::ENDPOINT,
@@ -33,6 +35,10 @@ pub const ENDPOINTS: [&Endpoint; 15] = [
     &leads::get::ENDPOINT,
     &journal::list::ENDPOINT,
     &stats::days::ENDPOINT,
+    &postbacks::list::ENDPOINT,
+    &profile::info::ENDPOINT,
+    &profile::postbacks::ENDPOINT,
+    &profile::apikey::ENDPOINT,
 ];
 
 /// Registers every endpoint (paths relative to the `/api` scope). A known

@@ -62,3 +62,32 @@ pub fn journal_action() -> Object {
         .enum_values(Some(["join", "leave", "kick", "request", "start", "block"]))
         .build()
 }
+
+/// The lead status a postback reports, by name.
+pub fn postback_status() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(["wait", "hold", "approve", "cancel", "trash"]))
+        .build()
+}
+
+/// Where a postback stands.
+pub fn postback_state() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(["pending", "sent", "failed"]))
+        .build()
+}
+
+/// Why a postback's last try did not succeed.
+pub fn postback_error() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(["", "timeout", "connect", "blocked", "http"]))
+        .description(Some(
+            "\"\" none; timeout: no answer in time; connect: no connection; blocked: the host \
+             is or resolves to a loopback, private or metadata address; http: an answer other \
+             than 2xx.",
+        ))
+        .build()
+}

@@ -6,6 +6,7 @@ use usher_domain::{BotId, ChatId};
 
 use super::{BUTTON_TEXT, BUTTON_URL, CampaignDetail, UNSUB_WINDOW, WELCOME, settings_input};
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
+use crate::api::params::TEMPLATES;
 use crate::{AppState, ErrorCode, call, envelope};
 
 const BOT: Param = Param {
@@ -32,13 +33,26 @@ pub const ENDPOINT: Endpoint = Endpoint {
     description: "Starts tracking one chat through one bot. Answers the new campaign, as \
                   `camp/get.json` would. A chat has at most one campaign of your account that \
                   is not deleted.",
-    params: &[BOT, CHAT, WELCOME, BUTTON_TEXT, BUTTON_URL, UNSUB_WINDOW],
+    params: &[
+        BOT,
+        CHAT,
+        WELCOME,
+        BUTTON_TEXT,
+        BUTTON_URL,
+        UNSUB_WINDOW,
+        TEMPLATES[0],
+        TEMPLATES[1],
+        TEMPLATES[2],
+        TEMPLATES[3],
+        TEMPLATES[4],
+    ],
     errors: &[
         ErrorCode::Bot,
         ErrorCode::Chat,
         ErrorCode::Welcome,
         ErrorCode::Button,
         ErrorCode::Unsub,
+        ErrorCode::Postback,
     ],
     answer: Answer::Object(Named::of::<CampaignDetail<'static>>()),
     handler: |route| route.to(handle),

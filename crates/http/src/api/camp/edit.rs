@@ -1,12 +1,12 @@
 //! `POST /api/camp/edit.json`: `id` and any of `welcome`, `button_text`,
-//! `button_url`, `unsub_window`.
+//! `button_url`, `unsub_window`, `pb_*`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use usher_domain::CampaignId;
 
 use super::{BUTTON_TEXT, BUTTON_URL, CampaignDetail, UNSUB_WINDOW, WELCOME, settings_input};
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, Verb};
-use crate::api::params::CAMPAIGN_ID;
+use crate::api::params::{CAMPAIGN_ID, TEMPLATES};
 use crate::{AppState, ErrorCode, call, envelope};
 
 /// `welcome` is optional here.
@@ -20,8 +20,9 @@ pub const ENDPOINT: Endpoint = Endpoint {
     verb: Verb::Post,
     path: "/api/camp/edit.json",
     summary: "Edit a campaign",
-    description: "Changes the welcome, its button or the unsub window of a campaign that is \
-                  not deleted. Omitted parameters stay as they are; `\"\"` clears the button. \
+    description: "Changes the welcome, its button, the unsub window or the postback templates \
+                  of a campaign that is not deleted. Omitted parameters stay as they are; \
+                  `\"\"` clears the button or a template. \
                   Answers the campaign as `camp/get.json` would. A deleted campaign is `id`.",
     params: &[
         CAMPAIGN_ID,
@@ -29,12 +30,18 @@ pub const ENDPOINT: Endpoint = Endpoint {
         BUTTON_TEXT,
         BUTTON_URL,
         UNSUB_WINDOW,
+        TEMPLATES[0],
+        TEMPLATES[1],
+        TEMPLATES[2],
+        TEMPLATES[3],
+        TEMPLATES[4],
     ],
     errors: &[
         ErrorCode::Id,
         ErrorCode::Welcome,
         ErrorCode::Button,
         ErrorCode::Unsub,
+        ErrorCode::Postback,
     ],
     answer: Answer::Object(Named::of::<CampaignDetail<'static>>()),
     handler: |route| route.to(handle),

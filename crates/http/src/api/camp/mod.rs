@@ -18,10 +18,11 @@ use usher_domain::services::SettingsInput;
 use usher_domain::subscribers::campaign_link;
 
 use super::endpoint::{Answer, Endpoint, Param, ParamKind, Verb};
-use super::params::CAMPAIGN_ID;
+use super::params::{CAMPAIGN_ID, given_templates};
 use crate::api::schema;
 use crate::params::Params;
 use crate::{AppState, ErrorCode, call, envelope};
+use usher_domain::subscribers::LeadStatus;
 
 /// `welcome` of `camp/add.json` (required) and `camp/edit.json`.
 pub(crate) const WELCOME: Param = Param {
@@ -72,6 +73,7 @@ pub(crate) fn settings_input(params: &Params) -> SettingsInput<'_> {
         button_text: params.given_text(BUTTON_TEXT.name),
         button_url: params.given_text(BUTTON_URL.name),
         unsub_window: params.given_integer(UNSUB_WINDOW.name),
+        postbacks: given_templates(params),
     }
 }
 
@@ -125,6 +127,17 @@ pub struct CampaignDetail<'a> {
     /// Seconds after a join within which a leave still posts back; 0: always.
     #[schema(minimum = 0)]
     unsub_window: i64,
+    /// Postback template for wait, `""` for none. If all five are empty the
+    /// account's global templates apply.
+    pb_wait: &'a str,
+    /// Postback template for hold.
+    pb_hold: &'a str,
+    /// Postback template for approve.
+    pb_approve: &'a str,
+    /// Postback template for cancel.
+    pb_cancel: &'a str,
+    /// Postback template for trash.
+    pb_trash: &'a str,
     /// The deep link with `{click}` in place of the click, for the tracker.
     #[schema(example = "https://t.me/mytrackbot?start=Ab12Cd34-{click}")]
     link: String,
@@ -156,6 +169,11 @@ impl<'a> From<&'a Campaign> for CampaignDetail<'a> {
             button_text: &campaign.button_text,
             button_url: &campaign.button_url,
             unsub_window: campaign.unsub_window,
+            pb_wait: campaign.postbacks.of(LeadStatus::Wait),
+            pb_hold: campaign.postbacks.of(LeadStatus::Hold),
+            pb_approve: campaign.postbacks.of(LeadStatus::Approve),
+            pb_cancel: campaign.postbacks.of(LeadStatus::Cancel),
+            pb_trash: campaign.postbacks.of(LeadStatus::Trash),
             link: campaign_link(&campaign.bot_username, &campaign.code),
         }
     }

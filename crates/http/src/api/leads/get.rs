@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::{LeadItem, time};
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
+use crate::api::postbacks::PostbackItem;
 use crate::api::schema;
 use crate::{AppState, ErrorCode, call, envelope};
 
@@ -51,6 +52,8 @@ pub struct LeadDetail<'a> {
     history: Vec<HistoryItem>,
     /// Its last welcome message; null when none was queued.
     welcome: Option<WelcomeItem<'a>>,
+    /// Its postbacks, newest first, as `postbacks/list.json` shows them.
+    postbacks: Vec<PostbackItem<'a>>,
 }
 
 impl<'a> From<&'a LeadDetailView> for LeadDetail<'a> {
@@ -70,6 +73,7 @@ impl<'a> From<&'a LeadDetailView> for LeadDetail<'a> {
                 error: &w.error,
                 time: time(&w.time),
             }),
+            postbacks: view.postbacks.iter().map(PostbackItem::from).collect(),
         }
     }
 }
@@ -79,8 +83,8 @@ pub const ENDPOINT: Endpoint = Endpoint {
     verb: Verb::Get,
     path: "/api/leads/get.json",
     summary: "Get a lead",
-    description: "One lead of your account, with every status it took and its last welcome \
-                  message.",
+    description: "One lead of your account, with every status it took, its last welcome \
+                  message and its postbacks.",
     params: &[LEAD_ID],
     errors: &[ErrorCode::Id],
     answer: Answer::Object(Named::of::<LeadDetail<'static>>()),

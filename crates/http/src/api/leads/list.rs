@@ -39,6 +39,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
 pub(crate) fn code(err: &ReadError, owner: ErrorCode, kind: ErrorCode) -> ErrorCode {
     match err {
         ReadError::Bad(QueryError::Owner) => owner,
+        ReadError::Bad(QueryError::Lead) => ErrorCode::Lead,
         ReadError::Bad(QueryError::Kind) => kind,
         ReadError::Bad(QueryError::Chat) => ErrorCode::Chat,
         ReadError::Bad(QueryError::Paid) => ErrorCode::Paid,

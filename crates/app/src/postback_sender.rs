@@ -1,0 +1,138 @@
+//! The worker that sends postbacks from the outbox: claims due ones (each
+//! lead's oldest pending one only, a bounded number per target so that a
+//! slow or dead tracker holds up only its own), sends each as a GET, and
+//! records the try by the domain's retry rules.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore};
+use tracing::warn;
+use usher_domain::ports::{OutboxKind, OutboxStore, PostbackJob, PostbackOutcome};
+use usher_domain::postbacks::{PostbackRetry, Verdict};
+
+use crate::postback_client::PostbackClient;
+
+/// Most postbacks in flight in one instance.
+const IN_FLIGHT_MAX: usize = 1024;
+
+/// The shortest lease of a claimed postback; a longer timeout lengthens it
+/// so that a slow answer is never taken by a second worker meanwhile.
+const LEASE_MIN: Duration = Duration::from_secs(20);
+
+/// How the sender runs.
+#[derive(Debug, Clone, Copy)]
+pub struct PostbackSenderSettings {
+    /// The retry rules.
+    pub retry: PostbackRetry,
+    /// Most in flight to one target, across instances.
+    pub per_target: u32,
+    /// The longest one GET may take.
+    pub timeout: Duration,
+}
+
+/// The postback sender of one instance.
+pub struct PostbackSender {
+    outbox: Arc<dyn OutboxStore>,
+    client: PostbackClient,
+    settings: PostbackSenderSettings,
+    slots: Arc<Semaphore>,
+    /// Woken when a postback finishes: its target and its lead's next
+    /// postback may be claimable now.
+    freed: Notify,
+}
+
+impl PostbackSender {
+    /// A sender over `outbox`, sending with `client`.
+    pub fn new(
+        outbox: Arc<dyn OutboxStore>,
+        client: PostbackClient,
+        settings: PostbackSenderSettings,
+    ) -> Self {
+        Self {
+            outbox,
+            client,
+            settings,
+            slots: Arc::new(Semaphore::new(IN_FLIGHT_MAX)),
+            freed: Notify::new(),
+        }
+    }
+
+    fn lease(&self) -> Duration {
+        LEASE_MIN.max(self.settings.timeout + Duration::from_secs(10))
+    }
+
+    /// Runs until the runtime ends.
+    pub async fn run(self) {
+        let this = Arc::new(self);
+        loop {
+            let room = u32::try_from(this.slots.available_permits()).unwrap_or(u32::MAX);
+            if room == 0 {
+                this.freed.notified().await;
+                continue;
+            }
+            let jobs = match this
+                .outbox
+                .claim_postbacks(this.settings.per_target.max(1), room, this.lease())
+                .await
+            {
+                Ok(jobs) => jobs,
+                Err(err) => {
+                    warn!(error = %format!("{:#}", err.0), "cannot claim postbacks");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if jobs.is_empty() {
+                tokio::select! {
+                    () = this.outbox.wait_for_work(OutboxKind::Postback, Duration::from_millis(200)) => {}
+                    () = this.freed.notified() => {}
+                }
+                continue;
+            }
+            for job in jobs {
+                let Ok(permit) = this.slots.clone().acquire_owned().await else {
+                    return;
+                };
+                let sender = this.clone();
+                tokio::spawn(async move {
+                    sender.send(job).await;
+                    drop(permit);
+                    sender.freed.notify_one();
+                });
+            }
+        }
+    }
+
+    async fn send(&self, job: PostbackJob) {
+        let attempt = self.client.get(&job.url).await;
+        let age = (chrono::Utc::now() - job.created)
+            .to_std()
+            .unwrap_or_default();
+        let judged = self.settings.retry.judge(job.attempts, age, &attempt);
+        let result = match judged.verdict {
+            Verdict::Delivered => "sent",
+            Verdict::Retry(_) => "retry",
+            Verdict::Failed => "failed",
+        };
+        let error = judged.error.map_or("", |e| e.as_str());
+        metrics::counter!("postbacks_total", "result" => result, "error" => error).increment(1);
+        if job.attempts > 1 {
+            metrics::counter!("postback_retries_total").increment(1);
+        }
+        if judged.verdict == Verdict::Delivered {
+            metrics::histogram!("postback_delivery_seconds").record(age.as_secs_f64());
+        }
+        let outcome = PostbackOutcome {
+            verdict: judged.verdict,
+            code: judged.code,
+            error,
+            detail: judged.detail,
+        };
+        if let Err(err) = self.outbox.finish_postback(job.id, &outcome).await {
+            // The lease runs out and the postback is tried again: at worst
+            // the tracker hears it twice.
+            warn!(outbox.id = job.id, error = %format!("{:#}", err.0), "cannot record a postback's outcome");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! `GET /api/postbacks/list.json`: the account's postbacks, newest first.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use usher_domain::services::PostbackQuery;
+use usher_domain::subscribers::views::POSTBACK_STATES;
+
+use super::PostbackItem;
+use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
+use crate::api::leads::list::code;
+use crate::api::leads::{CAMPAIGN, LIMIT, OFFSET};
+use crate::{AppState, ErrorCode, call, envelope};
+
+const LEAD: Param = Param {
+    name: "lead",
+    kind: ParamKind::PositiveId,
+    description: "Only this lead's postbacks. Not a positive integer, unknown, or another \
+                  account's lead is `lead`.",
+    required: false,
+};
+
+const STATE: Param = Param {
+    name: "state",
+    kind: ParamKind::Choice(&POSTBACK_STATES),
+    description: "Only postbacks in this state: `pending`, `sent` or `failed`. Otherwise \
+                  `state`.",
+    required: false,
+};
+
+/// `GET /api/postbacks/list.json`.
+pub const ENDPOINT: Endpoint = Endpoint {
+    verb: Verb::Get,
+    path: "/api/postbacks/list.json",
+    summary: "List postbacks",
+    description: "Your account's postbacks, newest first, with each one's URL as filled, \
+                  tries, last HTTP status and error: where to look when the tracker did not \
+                  hear of a lead. `total` counts every postback matching the filters.",
+    params: &[CAMPAIGN, LEAD, STATE, LIMIT, OFFSET],
+    errors: &[
+        ErrorCode::Campaign,
+        ErrorCode::Lead,
+        ErrorCode::State,
+        ErrorCode::Limit,
+        ErrorCode::Offset,
+    ],
+    answer: Answer::Page(Named::of::<PostbackItem<'static>>()),
+    handler: |route| route.to(handle),
+};
+
+/// Handles the call.
+pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let call = match call::get(&req, &state).await {
+        Ok(call) => call,
+        Err(code) => return envelope::error(code),
+    };
+    let p = &call.params;
+    let query = PostbackQuery {
+        campaign: p.given_integer(CAMPAIGN.name),
+        lead: p.given_integer(LEAD.name),
+        state: p.given_text(STATE.name),
+        limit: p.given_integer(LIMIT.name),
+        offset: p.given_integer(OFFSET.name),
+    };
+    match state.subscribers.postbacks(call.account, query).await {
+        Ok(page) => envelope::ok_page(
+            page.total,
+            page.rows.iter().map(PostbackItem::from).collect(),
+        ),
+        Err(err) => envelope::error(code(&err, ErrorCode::Campaign, ErrorCode::State)),
+    }
+}

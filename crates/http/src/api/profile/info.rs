@@ -1,0 +1,34 @@
+//! `GET /api/profile/info.json`: the account, its counts and its global
+//! postback templates.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::ProfileDetail;
+use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
+use crate::{AppState, ErrorCode, call, envelope};
+
+/// `GET /api/profile/info.json`.
+pub const ENDPOINT: Endpoint = Endpoint {
+    verb: Verb::Get,
+    path: "/api/profile/info.json",
+    summary: "Get the profile",
+    description: "Your account: its id and name, how many bots are connected and campaigns \
+                  not deleted, and the five global postback templates (used by campaigns \
+                  whose own five are all empty).",
+    params: &[],
+    errors: &[],
+    answer: Answer::Object(Named::of::<ProfileDetail<'static>>()),
+    handler: |route| route.to(handle),
+};
+
+/// Handles the call.
+pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let call = match call::get(&req, &state).await {
+        Ok(call) => call,
+        Err(code) => return envelope::error(code),
+    };
+    match state.profile.info(call.account).await {
+        Ok(profile) => envelope::ok(ProfileDetail::from(&profile)),
+        Err(err) => envelope::error(ErrorCode::from(&err)),
+    }
+}
