@@ -8,6 +8,7 @@ mod cluster;
 mod db;
 mod process;
 mod tools;
+mod tracker;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Once};
@@ -26,6 +27,7 @@ pub use cluster::TempCluster;
 pub use db::TestDb;
 pub use process::{UsherProcess, cli_account, settings_env};
 pub use tools::{chromium, python_tool};
+pub use tracker::{Hit, Reply, Tracker};
 
 /// One customer account of a test.
 #[derive(Debug, Clone)]

@@ -613,8 +613,9 @@ async fn write_postbacks(
     sql_query(
         "WITH queued AS (INSERT INTO outbox (kind, account_id, bot_id, campaign_id, lead_id, recipient, \
              url, report, target) \
-           SELECT 'postback', * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], \
-             $5::bigint[], $6::text[], $7::smallint[], $8::text[]) WITH ORDINALITY AS t(a, b, c, l, r, u, s, h, n) \
+           SELECT 'postback', a, b, c, l, r, u, s, h FROM unnest($1::bigint[], $2::bigint[], \
+             $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::smallint[], $8::text[]) \
+             WITH ORDINALITY AS t(a, b, c, l, r, u, s, h, n) \
            ORDER BY n RETURNING 1) \
          SELECT pg_notify($9, '') WHERE EXISTS (SELECT 1 FROM queued)",
     )
