@@ -372,9 +372,9 @@ async fn retries_back_off_honour_retry_after_and_stop_at_permanent_answers() {
     let users = [(801, &backoff), (802, &later), (803, &gone), (804, &moved)];
     for (n, (user, tracker)) in users.iter().enumerate() {
         if n > 0 {
-            let first = s.app.api.get("/api/camp/list.json", &s.acc.key, &[]).await["data"][0]
-                ["id"]
-                .clone();
+            let first =
+                s.app.api.get("/api/camp/list.json", &s.acc.key, &[]).await["data"][0]["id"]
+                    .clone();
             s.app
                 .api
                 .post_json("/api/camp/del.json", &s.acc.key, json!({ "id": first }))
