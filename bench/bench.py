@@ -18,7 +18,10 @@ one run, on the same machine and PostgreSQL:
    successful list.json;
 6. the subscriber flow (bench/subscribers.py): /start to the bot's welcome
    at a steady rate over 100 bots, and a burst for one bot drained at its
-   send rate.
+   send rate;
+7. postbacks (bench/postbacks.py): status change to the tracker's GET at
+   1,000 a second to ten trackers, then with a slow and a failing tracker
+   beside them.
 
 Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --smoke     a few seconds, few bots, no growth step; fails unless zero
@@ -26,7 +29,8 @@ Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --keep      keep the database afterwards
   --no-build  use the release binaries already built
   --no-growth skip the growth step (10 million rows; about 3 minutes)
-  --flow-only only the subscriber flow (step 6)
+  --flow-only only the subscriber flow (steps 6 and 7)
+  --postbacks-only only the postback step (7)
   --flow-growth after step 6: 1 million leads and 10 million journal events,
               leads/list.json and stats/days.json against pgbench running
               the same SQL, intake at 100 before and after (about 8 minutes)
@@ -150,7 +154,7 @@ class Run:
         self.duration = 3 if self.smoke else 20
         self.read_duration = 2 if self.smoke else 10
         self.bots_a = 10 if self.smoke else 100
-        self.bots_b = 10 if self.smoke else 900
+        self.bots_b = 12 if self.smoke else 900
         self.db = f"usher_bench_{os.getpid()}"
         self.procs = []
         self.results = {"machine": machine()}
@@ -256,6 +260,8 @@ class Run:
             "USHER__HTTP__PUBLIC_URL": self.usher_url,
             "USHER__TELEGRAM__API_URL": self.sandbox_url,
             "USHER__SECRETS__TOKEN_KEY": base64.b64encode(os.urandom(32)).decode(),
+            # The postback step's trackers listen on loopback.
+            "USHER__POSTBACKS__ALLOW_PRIVATE": "true",
             "RUST_LOG": "warn",
         }
         usher = str(RELEASE / "usher")
@@ -318,8 +324,28 @@ class Run:
         for name in ("flow_steady", "flow_burst"):
             if r[name]["lost"] or r[name]["twice"]:
                 self.failures.append(f"{name}: {r[name]}")
+        self.postback_flow()
         if self.args.flow_growth:
             self.subscriber_growth()
+
+    def postback_flow(self):
+        from postbacks import PostbackFlow
+        r = self.results
+        wanted = 12 if self.smoke else 102
+        chosen = [(bot_id, tg) for bot_id, (tg, key) in sorted(self.tgs.items()) if key == self.key_b][:wanted]
+        log(f"postbacks: campaigns on {len(chosen)} bots, 10 healthy trackers, a slow one, a failing one")
+        flow = PostbackFlow(self, chosen, psql)
+        try:
+            rate, seconds = (100, 2) if self.smoke else (1000, 20)
+            r["pb_healthy"] = flow.healthy(rate, seconds)
+            log(f"postbacks, healthy trackers: {r['pb_healthy']}")
+            r["pb_bad"] = flow.with_bad_trackers(rate, seconds)
+            log(f"postbacks, with a slow and a failing tracker: {r['pb_bad']}")
+        finally:
+            flow.stop()
+        for name in ("pb_healthy", "pb_bad"):
+            if r[name]["lost"] or r[name]["twice"]:
+                self.failures.append(f"{name}: {r[name]}")
 
     def subscriber_growth(self):
         import subscribers
@@ -344,6 +370,9 @@ class Run:
 
     def measure(self):
         r = self.results
+        if self.args.postbacks_only:
+            self.postback_flow()
+            return
         if self.args.flow_only:
             self.subscriber_flow()
             return
@@ -473,6 +502,17 @@ def table(r, smoke):
             f"produced in {b['produce_s']:.1f} s", "", "≈ size / 30, ≤ 30/s")
         add("burst: lost, twice, 429s; other bot's p99 (ms)",
             f"{b['lost']}, {b['twice']}, {b['floods']}; {b['other_p99_ms']:.0f}", "", "", "0, 0, ≤ 1; < 200")
+    if "pb_healthy" in r:
+        h, b = r["pb_healthy"], r["pb_bad"]
+        add(f"postback, commit to GET, {h['rate']:.0f}/s to 10 trackers: p50 / p99 / max (ms)",
+            f"{h['commit_p50_ms']:.0f} / {h['commit_p99_ms']:.0f} / {h['commit_max_ms']:.0f}",
+            f"produced to GET p99 {h['produce_p99_ms']:.0f}", "", "p99 < 100")
+        add("postbacks: lost, twice", f"{h['lost']}, {h['twice']}", f"{h['postbacks']} postbacks", "", "0, 0")
+        add(f"postback with a 10 s and a 503 tracker, healthy ten: p50 / p99 / max (ms)",
+            f"{b['commit_p50_ms']:.0f} / {b['commit_p99_ms']:.0f} / {b['commit_max_ms']:.0f}",
+            f"slow hit {b['slow_hits']}, failing hit {b['fail_hits']}", "", "p99 < 100")
+        add("with bad trackers: lost, twice (healthy ten)", f"{b['lost']}, {b['twice']}",
+            f"{b['healthy_postbacks']} postbacks", "", "0, 0")
     add("RSS idle (MiB)", f"{r.get('rss_idle_mib', 0):.1f}", "", "", "< 30")
     add("RSS peak under load (MiB)", f"{r.get('rss_peak_mib', 0):.1f}", "", "", "< 150")
     add("start to first list.json (ms)", f"{r.get('ready_ms', 0):.0f}", "", "", "< 1000")
@@ -487,6 +527,7 @@ if __name__ == "__main__":
     parser.add_argument("--profile", action="store_true", help="perf record usher during intake at 100")
     parser.add_argument("--no-growth", action="store_true", help="skip the growth step")
     parser.add_argument("--flow-only", action="store_true", help="only the subscriber flow")
+    parser.add_argument("--postbacks-only", action="store_true", help="only the postback step")
     parser.add_argument("--flow-growth", action="store_true",
                         help="after the flow: 1M leads, 10M journal events, reads against pgbench, intake again")
     Run(parser.parse_args()).main()

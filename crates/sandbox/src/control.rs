@@ -7,6 +7,7 @@
 //! | `POST /_sandbox/bots/{id}/token` | regenerates its token (the old one stops working) |
 //! | `POST /_sandbox/bots/{id}/updates` (an Update as JSON) | queues it for delivery to the bot's webhook; answers its `update_id` |
 //! | `POST /_sandbox/bots/{id}/events` (a [`SandboxEvent`] as JSON) | makes it happen (promote, demote, remove_bot, join, leave, kick, join_request, start, message, block, unblock) and queues its update |
+//! | `POST /_sandbox/bots/{id}/events/batch` (a JSON array of events) | makes each happen in order; answers each one's `update_id` and `queued` |
 //! | `GET /_sandbox/bots/{id}/messages` | every message the bot sent: `chat_id`, `parse_mode`, the `Message`, `sent_at_ms` |
 //! | `GET /_sandbox/bots/{id}/floods` | how many calls of the bot flood control answered 429 |
 //! | `GET /_sandbox/bots/{id}/attempts` | every delivery attempt, with the webhook's status |
@@ -31,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/bots/{id}/token", web::post().to(regenerate_token))
             .route("/bots/{id}/updates", web::post().to(send_update))
             .route("/bots/{id}/events", web::post().to(send_event))
+            .route("/bots/{id}/events/batch", web::post().to(send_events))
             .route("/bots/{id}/attempts", web::get().to(attempts))
             .route("/bots/{id}/messages", web::get().to(messages))
             .route("/bots/{id}/floods", web::get().to(floods))
@@ -108,6 +110,23 @@ async fn send_event(
     body: web::Json<SandboxEvent>,
 ) -> HttpResponse {
     queued(body.happen(&state, *id))
+}
+
+async fn send_events(
+    state: web::Data<State>,
+    id: web::Path<i64>,
+    body: web::Json<Vec<SandboxEvent>>,
+) -> HttpResponse {
+    let mut answers = Vec::with_capacity(body.len());
+    for event in body.iter() {
+        match event.happen(&state, *id) {
+            Some((update_id, queued)) => {
+                answers.push(json!({ "update_id": update_id, "queued": queued }))
+            }
+            None => return HttpResponse::NotFound().json(json!({ "error": "no such bot" })),
+        }
+    }
+    HttpResponse::Ok().json(answers)
 }
 
 async fn attempts(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
