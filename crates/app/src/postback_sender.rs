@@ -16,6 +16,10 @@ use crate::postback_client::PostbackClient;
 /// Most postbacks in flight in one instance.
 const IN_FLIGHT_MAX: usize = 1024;
 
+/// How long the sender waits after a postback finishes before it claims
+/// again, so that one claim serves several finishes.
+const FREED_GATHER: Duration = Duration::from_millis(5);
+
 /// The shortest lease of a claimed postback; a longer timeout lengthens it
 /// so that a slow answer is never taken by a second worker meanwhile.
 const LEASE_MIN: Duration = Duration::from_secs(20);
@@ -86,7 +90,11 @@ impl PostbackSender {
             if jobs.is_empty() {
                 tokio::select! {
                     () = this.outbox.wait_for_work(OutboxKind::Postback, Duration::from_millis(200)) => {}
-                    () = this.freed.notified() => {}
+                    () = this.freed.notified() => {
+                        // Finishes come one by one, hundreds a second: let a
+                        // few gather before claiming again.
+                        tokio::time::sleep(FREED_GATHER).await;
+                    }
                 }
                 continue;
             }

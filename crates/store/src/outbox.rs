@@ -155,17 +155,18 @@ WITH busy AS (
     WHERE state = 'pending' AND kind = 'postback' AND leased_until > now()
     GROUP BY target
 ), ranked AS (
-    SELECT o.id, o.target, row_number() OVER (PARTITION BY o.target ORDER BY o.run_at, o.id) AS rn
-    FROM outbox o
+    SELECT o.id, coalesce(b.n, 0) AS busy,
+           row_number() OVER (PARTITION BY o.target ORDER BY o.run_at, o.id) AS rn
+    FROM outbox o LEFT JOIN busy b USING (target)
     WHERE o.state = 'pending' AND o.kind = 'postback' AND o.run_at <= now()
       AND (o.leased_until IS NULL OR o.leased_until <= now())
+      AND coalesce(b.n, 0) < $1
       AND NOT EXISTS (
           SELECT 1 FROM outbox e
           WHERE e.lead_id = o.lead_id AND e.id < o.id AND e.kind = 'postback' AND e.state = 'pending')
 ), chosen AS (
-    SELECT r.id FROM ranked r LEFT JOIN busy b USING (target)
-    WHERE r.rn <= $1 - coalesce(b.n, 0)
-    ORDER BY r.rn, r.id LIMIT $2
+    SELECT id FROM ranked WHERE rn <= $1 - busy
+    ORDER BY rn, id LIMIT $2
 ), locked AS (
     SELECT id FROM outbox
     WHERE id IN (SELECT id FROM chosen) AND state = 'pending'
