@@ -446,6 +446,11 @@ async fn campaigns_are_listed_got_paused_resumed_and_deleted() {
             "button_text",
             "button_url",
             "unsub_window",
+            "pb_wait",
+            "pb_hold",
+            "pb_approve",
+            "pb_cancel",
+            "pb_trash",
             "link"
         ]
     );
