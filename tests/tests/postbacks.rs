@@ -739,3 +739,53 @@ async fn postback_metrics_count_results_and_latency() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_changes_of_different_templates_all_take_effect() {
+    let s = setup(fast).await;
+    let (camp, _) = s.campaign(json!({})).await;
+    const NAMES: [&str; 5] = ["pb_wait", "pb_hold", "pb_approve", "pb_cancel", "pb_trash"];
+    for round in 0..4 {
+        let calls = NAMES.iter().flat_map(|name| {
+            let url = format!("https://t.example/{round}/{name}");
+            let api = s.app.api.clone();
+            let key = s.acc.key.clone();
+            let (profile_body, edit_body) =
+                (json!({ *name: url }), json!({ "id": camp, *name: url }));
+            let (api2, key2) = (api.clone(), key.clone());
+            [
+                tokio::spawn(async move {
+                    api.post_json("/api/profile/postbacks.json", &key, profile_body)
+                        .await
+                }),
+                tokio::spawn(async move {
+                    api2.post_json("/api/camp/edit.json", &key2, edit_body)
+                        .await
+                }),
+            ]
+        });
+        for answer in futures_util::future::join_all(calls).await {
+            let answer = answer.unwrap();
+            assert_eq!(answer["status"], "ok", "{answer}");
+        }
+        let profile = s
+            .app
+            .api
+            .get("/api/profile/info.json", &s.acc.key, &[])
+            .await;
+        let got = s
+            .app
+            .api
+            .get(
+                "/api/camp/get.json",
+                &s.acc.key,
+                &[("id", &camp.to_string())],
+            )
+            .await;
+        for name in NAMES {
+            let url = format!("https://t.example/{round}/{name}");
+            assert_eq!(profile["data"][name], url, "round {round}: {profile}");
+            assert_eq!(got["data"][name], url, "round {round}: {got}");
+        }
+    }
+}

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
 use std::collections::HashMap;
-use usher_domain::ports::{CampaignStore, InsertCampaignError, NewCampaign, StoreError};
+use usher_domain::ports::{
+    CampaignStore, InsertCampaignError, NewCampaign, SettingsSwap, StoreError,
+};
 
 use diesel::sql_types::{Array, BigInt};
 use usher_domain::postbacks::Templates;
@@ -267,13 +269,24 @@ impl CampaignStore for PgStore {
         &self,
         account: AccountId,
         id: CampaignId,
+        expected: &CampaignSettings,
         settings: &CampaignSettings,
-    ) -> Result<Option<Campaign>, StoreError> {
+    ) -> Result<SettingsSwap, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
+        let old = &expected.postbacks;
         let updated = diesel::update(campaigns::table)
             .filter(campaigns::id.eq(id.0))
             .filter(campaigns::account_id.eq(account.0))
             .filter(campaigns::status.ne(CampaignStatus::Deleted.code()))
+            .filter(campaigns::welcome.eq(&expected.welcome))
+            .filter(campaigns::button_text.eq(&expected.button_text))
+            .filter(campaigns::button_url.eq(&expected.button_url))
+            .filter(campaigns::unsub_window.eq(expected.unsub_window))
+            .filter(campaigns::pb_wait.eq(old.of(LeadStatus::Wait)))
+            .filter(campaigns::pb_hold.eq(old.of(LeadStatus::Hold)))
+            .filter(campaigns::pb_approve.eq(old.of(LeadStatus::Approve)))
+            .filter(campaigns::pb_cancel.eq(old.of(LeadStatus::Cancel)))
+            .filter(campaigns::pb_trash.eq(old.of(LeadStatus::Trash)))
             .set((
                 campaigns::welcome.eq(&settings.welcome),
                 campaigns::button_text.eq(&settings.button_text),
@@ -290,10 +303,15 @@ impl CampaignStore for PgStore {
             .await
             .map_err(db_err)?;
         drop(conn);
-        if updated == 0 {
-            return Ok(None);
-        }
-        self.get_campaign(account, id).await
+        let now = self
+            .get_campaign(account, id)
+            .await?
+            .filter(|c| c.status != CampaignStatus::Deleted);
+        Ok(match (updated, now) {
+            (_, None) => SettingsSwap::Gone,
+            (0, Some(_)) => SettingsSwap::Stale,
+            (_, Some(campaign)) => SettingsSwap::Updated(Box::new(campaign)),
+        })
     }
 
     async fn tracked_chats(&self, bot: BotId) -> Result<Vec<AdminChat>, StoreError> {

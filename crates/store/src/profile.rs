@@ -61,10 +61,16 @@ impl ProfileStore for PgStore {
     async fn set_global_postbacks(
         &self,
         account: AccountId,
+        old: &Templates,
         t: &Templates,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        diesel::update(accounts::table.find(account.0))
+        let updated = diesel::update(accounts::table.find(account.0))
+            .filter(accounts::pb_wait.eq(old.of(LeadStatus::Wait)))
+            .filter(accounts::pb_hold.eq(old.of(LeadStatus::Hold)))
+            .filter(accounts::pb_approve.eq(old.of(LeadStatus::Approve)))
+            .filter(accounts::pb_cancel.eq(old.of(LeadStatus::Cancel)))
+            .filter(accounts::pb_trash.eq(old.of(LeadStatus::Trash)))
             .set((
                 accounts::pb_wait.eq(t.of(LeadStatus::Wait)),
                 accounts::pb_hold.eq(t.of(LeadStatus::Hold)),
@@ -75,6 +81,6 @@ impl ProfileStore for PgStore {
             .execute(&mut conn)
             .await
             .map_err(db_err)?;
-        Ok(())
+        Ok(updated == 1)
     }
 }

@@ -64,17 +64,30 @@ pub trait CampaignStore: Send + Sync {
         to: CampaignStatus,
     ) -> Result<Option<CampaignStatus>, StoreError>;
 
-    /// Replaces the settings of campaign `id` of `account` unless it is
-    /// deleted; answers it as it is now, or `None` when there is no such
-    /// campaign or it is deleted.
+    /// Replaces the settings of campaign `id` of `account` with `settings`
+    /// if it is not deleted and its settings are still `expected` (in one
+    /// statement, so that two edits racing cannot lose one another's
+    /// change).
     async fn update_campaign(
         &self,
         account: AccountId,
         id: CampaignId,
+        expected: &CampaignSettings,
         settings: &CampaignSettings,
-    ) -> Result<Option<Campaign>, StoreError>;
+    ) -> Result<SettingsSwap, StoreError>;
 
     /// The chats that non-deleted campaigns through `bot` track, with the
     /// title and type they were created with.
     async fn tracked_chats(&self, bot: BotId) -> Result<Vec<AdminChat>, StoreError>;
+}
+
+/// What became of a compare-and-set of a campaign's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsSwap {
+    /// Changed; the campaign as it is now.
+    Updated(Box<Campaign>),
+    /// Someone else changed the settings first: read them again.
+    Stale,
+    /// No such campaign, or it is deleted.
+    Gone,
 }

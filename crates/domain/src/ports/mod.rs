@@ -12,7 +12,7 @@ mod store;
 mod subscribers;
 mod telegram;
 
-pub use campaigns::{CampaignStore, InsertCampaignError, NewCampaign};
+pub use campaigns::{CampaignStore, InsertCampaignError, NewCampaign, SettingsSwap};
 pub use intake::{Applied, IntakeStore, WebhookTarget};
 pub use outbox::{JobOutcome, OutboxKind, OutboxStore, PostbackJob, PostbackOutcome, WelcomeJob};
 pub use profile::{Profile, ProfileStore};

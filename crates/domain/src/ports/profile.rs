@@ -27,10 +27,12 @@ pub trait ProfileStore: Send + Sync {
     /// The profile of `account`; `None` if there is no such account.
     async fn profile(&self, account: AccountId) -> Result<Option<Profile>, StoreError>;
 
-    /// Replaces the account's five global templates.
+    /// Replaces the account's five global templates with `templates` if
+    /// they are still `expected`; `false` when someone changed them first.
     async fn set_global_postbacks(
         &self,
         account: AccountId,
+        expected: &Templates,
         templates: &Templates,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 }

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use crate::campaign::{button_ok, generate_code, welcome_ok};
-use crate::ports::{BotStore, CampaignStore, InsertCampaignError, NewCampaign, StoreError};
+use crate::ports::{
+    BotStore, CampaignStore, InsertCampaignError, NewCampaign, SettingsSwap, StoreError,
+};
 use crate::postbacks::Templates;
 use crate::{AccountId, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus, ChatId};
 
@@ -142,6 +144,10 @@ pub struct CampaignService {
     allow_private: bool,
 }
 
+/// How many times an edit reads and tries again when a concurrent edit
+/// changed the campaign first.
+const EDIT_ATTEMPTS: usize = 16;
+
 /// How many codes to try before giving up (a clash is already ~1e-14 likely).
 const CODE_ATTEMPTS: usize = 5;
 
@@ -244,19 +250,33 @@ impl CampaignService {
         input: SettingsInput<'_>,
     ) -> Result<Campaign, EditCampaignError> {
         let id = id.ok_or(EditCampaignError::Unknown)?;
-        let campaign = self
-            .campaigns
-            .get_campaign(account, id)
-            .await?
-            .filter(|c| c.status != CampaignStatus::Deleted)
-            .ok_or(EditCampaignError::Unknown)?;
-        let settings = input
-            .apply(&campaign.settings(), self.allow_private)
-            .map_err(EditCampaignError::Settings)?;
-        self.campaigns
-            .update_campaign(account, id, &settings)
-            .await?
-            .ok_or(EditCampaignError::Unknown)
+        // Compare and set: a concurrent edit of other fields is read again
+        // and kept, never overwritten with what this call read.
+        for _ in 0..EDIT_ATTEMPTS {
+            let current = self
+                .campaigns
+                .get_campaign(account, id)
+                .await?
+                .filter(|c| c.status != CampaignStatus::Deleted)
+                .ok_or(EditCampaignError::Unknown)?
+                .settings();
+            let settings = input
+                .apply(&current, self.allow_private)
+                .map_err(EditCampaignError::Settings)?;
+            match self
+                .campaigns
+                .update_campaign(account, id, &current, &settings)
+                .await?
+            {
+                SettingsSwap::Updated(campaign) => return Ok(*campaign),
+                SettingsSwap::Stale => continue,
+                SettingsSwap::Gone => return Err(EditCampaignError::Unknown),
+            }
+        }
+        Err(StoreError::new(anyhow::anyhow!(
+            "campaign settings kept changing under {EDIT_ATTEMPTS} edits"
+        ))
+        .into())
     }
 
     /// Pauses an active campaign; pausing a paused one changes nothing.

@@ -20,6 +20,10 @@ pub enum ProfileError {
     Store(#[from] StoreError),
 }
 
+/// How many times a change reads and tries again when a concurrent one
+/// changed the templates first.
+const SET_ATTEMPTS: usize = 16;
+
 /// The profile of an account.
 #[derive(Clone)]
 pub struct ProfileService {
@@ -53,14 +57,26 @@ impl ProfileService {
         account: AccountId,
         given: [Given<&str>; 5],
     ) -> Result<Profile, ProfileError> {
-        let mut profile = self.info(account).await?;
-        profile.postbacks = profile
-            .postbacks
-            .with(&given, self.allow_private)
-            .map_err(|_| ProfileError::Postback)?;
-        self.store
-            .set_global_postbacks(account, &profile.postbacks)
-            .await?;
-        Ok(profile)
+        // Compare and set, so that two calls changing different templates
+        // both take effect.
+        for _ in 0..SET_ATTEMPTS {
+            let mut profile = self.info(account).await?;
+            let next = profile
+                .postbacks
+                .with(&given, self.allow_private)
+                .map_err(|_| ProfileError::Postback)?;
+            if self
+                .store
+                .set_global_postbacks(account, &profile.postbacks, &next)
+                .await?
+            {
+                profile.postbacks = next;
+                return Ok(profile);
+            }
+        }
+        Err(StoreError::new(anyhow::anyhow!(
+            "global templates kept changing under {SET_ATTEMPTS} calls"
+        ))
+        .into())
     }
 }
