@@ -26,7 +26,7 @@ pub use api::{Api, error_of};
 pub use cluster::TempCluster;
 pub use db::TestDb;
 pub use process::{UsherProcess, cli_account, settings_env};
-pub use tools::{chromium, python_tool};
+pub use tools::{chromium, node_tool, node_tools, python_tool};
 pub use tracker::{Hit, Reply, Tracker};
 
 /// One customer account of a test.

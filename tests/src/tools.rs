@@ -34,3 +34,20 @@ pub fn python_tool(name: &str) -> PathBuf {
         panic!("{name} is needed for this test: run scripts/ensure-test-tools.sh")
     })
 }
+
+/// A tool from npm (`tsc`, `openapi-typescript`, `redocly`), from
+/// `target/tools/node` where `scripts/ensure-test-tools.sh` installs them.
+pub fn node_tool(name: &str) -> PathBuf {
+    let bin = node_tools().join("node_modules/.bin").join(name);
+    assert!(
+        bin.is_file(),
+        "{name} is needed for this test: run scripts/ensure-test-tools.sh"
+    );
+    bin
+}
+
+/// `target/tools/node`: npm packages the tests use; a project made under it
+/// resolves them.
+pub fn node_tools() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/tools/node")
+}

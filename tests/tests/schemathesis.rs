@@ -104,6 +104,8 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
         .split("testcase name=\"")
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
+        // The stateful phase (API links between operations) is one case of its own.
+        .filter(|name| *name != "Stateful tests")
         .map(str::to_owned)
         .collect();
     let expected: std::collections::BTreeSet<String> = usher_http::routes()

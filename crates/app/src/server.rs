@@ -124,6 +124,7 @@ pub fn wire(
         intake: IntakeService::new(store.clone()),
         campaigns: CampaignService::new(store.clone(), store.clone(), pb.allow_private),
         profile: ProfileService::new(store.clone(), pb.allow_private),
+        public_url: settings.http.public_url.trim_end_matches('/').to_owned(),
         subscribers: SubscriberService::new(store.clone()),
         bots: BotService::new(store.clone(), store, gateway, &settings.http.public_url),
     };

@@ -45,6 +45,9 @@ pub struct AppState {
     pub subscribers: usher_domain::services::SubscriberService,
     /// The account's profile and global postback templates.
     pub profile: usher_domain::services::ProfileService,
+    /// The public base URL of the service (`http.public_url`): the
+    /// document's `servers`.
+    pub public_url: String,
 }
 
 /// Every route [`configure`] registers, as (method, path pattern): the

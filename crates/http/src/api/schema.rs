@@ -1,7 +1,21 @@
 //! Schemas of answer fields whose type alone says too little (codes,
 //! dates), for `#[schema(schema_with = ...)]`.
 
+use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
+
+/// `x-enum-varnames` and `x-enum-descriptions`: the names generators give
+/// an integer enum's values instead of `VALUE_0`.
+fn named(builder: ObjectBuilder, names: &[&str], descriptions: &[&str]) -> Object {
+    builder
+        .extensions(Some(
+            ExtensionsBuilder::new()
+                .add("x-enum-varnames", serde_json::json!(names))
+                .add("x-enum-descriptions", serde_json::json!(descriptions))
+                .build(),
+        ))
+        .build()
+}
 
 /// A date as the API writes it.
 pub fn date_time() -> Object {
@@ -15,23 +29,33 @@ pub fn date_time() -> Object {
 
 /// A bot's status code.
 pub fn bot_status() -> Object {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::new(Type::Integer))
-        .enum_values(Some([0, 1, 3]))
-        .description(Some(
-            "0 Active; 1 Warning: the bot is not an administrator in a chat one of its \
-             campaigns tracks; 3 Deleted (soft). 2 is never used.",
-        ))
-        .build()
+    named(
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::Integer))
+            .enum_values(Some([0, 1, 3]))
+            .description(Some(
+                "0 Active; 1 Warning: the bot is not an administrator in a chat one of its \
+                 campaigns tracks; 3 Deleted (soft). 2 is never used.",
+            )),
+        &["ACTIVE", "WARNING", "DELETED"],
+        &[
+            "Active.",
+            "Not an administrator in a chat one of its campaigns tracks.",
+            "Deleted (soft).",
+        ],
+    )
 }
 
 /// A campaign's status code.
 pub fn campaign_status() -> Object {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::new(Type::Integer))
-        .enum_values(Some([0, 1, 2]))
-        .description(Some("0 Active; 1 Paused; 2 Deleted."))
-        .build()
+    named(
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::Integer))
+            .enum_values(Some([0, 1, 2]))
+            .description(Some("0 Active; 1 Paused; 2 Deleted.")),
+        &["ACTIVE", "PAUSED", "DELETED"],
+        &["Tracking.", "Paused.", "Deleted (soft)."],
+    )
 }
 
 /// Telegram's type of a chat a bot administers.
@@ -45,14 +69,23 @@ pub fn chat_type() -> Object {
 
 /// A lead's status code.
 pub fn lead_status() -> Object {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::new(Type::Integer))
-        .enum_values(Some([0, 1, 2, 3, 4]))
-        .description(Some(
-            "0 wait: started the bot; 1 hold: asked to join; 2 approve: a member; \
-             3 cancel: left; 4 trash: removed.",
-        ))
-        .build()
+    named(
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::Integer))
+            .enum_values(Some([0, 1, 2, 3, 4]))
+            .description(Some(
+                "0 wait: started the bot; 1 hold: asked to join; 2 approve: a member; \
+                 3 cancel: left; 4 trash: removed.",
+            )),
+        &["WAIT", "HOLD", "APPROVE", "CANCEL", "TRASH"],
+        &[
+            "Started the bot through the campaign's link.",
+            "Asked to join the chat.",
+            "A member of the chat.",
+            "Left the chat.",
+            "Removed from the chat.",
+        ],
+    )
 }
 
 /// A journal action.

@@ -5,7 +5,7 @@ use utoipa::openapi::path::{
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Ref, Schema,
+    ArrayBuilder, Discriminator, KnownFormat, ObjectBuilder, OneOfBuilder, Ref, Schema,
     SchemaFormat, SchemaType, Type,
 };
 use utoipa::openapi::security::SecurityRequirement;
@@ -14,11 +14,8 @@ use utoipa::openapi::{ContentBuilder, RefOr, Required, ResponseBuilder};
 use super::{BEARER, QUERY_KEY};
 use crate::api::{Answer, Endpoint, Named, ParamKind, Verb};
 
-/// The media type of every answer, and one of the two body encodings every
-/// POST endpoint reads.
+/// The media type of every answer and of the documented POST bodies.
 pub(super) const JSON: &str = "application/json";
-/// The other body encoding.
-const FORM: &str = "application/x-www-form-urlencoded";
 
 /// The path item of one endpoint, and the schemas its answer refers to.
 pub(super) fn path_item(
@@ -30,10 +27,7 @@ pub(super) fn path_item(
         .tag(tag(endpoint.path))
         .summary(Some(endpoint.summary))
         .description(Some(description(endpoint)))
-        .securities(Some([
-            SecurityRequirement::new::<_, [&str; 0], &str>(QUERY_KEY, []),
-            SecurityRequirement::new::<_, [&str; 0], &str>(BEARER, []),
-        ]))
+        .securities(Some(securities(endpoint)))
         .response("200", answer(endpoint, schemas));
     match endpoint.verb {
         Verb::Get => {
@@ -54,28 +48,56 @@ pub(super) fn path_item(
             PathItem::new(HttpMethod::Get, operation)
         }
         Verb::Post => {
+            let name = format!("{}Request", pascal(endpoint.path));
+            schemas.push((name.clone(), body(endpoint).into()));
             let body = RequestBodyBuilder::new()
                 .description(Some(
-                    "A JSON object or a form; both carry the same parameters. The API key \
-                     is never read from the body.",
+                    "A JSON object. The same parameters may be sent as a form \
+                     (`application/x-www-form-urlencoded`, integers as their digits); the \
+                     API key is never read from the body.",
                 ))
                 .required(Some(Required::True))
                 .content(
                     JSON,
                     ContentBuilder::new()
-                        .schema(Some(body(endpoint, json_value)))
-                        .build(),
-                )
-                .content(
-                    FORM,
-                    ContentBuilder::new()
-                        .schema(Some(body(endpoint, form_value)))
+                        .schema(Some(Ref::from_schema_name(name)))
                         .build(),
                 )
                 .build();
             PathItem::new(HttpMethod::Post, operation.request_body(Some(body)))
         }
     }
+}
+
+/// How a call may present the key. Where the operation has a parameter
+/// `id` of its own, a query key of the same name cannot be described
+/// beside it: the document offers the Bearer header alone there (and says
+/// that `?id=KEY` works too).
+fn securities(endpoint: &Endpoint) -> Vec<SecurityRequirement> {
+    let bearer = SecurityRequirement::new::<_, [&str; 0], &str>(BEARER, []);
+    let collides = endpoint.verb == Verb::Get && endpoint.params.iter().any(|p| p.name == "id");
+    if collides {
+        vec![bearer]
+    } else {
+        vec![
+            SecurityRequirement::new::<_, [&str; 0], &str>(QUERY_KEY, []),
+            bearer,
+        ]
+    }
+}
+
+/// `/api/bots/list.json` → `BotsList`.
+pub(super) fn pascal(path: &str) -> String {
+    operation_id(path)
+        .split(['.', '_'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// `/api/bots/list.json` → `bots.list`.
@@ -96,8 +118,15 @@ fn tag(path: &str) -> String {
 
 /// The endpoint's description followed by the table of its error codes.
 fn description(endpoint: &Endpoint) -> String {
+    let key = if securities(endpoint).len() == 1 {
+        "\n\nThe key goes in `Authorization: Bearer`; `?id=KEY` beside the `id` parameter \
+         works too (`?id=42-d3ad...&id=7`: the key-shaped value is the key)."
+    } else {
+        ""
+    };
     let mut text = format!(
-        "{}\n\nAlways HTTP 200; look at `status`. Errors, checked in this order:\n\n\
+        "{}{key}\n\nAlways HTTP 200; look at `status`. Errors, checked in this order (new \
+         codes may be added; treat an unknown one as a failure):\n\n\
          | error | meaning |\n|---|---|\n",
         endpoint.description
     );
@@ -107,25 +136,49 @@ fn description(endpoint: &Endpoint) -> String {
     text
 }
 
-/// `{"status":"ok",...}` or `{"status":"error","error":...}`.
+/// The name of the shared error envelope.
+pub(super) const ERROR: &str = "Error";
+
+/// `{"status":"ok",...}` (a named envelope per answer type) or the shared
+/// `Error`, told apart by `status`.
 fn answer(
     endpoint: &Endpoint,
     schemas: &mut Vec<(String, RefOr<Schema>)>,
 ) -> utoipa::openapi::Response {
-    let ok = match endpoint.answer {
-        Answer::Object(named) => ok_envelope(Some(reference(named, schemas))),
-        Answer::List(named) => ok_envelope(Some(
-            ArrayBuilder::new().items(reference(named, schemas)).into(),
-        )),
+    let (name, envelope) = match endpoint.answer {
+        Answer::Object(named) => {
+            let data = reference(named, schemas);
+            (format!("{}Ok", (named.name)()), ok_envelope(Some(data)))
+        }
+        Answer::List(named) => {
+            let data = ArrayBuilder::new().items(reference(named, schemas)).into();
+            (format!("{}ListOk", (named.name)()), ok_envelope(Some(data)))
+        }
         Answer::Page(named) => {
             let page = ArrayBuilder::new().items(reference(named, schemas)).into();
-            with_total(ok_envelope(Some(page)))
+            (
+                format!("{}PageOk", (named.name)()),
+                with_total(ok_envelope(Some(page))),
+            )
         }
-        Answer::Nothing => ok_envelope(None),
+        Answer::Nothing => ("Ok".to_owned(), ok_envelope(None)),
     };
-    let answer = OneOfBuilder::new().item(ok).item(error_envelope(
-        endpoint.all_errors().iter().map(|code| code.as_str()),
-    ));
+    if !schemas.iter().any(|(known, _)| *known == name) {
+        schemas.push((name.clone(), envelope.into()));
+    }
+    if !schemas.iter().any(|(known, _)| known == ERROR) {
+        schemas.push((ERROR.to_owned(), error_envelope().into()));
+    }
+    let answer = OneOfBuilder::new()
+        .item(Ref::from_schema_name(&name))
+        .item(Ref::from_schema_name(ERROR))
+        .discriminator(Some(Discriminator::with_mapping(
+            "status",
+            [
+                ("ok", format!("#/components/schemas/{name}")),
+                ("error", format!("#/components/schemas/{ERROR}")),
+            ],
+        )));
     ResponseBuilder::new()
         .description("The JSON envelope: success or an error code.")
         .content(JSON, ContentBuilder::new().schema(Some(answer)).build())
@@ -146,8 +199,7 @@ fn ok_envelope(data: Option<RefOr<Schema>>) -> Schema {
     let mut envelope = ObjectBuilder::new()
         .schema_type(SchemaType::new(Type::Object))
         .property("status", word("ok"))
-        .required("status")
-        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        .required("status");
     if let Some(data) = data {
         envelope = envelope.property("data", data).required("data");
     }
@@ -173,20 +225,27 @@ fn with_total(envelope: Schema) -> Schema {
     }
 }
 
-/// `{"status":"error","error":"<code>"}` with the codes given.
-pub(super) fn error_envelope<'a>(codes: impl IntoIterator<Item = &'a str>) -> Schema {
+/// `{"status":"error","error":"<code>"}`. The code is an open string, so
+/// that a client generated today still reads a code added tomorrow; the
+/// known ones are its examples, each operation's own in its description.
+pub(super) fn error_envelope() -> Schema {
+    let mut known = String::from("The error code. Known codes (more may be added):");
+    for code in crate::ErrorCode::ALL {
+        known.push_str(&format!("\n- `{code}`: {}", code.meaning()));
+    }
     ObjectBuilder::new()
         .schema_type(SchemaType::new(Type::Object))
+        .title(Some("Error"))
         .property("status", word("error"))
         .property(
             "error",
             ObjectBuilder::new()
                 .schema_type(SchemaType::new(Type::String))
-                .enum_values(Some(codes)),
+                .description(Some(known))
+                .examples(crate::ErrorCode::ALL.iter().map(|c| c.as_str())),
         )
         .required("status")
         .required("error")
-        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
         .into()
 }
 
@@ -198,12 +257,12 @@ pub(super) fn word(value: &str) -> ObjectBuilder {
 }
 
 /// The body schema of a POST endpoint, one property per parameter.
-fn body(endpoint: &Endpoint, value: fn(ParamKind) -> RefOr<Schema>) -> Schema {
+fn body(endpoint: &Endpoint) -> Schema {
     let mut object = ObjectBuilder::new().schema_type(SchemaType::new(Type::Object));
     for param in endpoint.params {
         object = object.property(
             param.name,
-            with_description(value(param.kind), param.description),
+            with_description(query_value(param.kind), param.description),
         );
         if param.required {
             object = object.required(param.name);
@@ -239,43 +298,6 @@ fn query_value(kind: ParamKind) -> RefOr<Schema> {
     }
 }
 
-/// A JSON body value: integers as JSON numbers or strings of digits.
-fn json_value(kind: ParamKind) -> RefOr<Schema> {
-    match kind {
-        ParamKind::PositiveId => OneOfBuilder::new()
-            .item(integer(Some(1)))
-            .item(digits(r"^[0-9]+$"))
-            .into(),
-        ParamKind::ChatId => OneOfBuilder::new()
-            .item(integer(None))
-            .item(digits(r"^-?[0-9]+$"))
-            .into(),
-        ParamKind::Integer { min, max } => OneOfBuilder::new()
-            .item(bounded(min, max))
-            .item(digits(if min < 0 { r"^-?[0-9]+$" } else { r"^[0-9]+$" }))
-            .into(),
-        ParamKind::Text(max) => text(max).into(),
-        ParamKind::MaybeEmpty(max) => maybe_empty(max).into(),
-        ParamKind::Choice(words) => choice(words).into(),
-        ParamKind::Token => token().into(),
-    }
-}
-
-/// A form value: always a string.
-fn form_value(kind: ParamKind) -> RefOr<Schema> {
-    match kind {
-        ParamKind::PositiveId => digits(r"^[0-9]+$").into(),
-        ParamKind::ChatId => digits(r"^-?[0-9]+$").into(),
-        ParamKind::Integer { min, .. } => {
-            digits(if min < 0 { r"^-?[0-9]+$" } else { r"^[0-9]+$" }).into()
-        }
-        ParamKind::Text(max) => text(max).into(),
-        ParamKind::MaybeEmpty(max) => maybe_empty(max).into(),
-        ParamKind::Choice(words) => choice(words).into(),
-        ParamKind::Token => token().into(),
-    }
-}
-
 fn bounded(min: i64, max: i64) -> ObjectBuilder {
     integer(Some(min)).maximum(Some(max))
 }
@@ -299,12 +321,6 @@ fn integer(minimum: Option<i64>) -> ObjectBuilder {
         .minimum(minimum)
 }
 
-fn digits(pattern: &str) -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::new(Type::String))
-        .pattern(Some(pattern))
-}
-
 fn text(max: usize) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(SchemaType::new(Type::String))
@@ -316,5 +332,5 @@ fn token() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(SchemaType::new(Type::String))
         .pattern(Some(r"^[0-9]+:[A-Za-z0-9_-]{35,}$"))
-        .examples(["1234567890:AABBCCddEEFFggHHiiJJkkLLmmNNooPPqq"])
+        .examples(["1234567890:AABBCCddEEFFggHHiiJJkkLLmmNNooPPqqR"])
 }

@@ -11,7 +11,9 @@ use std::sync::LazyLock;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use utoipa::openapi::info::LicenseBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::server::ServerBuilder;
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder};
 use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -96,6 +98,12 @@ fn build() -> OpenApi {
             InfoBuilder::new()
                 .title("usher")
                 .version(env!("CARGO_PKG_VERSION"))
+                .license(Some(
+                    LicenseBuilder::new()
+                        .name("MIT")
+                        .identifier(Some("MIT"))
+                        .build(),
+                ))
                 .description(Some(INTRODUCTION))
                 .build(),
         )
@@ -136,13 +144,27 @@ pub fn document_route(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn serve_document() -> HttpResponse {
-    static BODY: LazyLock<Vec<u8>> =
-        LazyLock::new(|| serde_json::to_vec(document()).unwrap_or_default());
+async fn serve_document(state: web::Data<crate::AppState>) -> HttpResponse {
+    // Built per call (it is rarely asked for): servers in one process,
+    // as in tests, may have different public URLs.
+    let body = serde_json::to_vec(&with_server(document(), &state.public_url)).unwrap_or_default();
     HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(BODY.as_slice())
+        .body(body)
+}
+
+/// The document with `servers` naming `public_url`, so that generated
+/// clients and "Try it out" know where to call.
+pub fn with_server(document: &OpenApi, public_url: &str) -> OpenApi {
+    let mut document = document.clone();
+    document.servers = Some(vec![
+        ServerBuilder::new()
+            .url(public_url)
+            .description(Some("This service (`http.public_url`)."))
+            .build(),
+    ]);
+    document
 }
 
 /// Registers `GET /docs` (a redirect to `/docs/`) and the Swagger UI page

@@ -7,9 +7,10 @@ use utoipa::openapi::path::{
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, Required, Response, ResponseBuilder};
 
-use super::api_paths::{JSON, error_envelope, word};
+use super::api_paths::{JSON, word};
 use super::{DOCS_FILES, DOCS_PATH, DOCUMENT_PATH};
 use crate::health::{HEALTHZ, READYZ};
 use crate::metrics::METRICS;
@@ -39,10 +40,7 @@ pub(super) fn items() -> Vec<(&'static str, PathItem)> {
                     ("200", json_response("Ready.", status_ok())),
                     (
                         "503",
-                        json_response(
-                            "Not ready: what is missing.",
-                            error_envelope(["db", "migrations"]),
-                        ),
+                        json_response("Not ready: what is missing.", not_ready()),
                     ),
                 ],
             ),
@@ -76,6 +74,11 @@ pub(super) fn items() -> Vec<(&'static str, PathItem)> {
                         "The document.",
                         ObjectBuilder::new()
                             .schema_type(SchemaType::new(Type::Object))
+                            .property("openapi", string())
+                            .property(
+                                "paths",
+                                ObjectBuilder::new().schema_type(SchemaType::new(Type::Object)),
+                            )
                             .required("openapi")
                             .required("paths")
                             .into(),
@@ -115,7 +118,8 @@ fn get<const N: usize>(
             .operation_id(Some(id))
             .tag("operations")
             .summary(Some(summary))
-            .description(Some(description)),
+            .description(Some(description))
+            .securities(Some(public())),
         |op, (status, response)| op.response(status, response),
     );
     PathItem::new(HttpMethod::Get, operation)
@@ -136,6 +140,22 @@ fn status_ok() -> Schema {
         .into()
 }
 
+/// `security: []`: no API key.
+fn public() -> Vec<SecurityRequirement> {
+    Vec::new()
+}
+
+/// `{"status":"error","error":"db"|"migrations"}`.
+fn not_ready() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::Object))
+        .property("status", word("error"))
+        .property("error", string().enum_values(Some(["db", "migrations"])))
+        .required("status")
+        .required("error")
+        .into()
+}
+
 fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(SchemaType::new(Type::String))
 }
@@ -152,6 +172,7 @@ fn docs_files() -> PathItem {
     let operation = OperationBuilder::new()
         .operation_id(Some("docs.files"))
         .tag("operations")
+        .securities(Some(public()))
         .summary(Some("The reference page and its assets"))
         .description(Some(
             "`/docs/` (or `/docs/index.html`) is the page; the other files are its scripts \
@@ -182,6 +203,7 @@ fn webhook() -> PathItem {
     let operation = OperationBuilder::new()
         .operation_id(Some("telegram.webhook"))
         .tag("telegram")
+        .securities(Some(public()))
         .summary(Some("Telegram's update delivery"))
         .description(Some(
             "Telegram POSTs each of a bot's updates here (the URL usher registered with \

@@ -1,0 +1,167 @@
+//! Clients generated from the served document by mainstream generators, used
+//! as a new customer would, without a line of patching: openapi-python-client
+//! (Python) and openapi-typescript + openapi-fetch (TypeScript, compiled with
+//! `tsc --strict`), each running the whole customer session against a live
+//! server; and `@redocly/cli lint` with its recommended rules finding no
+//! error.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use usher_tests::{TestApp, node_tool, node_tools, python_tool};
+
+const CLIENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/clients");
+
+/// The document as the server serves it, written to `dir/openapi.json`.
+async fn served_document(app: &TestApp, dir: &Path) -> (PathBuf, Value) {
+    let doc: Value = app
+        .api
+        .http()
+        .get(format!("{}/api/openapi.json", app.api.base()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = dir.join("openapi.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    (path, doc)
+}
+
+fn run(command: &mut Command, what: &str) -> String {
+    let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{what} failed:\n{text}");
+    text
+}
+
+fn scratch(under: &Path, name: &str) -> PathBuf {
+    let dir = under.join(format!("{name}-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_client_runs_the_customer_session() {
+    let app = TestApp::start().await;
+    let account = app.account().await;
+    let dir = scratch(&std::env::temp_dir(), "usher-python-client");
+    let (doc, served) = served_document(&app, &dir).await;
+    assert_eq!(
+        served["servers"][0]["url"], app.settings.http.public_url,
+        "servers come from configuration"
+    );
+    std::fs::write(dir.join("config.yaml"), "post_hooks: []\n").unwrap();
+    let generated = run(
+        Command::new(python_tool("openapi-python-client"))
+            .args(["generate", "--meta", "none", "--output-path"])
+            .arg(dir.join("usher_client"))
+            .arg("--path")
+            .arg(&doc)
+            .arg("--config")
+            .arg(dir.join("config.yaml")),
+        "openapi-python-client generate",
+    );
+    assert!(
+        !generated.contains("Warning"),
+        "the generator warned:\n{generated}"
+    );
+    let session = run(
+        Command::new(python_tool("python3"))
+            .arg(Path::new(CLIENTS).join("python_session.py"))
+            .env("USHER_URL", app.api.base())
+            .env("USHER_KEY", &account.key)
+            .env("SANDBOX_URL", app.sandbox.api_url())
+            .env("CLIENT_PARENT", &dir),
+        "the Python session",
+    );
+    assert!(session.contains("python session: ok"), "{session}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_typescript_client_compiles_strictly_and_runs_the_customer_session() {
+    let app = TestApp::start().await;
+    let account = app.account().await;
+    // Under the npm tools, so that `openapi-fetch` resolves.
+    let dir = scratch(&node_tools().join("sessions"), "ts");
+    let (doc, _) = served_document(&app, &dir).await;
+    run(
+        Command::new(node_tool("openapi-typescript"))
+            .arg(&doc)
+            .arg("--output")
+            .arg(dir.join("schema.ts")),
+        "openapi-typescript",
+    );
+    std::fs::copy(
+        Path::new(CLIENTS).join("session.ts"),
+        dir.join("session.ts"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("package.json"), r#"{"type":"module"}"#).unwrap();
+    std::fs::write(
+        dir.join("tsconfig.json"),
+        r#"{"compilerOptions":{"strict":true,"target":"ES2022","module":"NodeNext",
+            "moduleResolution":"NodeNext","lib":["ES2022","DOM"],"outDir":"out",
+            "skipLibCheck":false,"noEmitOnError":true},"files":["session.ts","schema.ts"]}"#,
+    )
+    .unwrap();
+    run(
+        Command::new(node_tool("tsc")).arg("-p").arg(&dir),
+        "tsc --strict",
+    );
+    let session = run(
+        Command::new("node")
+            .arg(dir.join("out/session.js"))
+            .env("USHER_URL", app.api.base())
+            .env("USHER_KEY", &account.key)
+            .env("SANDBOX_URL", app.sandbox.api_url()),
+        "the TypeScript session",
+    );
+    assert!(session.contains("typescript session: ok"), "{session}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redocly_lint_with_the_recommended_rules_finds_no_error() {
+    let app = TestApp::start().await;
+    let dir = scratch(&std::env::temp_dir(), "usher-redocly");
+    let (doc, _) = served_document(&app, &dir).await;
+    let output = Command::new(node_tool("redocly"))
+        .arg("lint")
+        .arg(&doc)
+        .args(["--format", "summary"])
+        .env("REDOCLY_TELEMETRY", "off")
+        .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "redocly found errors:\n{text}");
+    // The warnings the fixed conventions force, and only those (README).
+    let forced = [
+        "operation-4xx-response",
+        "operation-2xx-response",
+        "no-server-example.com",
+    ];
+    for line in text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("warning "))
+    {
+        assert!(
+            forced.iter().any(|rule| line.contains(rule)),
+            "an unexpected warning: {line}\n{text}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
