@@ -71,3 +71,44 @@ async fn the_reference_page_renders_offline_and_lists_the_bots_endpoints() {
         "the document loaded"
     );
 }
+
+/// "Try it out" works with the Bearer key: Chromium, driven over the
+/// DevTools protocol, authorizes on the page, then runs a read and a write
+/// from it.
+#[tokio::test(flavor = "multi_thread")]
+async fn try_it_out_runs_a_read_and_a_write_with_the_bearer_key() {
+    let app = TestApp::start().await;
+    let account = app.account().await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/clients/swagger_try_it.py");
+    let run = tokio::process::Command::new(usher_tests::python_tool("python3"))
+        .arg(script)
+        .arg(chromium())
+        .arg(format!("{}/docs/", app.api.base()))
+        .arg(&account.key)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("the browser session finished within 2 minutes")
+        .expect("the browser session ran");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read = stdout
+        .lines()
+        .find(|l| l.starts_with("READ"))
+        .unwrap_or_default();
+    assert!(read.contains("\"ok\""), "the read answered ok: {stdout}");
+    let written = app
+        .api
+        .get("/api/profile/info.json", &account.key, &[])
+        .await;
+    assert_eq!(
+        written["data"]["pb_wait"], "https://tracker.example/pb?subid={click}",
+        "the write from the page took effect: {stdout}"
+    );
+}

@@ -79,6 +79,28 @@ async fn the_served_document_passes_an_openapi_3_1_validator() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn every_example_in_the_served_document_validates_against_its_schema() {
+    let app = TestApp::start().await;
+    let file = std::env::temp_dir().join(format!("usher-examples-{}.json", rand::random::<u64>()));
+    std::fs::write(&file, document(&app).await.to_string()).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/clients/check_examples.py");
+    let output = tokio::process::Command::new(python_tool("python3"))
+        .arg(script)
+        .arg(&file)
+        .output()
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("examples validate"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn every_documented_operation_reaches_its_handler() {
     let app = TestApp::start().await;
     let account = app.account().await;
