@@ -132,6 +132,72 @@ async fn a_rotated_key_stops_at_once_and_a_banned_account_is_ban() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_cached_key_is_refused_on_the_next_request_once_another_instance_rotates_or_bans_it() {
+    let app = TestApp::start().await;
+    let mut acc = app.account().await;
+    for round in 0..10 {
+        // Warm the server's key cache, then change the key elsewhere (the
+        // harness's own store stands for another instance or the CLI).
+        for _ in 0..3 {
+            let warm = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
+            assert_eq!(warm["status"], "ok", "round {round}");
+        }
+        let new_key = app.rotate_key(&acc).await;
+        let old = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
+        assert_eq!(
+            error_of(&old),
+            Some("key"),
+            "round {round}: the old key still worked"
+        );
+        acc.key = new_key;
+        let new = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
+        assert_eq!(new["status"], "ok", "round {round}");
+        app.set_banned(&acc, true).await;
+        let banned = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
+        assert_eq!(
+            error_of(&banned),
+            Some("ban"),
+            "round {round}: the ban was missed"
+        );
+        app.set_banned(&acc, false).await;
+        let back = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
+        assert_eq!(
+            back["status"], "ok",
+            "round {round}: the reinstatement was missed"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_changed_while_the_listener_is_cut_off_is_still_refused() {
+    let app = TestApp::start().await;
+    let mut acc = app.account().await;
+    let warm = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
+    assert_eq!(warm["status"], "ok");
+    // Cut the listener's connection: the server must stop trusting its
+    // cache, since notifications may be missed until it listens again.
+    let db = app.db.connect().await;
+    let cut = db
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(cut, 1, "the listener's connection was found");
+    let old_key = acc.key.clone();
+    acc.key = app.rotate_key(&acc).await;
+    let old_key_refused = app.api.get("/api/bots/list.json", &old_key, &[]).await;
+    assert_eq!(error_of(&old_key_refused), Some("key"));
+    let new = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
+    assert_eq!(new["status"], "ok");
+    app.set_banned(&acc, true).await;
+    let banned = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
+    assert_eq!(error_of(&banned), Some("ban"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_bodies_are_request_and_come_before_key() {
     let app = TestApp::start().await;
     let acc = app.account().await;

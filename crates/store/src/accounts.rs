@@ -2,10 +2,13 @@
 
 use async_trait::async_trait;
 use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::{BigInt, Bool, Bytea, Text};
 use diesel_async::RunQueryDsl;
 use usher_domain::ports::{AccountStore, StoreError};
 use usher_domain::{AccountCredentials, AccountId, ApiKeyHash};
 
+use crate::key_cache::ACCOUNTS_CHANNEL;
 use crate::schema::accounts;
 use crate::{PgStore, db_err};
 
@@ -27,25 +30,37 @@ impl AccountStore for PgStore {
 
     async fn set_key_hash(&self, id: AccountId, hash: &ApiKeyHash) -> Result<bool, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let changed = diesel::update(accounts::table.find(id.0))
-            .set(accounts::key_hash.eq(&hash.0))
-            .execute(&mut conn)
+        let changed: Vec<Changed> = sql_query(changing("key_hash = $2"))
+            .bind::<BigInt, _>(id.0)
+            .bind::<Bytea, _>(&hash.0)
+            .bind::<Text, _>(ACCOUNTS_CHANNEL)
+            .load(&mut conn)
             .await
             .map_err(db_err)?;
-        Ok(changed == 1)
+        self.keys.evict(id.0);
+        settle_key_change().await;
+        Ok(changed.len() == 1)
     }
 
     async fn set_banned(&self, id: AccountId, banned: bool) -> Result<bool, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let changed = diesel::update(accounts::table.find(id.0))
-            .set(accounts::banned.eq(banned))
-            .execute(&mut conn)
+        let changed: Vec<Changed> = sql_query(changing("banned = $2"))
+            .bind::<BigInt, _>(id.0)
+            .bind::<Bool, _>(banned)
+            .bind::<Text, _>(ACCOUNTS_CHANNEL)
+            .load(&mut conn)
             .await
             .map_err(db_err)?;
-        Ok(changed == 1)
+        self.keys.evict(id.0);
+        settle_key_change().await;
+        Ok(changed.len() == 1)
     }
 
     async fn credentials(&self, id: AccountId) -> Result<Option<AccountCredentials>, StoreError> {
+        if let Some(cached) = self.keys.get(id.0) {
+            return Ok(Some(cached));
+        }
+        let ticket = self.keys.ticket();
         let mut conn = self.pool.get().await.map_err(db_err)?;
         let row: Option<(Vec<u8>, bool)> = accounts::table
             .find(id.0)
@@ -54,9 +69,41 @@ impl AccountStore for PgStore {
             .await
             .optional()
             .map_err(db_err)?;
-        Ok(row.map(|(hash, banned)| AccountCredentials {
+        let credentials = row.map(|(hash, banned)| AccountCredentials {
             key_hash: ApiKeyHash(hash),
             banned,
-        }))
+        });
+        if let Some(found) = &credentials {
+            self.keys.put(ticket, id.0, found);
+        }
+        Ok(credentials)
     }
+}
+
+#[derive(QueryableByName)]
+struct Changed {
+    #[diesel(sql_type = BigInt)]
+    #[allow(dead_code)] // only the row count is read
+    id: i64,
+}
+
+/// How long a key change waits after its commit before it answers:
+/// PostgreSQL notifies every instance's listener at commit, and each
+/// evicts the account within microseconds to a few milliseconds; waiting
+/// well past that means the caller's next request, to any instance, meets
+/// the change.
+const KEY_CHANGE_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
+async fn settle_key_change() {
+    tokio::time::sleep(KEY_CHANGE_GRACE).await;
+}
+
+/// `UPDATE accounts SET <set> WHERE id = $1` that announces the change on
+/// channel `$3` in the same statement, so that every instance's key cache
+/// evicts the account when it commits.
+fn changing(set: &str) -> String {
+    format!(
+        "WITH changed AS (UPDATE accounts SET {set} WHERE id = $1 RETURNING id) \
+         SELECT c.id FROM changed c, LATERAL (SELECT pg_notify($3, c.id::text)) AS n"
+    )
 }

@@ -13,6 +13,7 @@ mod cipher;
 pub mod database;
 mod intake;
 mod intake_batch;
+mod key_cache;
 pub mod migrate;
 mod outbox;
 mod postback_reads;
@@ -36,6 +37,8 @@ pub struct PgStore {
     batcher: Option<Arc<intake_batch::Batcher>>,
     /// Woken when the outbox may have new work (`LISTEN`).
     outbox_wake: Arc<outbox::OutboxWake>,
+    /// API-key credentials, live only while the listener listens.
+    keys: Arc<key_cache::KeyCache>,
 }
 
 impl PgStore {
@@ -48,14 +51,20 @@ impl PgStore {
             cipher: Arc::new(cipher),
             batcher: None,
             outbox_wake: Arc::new(outbox::OutboxWake::default()),
+            keys: Arc::new(key_cache::KeyCache::default()),
         }
     }
 
-    /// Listens for outbox notifications on a connection of its own to
-    /// `url` (kept open, reconnected when lost), so that idle outbox workers
-    /// wake as soon as work is queued.
+    /// Listens on a connection of its own to `url` (kept open, reconnected
+    /// when lost) for outbox notifications, so that idle outbox workers wake
+    /// as soon as work is queued, and for key changes, so that API-key
+    /// checks can be served from memory while it listens.
     pub fn with_outbox_listener(self, url: &str) -> Self {
-        tokio::spawn(outbox::listen(url.to_owned(), self.outbox_wake.clone()));
+        tokio::spawn(outbox::listen(
+            url.to_owned(),
+            self.outbox_wake.clone(),
+            self.keys.clone(),
+        ));
         self
     }
 

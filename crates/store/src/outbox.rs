@@ -21,6 +21,7 @@ use usher_domain::ports::{
 use usher_domain::postbacks::Verdict;
 use usher_domain::subscribers::{LeadStatus, WelcomeParts};
 
+use crate::key_cache::{ACCOUNTS_CHANNEL, KeyCache};
 use crate::subscriber_intake::OUTBOX_CHANNEL;
 use crate::{PgStore, db_err};
 
@@ -343,34 +344,46 @@ impl OutboxWake {
     }
 }
 
-/// Keeps a connection that `LISTEN`s on the outbox channel and wakes
-/// `wake` on each notification; reconnects when the connection is lost.
-pub(crate) async fn listen(url: String, wake: Arc<OutboxWake>) {
+/// Keeps a connection that `LISTEN`s on the outbox and accounts channels:
+/// wakes `wake` on each outbox notification and evicts an account from
+/// `keys` on each key change; reconnects when the connection is lost, and
+/// keeps `keys` bypassed while it is not listening.
+pub(crate) async fn listen(url: String, wake: Arc<OutboxWake>, keys: Arc<KeyCache>) {
     loop {
         match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
             Ok((client, mut connection)) => {
-                let notified = wake.clone();
+                let (notified, evicted) = (wake.clone(), keys.clone());
                 let driver = tokio::spawn(async move {
                     let mut messages =
                         futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
                     while let Some(message) = messages.next().await {
                         match message {
+                            Ok(tokio_postgres::AsyncMessage::Notification(n))
+                                if n.channel() == ACCOUNTS_CHANNEL =>
+                            {
+                                evicted.notified(n.payload());
+                            }
                             Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
                                 notified.notify_all();
                             }
                             Ok(_) => {}
                             Err(err) => {
                                 warn!(error = %err, "outbox listener lost its connection");
-                                return;
+                                break;
                             }
                         }
                     }
+                    // Key changes may be missed from here on.
+                    evicted.set_listening(false);
                 });
                 match client
-                    .batch_execute(&format!("LISTEN {OUTBOX_CHANNEL}"))
+                    .batch_execute(&format!(
+                        "LISTEN {OUTBOX_CHANNEL}; LISTEN {ACCOUNTS_CHANNEL}"
+                    ))
                     .await
                 {
                     Ok(()) => {
+                        keys.set_listening(true);
                         // Work queued while no one listened is found now.
                         wake.notify_all();
                         let _ = driver.await;
@@ -380,6 +393,7 @@ pub(crate) async fn listen(url: String, wake: Arc<OutboxWake>) {
                         driver.abort();
                     }
                 }
+                keys.set_listening(false);
             }
             Err(err) => warn!(error = %err, "outbox listener cannot connect"),
         }
