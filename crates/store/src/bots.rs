@@ -103,32 +103,38 @@ impl BotStore for PgStore {
         bot: BotId,
     ) -> Result<Option<Vec<AdminChat>>, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let owned: Option<i64> = bots::table
-            .filter(bots::id.eq(bot.0).and(bots::account_id.eq(account.0)))
-            .select(bots::id)
-            .first(&mut conn)
-            .await
-            .optional()
-            .map_err(db_err)?;
-        if owned.is_none() {
+        // One statement: no row when the bot is not the account's, one row
+        // of NULLs when it is and nothing is offered. The cache minus chats
+        // a live campaign of the account tracks, through this bot or another.
+        let rows: Vec<OfferedRow> = diesel::sql_query(
+            "SELECT c.chat_id, c.title, c.chat_type FROM bots b \
+             LEFT JOIN LATERAL ( \
+                 SELECT bc.chat_id, bc.title, bc.chat_type FROM bot_chats bc \
+                 WHERE bc.bot_id = b.id AND bc.is_admin \
+                   AND NOT EXISTS (SELECT 1 FROM campaigns k WHERE k.account_id = $2 \
+                                   AND k.chat_id = bc.chat_id AND k.status <> 2)) c ON true \
+             WHERE b.id = $1 AND b.account_id = $2 \
+             ORDER BY c.chat_id",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(bot.0)
+        .bind::<diesel::sql_types::BigInt, _>(account.0)
+        .load(&mut conn)
+        .await
+        .map_err(db_err)?;
+        if rows.is_empty() {
             return Ok(None);
         }
-        // The cache minus chats a live campaign of the account tracks,
-        // through this bot or another.
-        let chats: Vec<ChatRow> = bot_chats::table
-            .filter(bot_chats::bot_id.eq(bot.0).and(bot_chats::is_admin))
-            .filter(diesel::dsl::not(diesel::dsl::exists(
-                campaigns::table
-                    .filter(campaigns::account_id.eq(account.0))
-                    .filter(campaigns::chat_id.eq(bot_chats::chat_id))
-                    .filter(campaigns::status.ne(2)),
-            )))
-            .order(bot_chats::chat_id)
-            .select(ChatRow::as_select())
-            .load(&mut conn)
-            .await
-            .map_err(db_err)?;
-        Ok(Some(chats.into_iter().map(AdminChat::from).collect()))
+        Ok(Some(
+            rows.into_iter()
+                .filter_map(|r| {
+                    Some(AdminChat::from(ChatRow {
+                        chat_id: r.chat_id?,
+                        title: r.title?,
+                        chat_type: r.chat_type?,
+                    }))
+                })
+                .collect(),
+        ))
     }
 
     async fn record_bot_status(
@@ -185,4 +191,15 @@ impl PgStore {
             (BotStatus::Deleted, deleted),
         ])
     }
+}
+
+/// A row of `offered_chats`: NULLs when the bot offers nothing.
+#[derive(QueryableByName)]
+struct OfferedRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    chat_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    title: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    chat_type: Option<String>,
 }
