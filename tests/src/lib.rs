@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test harness fails loudly
 
 mod api;
+mod binary;
 mod cluster;
 mod db;
 mod process;
@@ -23,6 +24,7 @@ use usher_sandbox::{
 use usher_store::TokenCipher;
 
 pub use api::{Api, error_of};
+pub use binary::{BinaryCast, free_port};
 pub use cluster::TempCluster;
 pub use db::TestDb;
 pub use process::{UsherProcess, cli_account, settings_env};

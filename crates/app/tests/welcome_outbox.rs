@@ -6,110 +6,20 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-use usher_sandbox::{
-    Fault, FaultKind, SandboxChat, SandboxEvent, SandboxHandle, SandboxOptions, SandboxUser,
-};
-use usher_tests::{
-    Api, TestDb, UsherProcess, cli_account, fast_sandbox, settings_env, test_settings,
-};
+use serde_json::json;
+use usher_sandbox::{Fault, FaultKind};
+use usher_tests::{BinaryCast, UsherProcess};
 
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
 const CHANNEL: i64 = -100_777;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Cast {
-    sandbox: SandboxHandle,
-    db: TestDb,
-    env: Vec<(String, String)>,
-    base: String,
-    key: String,
-}
-
-async fn cast() -> Cast {
-    let sandbox = usher_sandbox::start(SandboxOptions {
-        send_rate: 1_000_000,
-        ..fast_sandbox()
-    })
-    .await
-    .unwrap();
-    let db = TestDb::new();
-    let port = free_port();
-    let mut settings = test_settings(&db, &sandbox, &format!("http://127.0.0.1:{port}"));
-    settings.http.listen = format!("127.0.0.1:{port}");
-    let mut env = settings_env(&settings);
-    env.push(("USHER__TELEGRAM__SEND_RATE_PER_BOT".into(), "1000".into()));
-    let key = cli_account(Path::new(BIN), &db.url);
-    Cast {
-        sandbox,
-        db,
-        env,
-        base: format!("http://127.0.0.1:{port}"),
-        key,
-    }
-}
-
-/// A bot connected through `base`, admin of the channel, with a campaign:
-/// its Telegram id and the campaign code.
-async fn campaign(cast: &Cast) -> (i64, String) {
-    let bot = cast.sandbox.create_bot("outboxbot", "Outbox", None);
-    let http = reqwest::Client::new();
-    let added = Api::send(
-        http.post(format!("{}/api/bots/add.json", cast.base))
-            .query(&[("id", &cast.key)])
-            .json(&json!({ "token": bot.token })),
-    )
-    .await;
-    let id = added["data"]["id"].as_i64().unwrap();
-    let chat = SandboxChat {
-        id: CHANNEL,
-        title: "C".into(),
-        kind: "channel".into(),
-    };
-    cast.sandbox.send_event(
-        bot.id,
-        &SandboxEvent::Promote {
-            chat,
-            by: SandboxUser::new(1, "Owner"),
-            date: None,
-        },
-    );
-    assert!(
-        cast.sandbox
-            .wait_delivered(bot.id, Duration::from_secs(10))
-            .await
-    );
-    let camp: Value = Api::send(
-        http.post(format!("{}/api/camp/add.json", cast.base))
-            .query(&[("id", &cast.key)])
-            .json(&json!({ "bot": id, "chat": CHANNEL, "welcome": "Hi {name}" })),
-    )
-    .await;
-    (bot.id, camp["data"]["code"].as_str().unwrap().to_owned())
-}
-
-fn start_all(cast: &Cast, tg: i64, code: &str, people: i64) {
-    for user in 1..=people {
-        cast.sandbox.send_event(
-            tg,
-            &SandboxEvent::Start {
-                user: SandboxUser::new(user, "P"),
-                payload: Some(format!("{code}-c{user}")),
-                date: None,
-            },
-        );
-    }
-}
-
 /// Messages per recipient, once `people` have one each.
-async fn delivered(cast: &Cast, tg: i64, people: i64, within: Duration) -> HashMap<i64, usize> {
+async fn delivered(
+    cast: &BinaryCast,
+    tg: i64,
+    people: i64,
+    within: Duration,
+) -> HashMap<i64, usize> {
     let deadline = Instant::now() + within;
     loop {
         let mut per: HashMap<i64, usize> = HashMap::new();
@@ -130,22 +40,18 @@ async fn delivered(cast: &Cast, tg: i64, people: i64, within: Duration) -> HashM
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_instances_send_each_welcome_once() {
-    let cast = cast().await;
+    let cast = BinaryCast::new(Path::new(BIN), &[]).await;
     let mut first = UsherProcess::serve(Path::new(BIN), &cast.env, "warn");
-    let mut other_env = cast.env.clone();
-    let other_port = free_port();
-    for (name, value) in &mut other_env {
-        if name == "USHER__HTTP__LISTEN" {
-            *value = format!("127.0.0.1:{other_port}");
-        }
-    }
+    let other_env = cast.other_instance_env();
     let mut second = UsherProcess::serve(Path::new(BIN), &other_env, "warn");
-    let (tg, code) = campaign(&cast).await;
+    let (tg, code) = cast
+        .campaign("outboxbot", CHANNEL, json!({ "welcome": "Hi {name}" }))
+        .await;
     // Slow sends so that both senders have work in hand at once.
     cast.sandbox
         .add_fault(Fault::on("sendMessage", FaultKind::Delay { ms: 20 }));
     const PEOPLE: i64 = 200;
-    start_all(&cast, tg, &code, PEOPLE);
+    cast.start_all(tg, &code, PEOPLE);
     let per = delivered(&cast, tg, PEOPLE, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let twice: Vec<_> = per.iter().filter(|(_, n)| **n > 1).collect();
@@ -173,13 +79,15 @@ async fn two_instances_send_each_welcome_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sender_killed_mid_send_loses_no_welcome() {
-    let cast = cast().await;
+    let cast = BinaryCast::new(Path::new(BIN), &[]).await;
     let mut first = UsherProcess::serve(Path::new(BIN), &cast.env, "warn");
-    let (tg, code) = campaign(&cast).await;
+    let (tg, code) = cast
+        .campaign("outboxbot", CHANNEL, json!({ "welcome": "Hi {name}" }))
+        .await;
     cast.sandbox
         .add_fault(Fault::on("sendMessage", FaultKind::Delay { ms: 200 }));
     const PEOPLE: i64 = 60;
-    start_all(&cast, tg, &code, PEOPLE);
+    cast.start_all(tg, &code, PEOPLE);
     let deadline = Instant::now() + Duration::from_secs(30);
     while cast.sandbox.messages(tg).len() < 10 {
         assert!(Instant::now() < deadline, "sending did not start");

@@ -189,6 +189,28 @@ struct Depth {
 }
 
 impl PgStore {
+    /// Runs a claim statement: `$1` the cap per bot or target, `$2` the most
+    /// in all, `$3` the lease in milliseconds.
+    async fn claim<R>(
+        &self,
+        statement: &'static str,
+        cap: u32,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<R>, StoreError>
+    where
+        R: QueryableByName<diesel::pg::Pg> + Send + 'static,
+    {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        sql_query(statement)
+            .bind::<BigInt, _>(i64::from(cap))
+            .bind::<BigInt, _>(i64::from(limit))
+            .bind::<BigInt, _>(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+            .load(&mut conn)
+            .await
+            .map_err(db_err)
+    }
+
     /// Pending outbox items and the age in seconds of the oldest, for the
     /// metrics.
     pub async fn outbox_depth(&self) -> Result<(i64, i64), StoreError> {
@@ -213,14 +235,7 @@ impl OutboxStore for PgStore {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<WelcomeJob>, StoreError> {
-        let mut conn = self.pool.get().await.map_err(db_err)?;
-        let rows: Vec<Claimed> = sql_query(CLAIM)
-            .bind::<BigInt, _>(i64::from(per_bot))
-            .bind::<BigInt, _>(i64::from(limit))
-            .bind::<BigInt, _>(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
-            .load(&mut conn)
-            .await
-            .map_err(db_err)?;
+        let rows: Vec<Claimed> = self.claim(CLAIM, per_bot, limit, lease).await?;
         rows.into_iter().map(|row| row.into_job(self)).collect()
     }
 
@@ -272,14 +287,9 @@ impl OutboxStore for PgStore {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<PostbackJob>, StoreError> {
-        let mut conn = self.pool.get().await.map_err(db_err)?;
-        let rows: Vec<ClaimedPostback> = sql_query(CLAIM_POSTBACKS)
-            .bind::<BigInt, _>(i64::from(per_target))
-            .bind::<BigInt, _>(i64::from(limit))
-            .bind::<BigInt, _>(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
-            .load(&mut conn)
-            .await
-            .map_err(db_err)?;
+        let rows: Vec<ClaimedPostback> = self
+            .claim(CLAIM_POSTBACKS, per_target, limit, lease)
+            .await?;
         Ok(rows
             .into_iter()
             .map(|row| PostbackJob {
