@@ -4,9 +4,9 @@ Campaigns on many bots, each with a wait postback to one of ten trackers on
 loopback (bench/trackers.py, a process of its own). /start updates are
 produced by tg-sandbox at a steady rate; each makes a lead and queues its
 wait postback in the intake transaction. Measured per postback:
-- commit to GET: from the outbox row's `created_at` (the intake
-  transaction's start, so a little before its commit) to the moment the
-  tracker has the request;
+- commit to GET: from the outbox row's `created_at` (`clock_timestamp()`
+  when the row is written, near the end of the intake transaction, so a
+  little before its commit) to the moment the tracker has the request;
 - produce to GET: from the moment the update was produced (webhook
   delivery and intake included).
 Step 1 sends to ten healthy trackers; step 2 adds one tracker that answers

@@ -592,7 +592,9 @@ async fn write_welcomes(
 }
 
 /// Queues the batch's postbacks, in the order of the status changes that
-/// caused them (a lead's postbacks are sent in id order).
+/// caused them (a lead's postbacks are sent in id order). `created` is the
+/// moment the row is written, near the end of the intake transaction: the
+/// give-up age and `postback_delivery_seconds` count from about the commit.
 async fn write_postbacks(
     conn: &mut AsyncPgConnection,
     postbacks: Vec<QueuedPostback>,
@@ -612,8 +614,8 @@ async fn write_postbacks(
     }
     sql_query(
         "WITH queued AS (INSERT INTO outbox (kind, account_id, bot_id, campaign_id, lead_id, recipient, \
-             url, report, target) \
-           SELECT 'postback', a, b, c, l, r, u, s, h FROM unnest($1::bigint[], $2::bigint[], \
+             url, report, target, created_at) \
+           SELECT 'postback', a, b, c, l, r, u, s, h, clock_timestamp() FROM unnest($1::bigint[], $2::bigint[], \
              $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::smallint[], $8::text[]) \
              WITH ORDINALITY AS t(a, b, c, l, r, u, s, h, n) \
            ORDER BY n RETURNING 1) \
