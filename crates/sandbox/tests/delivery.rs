@@ -311,3 +311,58 @@ async fn get_updates_serves_the_queue_until_a_webhook_is_set() {
         "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_event_of_a_batch_over_the_control_api_happens_once() {
+    let sb = sandbox().await;
+    let (hook, url) = receiver(0).await;
+    let bot = sb.create_bot("b", "B", None);
+    ok(
+        &sb,
+        &bot.token,
+        "setWebhook",
+        json!({ "url": url, "allowed_updates": ["message"] }),
+    )
+    .await;
+    let events: Vec<Value> = (1..=5)
+        .map(|n| json!({ "type": "start", "user": { "id": 70 + n, "first_name": "P" }, "payload": format!("code-c{n}") }))
+        .collect();
+    let answers: Vec<Value> = reqwest::Client::new()
+        .post(format!(
+            "{}/_sandbox/bots/{}/events/batch",
+            sb.api_url(),
+            bot.id
+        ))
+        .json(&events)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answers.len(), 5);
+    assert!(answers.iter().all(|a| a["queued"] == true), "{answers:?}");
+    assert!(sb.wait_delivered(bot.id, Duration::from_secs(5)).await);
+    let texts: Vec<String> = hook
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, update, _)| update["message"]["text"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = texts.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        (1..=5)
+            .map(|n| format!("/start code-c{n}"))
+            .collect::<Vec<_>>()
+    );
+    let missing = reqwest::Client::new()
+        .post(format!("{}/_sandbox/bots/999/events/batch", sb.api_url()))
+        .json(&events)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
