@@ -104,6 +104,11 @@ mod tests {
     use super::*;
     use usher_domain::ApiKeyHash;
 
+    /// The cached hash bytes (credentials are not comparable, on purpose).
+    fn hash(found: Option<AccountCredentials>) -> Option<Vec<u8>> {
+        found.map(|c| c.key_hash.0)
+    }
+
     fn creds(byte: u8) -> AccountCredentials {
         AccountCredentials {
             key_hash: ApiKeyHash(vec![byte]),
@@ -115,10 +120,10 @@ mod tests {
     fn nothing_is_cached_until_the_listener_listens() {
         let cache = KeyCache::default();
         cache.put(cache.ticket(), 1, &creds(1));
-        assert_eq!(cache.get(1), None);
+        assert_eq!(hash(cache.get(1)), None);
         cache.set_listening(true);
         cache.put(cache.ticket(), 1, &creds(1));
-        assert_eq!(cache.get(1), Some(creds(1)));
+        assert_eq!(hash(cache.get(1)), Some(vec![1]));
     }
 
     #[test]
@@ -128,12 +133,12 @@ mod tests {
         cache.put(cache.ticket(), 1, &creds(1));
         cache.put(cache.ticket(), 2, &creds(2));
         cache.notified("1");
-        assert_eq!(cache.get(1), None);
-        assert_eq!(cache.get(2), Some(creds(2)));
+        assert_eq!(hash(cache.get(1)), None);
+        assert_eq!(hash(cache.get(2)), Some(vec![2]));
         cache.set_listening(false);
-        assert_eq!(cache.get(2), None);
+        assert_eq!(hash(cache.get(2)), None);
         cache.put(cache.ticket(), 2, &creds(2));
-        assert_eq!(cache.get(2), None, "bypassed while not listening");
+        assert_eq!(hash(cache.get(2)), None, "bypassed while not listening");
     }
 
     #[test]
@@ -143,6 +148,6 @@ mod tests {
         let ticket = cache.ticket(); // the fetch reads the old row...
         cache.evict(1); // ...the key rotates and the notification arrives...
         cache.put(ticket, 1, &creds(0)); // ...and the old row must not be kept.
-        assert_eq!(cache.get(1), None);
+        assert_eq!(hash(cache.get(1)), None);
     }
 }
