@@ -31,6 +31,7 @@ Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --no-growth skip the growth step (10 million rows; about 3 minutes)
   --flow-only only the subscriber flow (steps 6 and 7)
   --postbacks-only only the postback step (7)
+  --core-only intake and reads only (steps 1 to 3 and 5)
   --flow-growth after step 6: 1 million leads and 10 million journal events,
               leads/list.json and stats/days.json against pgbench running
               the same SQL, intake at 100 before and after (about 8 minutes)
@@ -402,6 +403,8 @@ class Run:
         r["pgbench_select_chats"] = pgbench(
             self.db, f"SELECT chat_id, title, chat_type FROM bot_chats WHERE bot_id = {self.chats_bot} AND is_admin ORDER BY chat_id;\n",
             32, self.read_duration)
+        if self.args.core_only:
+            return
         self.subscriber_flow()
         if self.smoke or self.args.no_growth:
             return
@@ -528,6 +531,7 @@ if __name__ == "__main__":
     parser.add_argument("--no-growth", action="store_true", help="skip the growth step")
     parser.add_argument("--flow-only", action="store_true", help="only the subscriber flow")
     parser.add_argument("--postbacks-only", action="store_true", help="only the postback step")
+    parser.add_argument("--core-only", action="store_true", help="intake and reads only (steps 1 to 3 and 5)")
     parser.add_argument("--flow-growth", action="store_true",
                         help="after the flow: 1M leads, 10M journal events, reads against pgbench, intake again")
     Run(parser.parse_args()).main()

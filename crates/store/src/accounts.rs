@@ -1,8 +1,8 @@
 //! [`AccountStore`] on Postgres.
 
+use crate::cached_sql::sql_query;
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel::sql_query;
 use diesel::sql_types::{BigInt, Bool, Bytea, Text};
 use diesel_async::RunQueryDsl;
 use usher_domain::ports::{AccountStore, StoreError};

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use crate::cached_sql::sql_query;
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel::sql_query;
 use diesel::sql_types::BigInt;
 use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};

@@ -106,7 +106,7 @@ impl BotStore for PgStore {
         // One statement: no row when the bot is not the account's, one row
         // of NULLs when it is and nothing is offered. The cache minus chats
         // a live campaign of the account tracks, through this bot or another.
-        let rows: Vec<OfferedRow> = diesel::sql_query(
+        let rows: Vec<OfferedRow> = crate::cached_sql::sql_query(
             "SELECT c.chat_id, c.title, c.chat_type FROM bots b \
              LEFT JOIN LATERAL ( \
                  SELECT bc.chat_id, bc.title, bc.chat_type FROM bot_chats bc \

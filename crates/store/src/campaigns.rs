@@ -132,7 +132,7 @@ async fn with_counters(
         return Ok(campaigns);
     }
     let ids: Vec<i64> = campaigns.iter().map(|c| c.id.0).collect();
-    let counted: HashMap<i64, Counters> = diesel::sql_query(
+    let counted: HashMap<i64, Counters> = crate::cached_sql::sql_query(
         "SELECT campaign_id, count(*) AS starts,            count(*) FILTER (WHERE join_time IS NOT NULL) AS confirms,            count(*) FILTER (WHERE status IN (3, 4)) AS unsubs          FROM leads WHERE campaign_id = ANY($1) GROUP BY campaign_id",
     )
     .bind::<Array<BigInt>, _>(&ids)
@@ -247,7 +247,7 @@ impl CampaignStore for PgStore {
         let mut conn = self.pool.get().await.map_err(db_err)?;
         let from: Vec<i16> = from.iter().map(|s| s.code()).collect();
         // One statement: read the old status and change it if allowed.
-        let previous: Option<i16> = diesel::sql_query(
+        let previous: Option<i16> = crate::cached_sql::sql_query(
             "WITH old AS (SELECT id, status FROM campaigns WHERE id = $1 AND account_id = $2 FOR UPDATE), \
                   upd AS (UPDATE campaigns c SET status = $3, updated_at = now() FROM old \
                           WHERE c.id = old.id AND old.status = ANY($4) AND old.status <> $3) \

@@ -1,8 +1,8 @@
 //! [`IntakeStore`] on Postgres: one transaction per delivered update.
 
+use crate::cached_sql::sql_query;
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel::sql_query;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use subtle::ConstantTimeEq;

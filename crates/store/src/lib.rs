@@ -8,6 +8,7 @@
 mod accounts;
 mod bot_lock;
 mod bots;
+mod cached_sql;
 mod campaigns;
 mod cipher;
 pub mod database;

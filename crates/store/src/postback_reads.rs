@@ -1,9 +1,9 @@
 //! The postbacks of `postbacks/list.json` and `leads/get.json`: outbox
 //! items of kind `postback`, as the customer sees them.
 
+use crate::cached_sql::sql_query;
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_query;
 use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use usher_domain::AccountId;

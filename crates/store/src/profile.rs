@@ -37,7 +37,7 @@ struct ProfileRow {
 impl ProfileStore for PgStore {
     async fn profile(&self, account: AccountId) -> Result<Option<Profile>, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let row: Option<ProfileRow> = diesel::sql_query(
+        let row: Option<ProfileRow> = crate::cached_sql::sql_query(
             "SELECT coalesce(a.name, '') AS name, \
                (SELECT count(*) FROM bots WHERE account_id = a.id AND deleted_at IS NULL) AS bots, \
                (SELECT count(*) FROM campaigns WHERE account_id = a.id AND status <> 2) AS campaigns, \

@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
+use crate::cached_sql::sql_query;
 use chrono::{DateTime, Utc};
-use diesel::sql_query;
 use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz};
 use diesel::{QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};

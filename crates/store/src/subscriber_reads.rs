@@ -2,10 +2,10 @@
 //! and its total, whose SQL names only the filters given (so the planner
 //! sees plain equalities and uses the indexes of the subscribers migration).
 
+use crate::cached_sql::sql_query;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_query;
 use diesel::sql_types::{BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use usher_domain::AccountId;
