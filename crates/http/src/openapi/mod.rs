@@ -113,6 +113,26 @@ fn build() -> OpenApi {
             tag("bots", "Connect and manage Telegram bots."),
             tag("camp", "Campaigns: each tracks one chat through one bot."),
             tag(
+                "leads",
+                "Leads: one subscriber in one campaign, with its history.",
+            ),
+            tag(
+                "journal",
+                "Every join, leave, kick, join request, /start and block.",
+            ),
+            tag(
+                "stats",
+                "Starts, join requests, joins and unsubscribes per day.",
+            ),
+            tag(
+                "postbacks",
+                "What usher told the customer's tracker, and how it went.",
+            ),
+            tag(
+                "profile",
+                "The account: its counts, global postback templates and key.",
+            ),
+            tag(
                 "operations",
                 "Probes, metrics and this reference; not part of the JSON API.",
             ),
