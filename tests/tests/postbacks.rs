@@ -99,6 +99,18 @@ impl Setup {
         .await;
     }
 
+    /// `camp/get.json` of campaign `id`.
+    async fn camp_get(&self, id: i64) -> Value {
+        self.app
+            .api
+            .get(
+                "/api/camp/get.json",
+                &self.acc.key,
+                &[("id", &id.to_string())],
+            )
+            .await
+    }
+
     async fn postbacks(&self, query: &[(&str, &str)]) -> Value {
         self.app
             .api
@@ -583,15 +595,7 @@ async fn templates_are_validated_in_order_and_every_endpoint_keeps_to_its_accoun
     let (camp, code) = s
         .campaign(json!({ "pb_wait": "https://t.example/pb?c={click}" }))
         .await;
-    let got = s
-        .app
-        .api
-        .get(
-            "/api/camp/get.json",
-            &s.acc.key,
-            &[("id", &camp.to_string())],
-        )
-        .await;
+    let got = s.camp_get(camp).await;
     assert_eq!(got["data"]["pb_wait"], "https://t.example/pb?c={click}");
     assert_eq!(got["data"]["pb_hold"], "");
     let bad_edit = s
@@ -604,15 +608,7 @@ async fn templates_are_validated_in_order_and_every_endpoint_keeps_to_its_accoun
         )
         .await;
     assert_eq!(error_of(&bad_edit), Some("postback"));
-    let unchanged = s
-        .app
-        .api
-        .get(
-            "/api/camp/get.json",
-            &s.acc.key,
-            &[("id", &camp.to_string())],
-        )
-        .await;
+    let unchanged = s.camp_get(camp).await;
     assert_eq!(
         unchanged["data"]["pb_wait"], "https://t.example/pb?c={click}",
         "all or nothing"
@@ -773,15 +769,7 @@ async fn concurrent_changes_of_different_templates_all_take_effect() {
             .api
             .get("/api/profile/info.json", &s.acc.key, &[])
             .await;
-        let got = s
-            .app
-            .api
-            .get(
-                "/api/camp/get.json",
-                &s.acc.key,
-                &[("id", &camp.to_string())],
-            )
-            .await;
+        let got = s.camp_get(camp).await;
         for name in NAMES {
             let url = format!("https://t.example/{round}/{name}");
             assert_eq!(profile["data"][name], url, "round {round}: {profile}");
