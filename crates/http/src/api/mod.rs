@@ -11,6 +11,7 @@ pub mod postbacks;
 pub mod profile;
 mod schema;
 pub mod stats;
+mod times;
 
 use actix_web::{HttpResponse, web};
 

@@ -53,7 +53,7 @@ impl From<BotSummary> for Bot {
             username: bot.username,
             name: bot.name,
             status: bot.status.code(),
-            created: bot.created.format("%Y-%m-%d %H:%M:%S").to_string(),
+            created: crate::api::times::time(&bot.created),
         }
     }
 }

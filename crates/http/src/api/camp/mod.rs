@@ -153,7 +153,7 @@ impl<'a> From<&'a Campaign> for CampaignSummary<'a> {
             chat: campaign.chat.0,
             chat_title: &campaign.chat_title,
             status: campaign.status.code(),
-            created: campaign.created.format("%Y-%m-%d %H:%M:%S").to_string(),
+            created: crate::api::times::time(&campaign.created),
             starts: campaign.counters.starts,
             confirms: campaign.counters.confirms,
             unsubs: campaign.counters.unsubs,

@@ -10,13 +10,7 @@ use utoipa::ToSchema;
 use super::endpoint::{Param, ParamKind};
 use crate::api::schema;
 
-/// How the API writes times; a lead that never joined has this join time.
-pub(crate) const NEVER: &str = "0000-00-00 00:00:00";
-
-/// A time as the API writes it.
-pub(crate) fn time(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
+pub(crate) use super::times::{NEVER, time};
 
 /// A lead as `leads/list.json` shows it.
 #[derive(Serialize, ToSchema)]
