@@ -37,9 +37,8 @@ impl AccountStore for PgStore {
             .load(&mut conn)
             .await
             .map_err(db_err)?;
-        self.keys.evict(id.0);
-        settle_key_change().await;
-        Ok(changed.len() == 1)
+        drop(conn);
+        Ok(self.changed(id, &changed).await)
     }
 
     async fn set_banned(&self, id: AccountId, banned: bool) -> Result<bool, StoreError> {
@@ -51,9 +50,8 @@ impl AccountStore for PgStore {
             .load(&mut conn)
             .await
             .map_err(db_err)?;
-        self.keys.evict(id.0);
-        settle_key_change().await;
-        Ok(changed.len() == 1)
+        drop(conn);
+        Ok(self.changed(id, &changed).await)
     }
 
     async fn credentials(&self, id: AccountId) -> Result<Option<AccountCredentials>, StoreError> {
@@ -80,11 +78,26 @@ impl AccountStore for PgStore {
     }
 }
 
+/// The row an account change touched.
 #[derive(QueryableByName)]
 struct Changed {
-    #[diesel(sql_type = BigInt)]
-    #[allow(dead_code)] // only the row count is read
-    id: i64,
+    /// Whether the account had a key before: only then can an instance
+    /// hold it in its cache (an account just created has none yet).
+    #[diesel(sql_type = Bool)]
+    had_key: bool,
+}
+
+impl PgStore {
+    /// After an account change: evicts it here, and when some instance
+    /// may have its old credentials cached, waits out the grace. Whether
+    /// the account was found.
+    async fn changed(&self, id: AccountId, rows: &[Changed]) -> bool {
+        self.keys.evict(id.0);
+        if rows.iter().any(|r| r.had_key) {
+            settle_key_change().await;
+        }
+        rows.len() == 1
+    }
 }
 
 /// How long a key change waits after its commit before it answers:
@@ -103,7 +116,9 @@ async fn settle_key_change() {
 /// evicts the account when it commits.
 fn changing(set: &str) -> String {
     format!(
-        "WITH changed AS (UPDATE accounts SET {set} WHERE id = $1 RETURNING id) \
-         SELECT c.id FROM changed c, LATERAL (SELECT pg_notify($3, c.id::text)) AS n"
+        "WITH old AS (SELECT id, length(key_hash) > 0 AS had_key FROM accounts WHERE id = $1 FOR UPDATE), \
+              changed AS (UPDATE accounts a SET {set} FROM old WHERE a.id = old.id \
+                          RETURNING a.id, old.had_key) \
+         SELECT c.had_key FROM changed c, LATERAL (SELECT pg_notify($3, c.id::text)) AS n"
     )
 }
