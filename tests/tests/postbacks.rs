@@ -50,15 +50,7 @@ async fn setup(change: impl FnOnce(&mut Settings)) -> Setup {
 impl Setup {
     /// A campaign on the channel with `extra` settings: its id and code.
     async fn campaign(&self, extra: Value) -> (i64, String) {
-        let mut body = json!({ "bot": self.bot, "chat": CHANNEL, "welcome": "Hi" });
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        let camp = self
-            .app
-            .api
-            .post_json("/api/camp/add.json", &self.acc.key, body)
-            .await;
+        let camp = self.add_campaign(&extra).await;
         assert_eq!(camp["status"], "ok", "{camp}");
         (
             camp["data"]["id"].as_i64().unwrap(),
@@ -97,6 +89,18 @@ impl Setup {
             date,
         })
         .await;
+    }
+
+    /// `camp/add.json` on the channel with a welcome and `extra`: the answer.
+    async fn add_campaign(&self, extra: &Value) -> Value {
+        let mut body = json!({ "bot": self.bot, "chat": CHANNEL, "welcome": "Hi" });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        self.app
+            .api
+            .post_json("/api/camp/add.json", &self.acc.key, body)
+            .await
     }
 
     /// `camp/get.json` of campaign `id`.
@@ -581,15 +585,7 @@ async fn templates_are_validated_in_order_and_every_endpoint_keeps_to_its_accoun
         (json!({ "unsub_window": -1, "pb_wait": 7 }), "unsub"),
         (json!({ "button_text": "x", "pb_wait": 7 }), "button"),
     ] {
-        let mut body = json!({ "bot": s.bot, "chat": CHANNEL, "welcome": "Hi" });
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        let camp = s
-            .app
-            .api
-            .post_json("/api/camp/add.json", &s.acc.key, body)
-            .await;
+        let camp = s.add_campaign(&extra).await;
         assert_eq!(error_of(&camp), Some(code), "{extra}: {camp}");
     }
     let (camp, code) = s

@@ -14,6 +14,30 @@ use usher_tests::{BinaryCast, Reply, Tracker, UsherProcess};
 const BIN: &str = env!("CARGO_BIN_EXE_usher");
 const CHANNEL: i64 = -100_778;
 
+/// The real binary's cast, its postbacks allowed to reach loopback and
+/// retried after 200 ms.
+async fn cast() -> BinaryCast {
+    BinaryCast::new(
+        Path::new(BIN),
+        &[
+            ("USHER__POSTBACKS__ALLOW_PRIVATE", "true"),
+            ("USHER__POSTBACKS__RETRY_BASE_MS", "200"),
+        ],
+    )
+    .await
+}
+
+/// A campaign whose wait postback goes to `tracker`, with the lead's id.
+async fn campaign(cast: &BinaryCast, tracker: &Tracker) -> (i64, String) {
+    let pb_wait = format!("{}/pb?lead={{lead}}", tracker.base);
+    cast.campaign(
+        "pboutboxbot",
+        CHANNEL,
+        json!({ "welcome": "Hi", "pb_wait": pb_wait }),
+    )
+    .await
+}
+
 /// Requests per lead, once every lead has at least one.
 async fn per_lead(tracker: &Tracker, people: usize, within: Duration) -> HashMap<String, usize> {
     let deadline = Instant::now() + within;
@@ -60,26 +84,13 @@ async fn all_sent(cast: &BinaryCast, people: i64, within: Duration) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_instances_send_each_postback_once() {
-    let cast = BinaryCast::new(
-        Path::new(BIN),
-        &[
-            ("USHER__POSTBACKS__ALLOW_PRIVATE", "true"),
-            ("USHER__POSTBACKS__RETRY_BASE_MS", "200"),
-        ],
-    )
-    .await;
+    let cast = cast().await;
     // Slow answers, so that both senders have postbacks in hand at once.
     let tracker = Tracker::start(Reply::status(200).after(Duration::from_millis(20)));
     let mut first = UsherProcess::serve(Path::new(BIN), &cast.env, "warn");
     let other_env = cast.other_instance_env();
     let mut second = UsherProcess::serve(Path::new(BIN), &other_env, "warn");
-    let (tg, code) = cast
-        .campaign(
-            "pboutboxbot",
-            CHANNEL,
-            json!({ "welcome": "Hi", "pb_wait": format!("{}/pb?lead={{lead}}", tracker.base) }),
-        )
-        .await;
+    let (tg, code) = campaign(&cast, &tracker).await;
     const PEOPLE: i64 = 200;
     cast.start_all(tg, &code, PEOPLE);
     let per = per_lead(&tracker, PEOPLE as usize, Duration::from_secs(60)).await;
@@ -93,14 +104,7 @@ async fn two_instances_send_each_postback_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_instance_killed_mid_delivery_loses_no_postback() {
-    let cast = BinaryCast::new(
-        Path::new(BIN),
-        &[
-            ("USHER__POSTBACKS__ALLOW_PRIVATE", "true"),
-            ("USHER__POSTBACKS__RETRY_BASE_MS", "200"),
-        ],
-    )
-    .await;
+    let cast = cast().await;
     let tracker = Tracker::start(Reply::status(200));
     // The first five requests hang: the instance dies holding them.
     const HELD: usize = 5;
@@ -109,13 +113,7 @@ async fn an_instance_killed_mid_delivery_loses_no_postback() {
         HELD
     ]);
     let mut first = UsherProcess::serve(Path::new(BIN), &cast.env, "warn");
-    let (tg, code) = cast
-        .campaign(
-            "pboutboxbot",
-            CHANNEL,
-            json!({ "welcome": "Hi", "pb_wait": format!("{}/pb?lead={{lead}}", tracker.base) }),
-        )
-        .await;
+    let (tg, code) = campaign(&cast, &tracker).await;
     const PEOPLE: i64 = 30;
     cast.start_all(tg, &code, PEOPLE);
     let reached = tracker
