@@ -164,6 +164,22 @@ def grow(psql, db, leads=1_000_000, journal=10_000_000):
         INSERT INTO lead_history (lead_id, account_id, campaign_id, status, at)
         SELECT id, account_id, campaign_id, status, start_time + interval '1 minute'
         FROM leads WHERE subscriber >= 2000000000 AND status > 0;
+        -- What intake would have added to the stats rollup for them.
+        INSERT INTO stats_days (campaign_id, day, account_id, starts, holds, confirms, unsubs)
+        SELECT campaign_id, day, account_id, sum(starts), sum(holds), sum(confirms), sum(unsubs)
+        FROM (
+            SELECT campaign_id, (start_time AT TIME ZONE 'UTC')::date AS day, account_id,
+                   1 AS starts, 0 AS holds, 0 AS confirms, 0 AS unsubs
+            FROM leads WHERE subscriber >= 2000000000
+            UNION ALL
+            SELECT h.campaign_id, (h.at AT TIME ZONE 'UTC')::date, h.account_id,
+                   0, (h.status = 1)::int, (h.status = 2)::int, (h.status IN (3, 4))::int
+            FROM lead_history h JOIN leads l ON l.id = h.lead_id WHERE l.subscriber >= 2000000000
+        ) AS facts
+        GROUP BY campaign_id, day, account_id
+        ON CONFLICT (campaign_id, day) DO UPDATE SET
+            starts = stats_days.starts + EXCLUDED.starts, holds = stats_days.holds + EXCLUDED.holds,
+            confirms = stats_days.confirms + EXCLUDED.confirms, unsubs = stats_days.unsubs + EXCLUDED.unsubs;
         INSERT INTO journal (account_id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at)
         SELECT c.account_id, c.bot_id, c.chat_id, 3000000000 + g % 5000000, 'user', 'User',
                (ARRAY['join','leave','kick','request','start','block'])[1 + g % 6], c.id, 0,
@@ -196,20 +212,15 @@ def stats_sql(account, campaign, now):
         FROM generate_series(({first} AT TIME ZONE 'UTC')::date,
                              ({end} AT TIME ZONE 'UTC')::date - 1, interval '1 day') AS d
      ), s AS (
-        SELECT (start_time AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM leads
-        WHERE campaign_id = {campaign} AND account_id = {account} AND start_time >= {first} AND start_time < {end}
-        GROUP BY 1
-     ), h AS (
-        SELECT (at AT TIME ZONE 'UTC')::date AS day,
-               count(*) FILTER (WHERE status = 1) AS holds,
-               count(*) FILTER (WHERE status = 2) AS confirms,
-               count(*) FILTER (WHERE status IN (3, 4)) AS unsubs
-        FROM lead_history
-        WHERE campaign_id = {campaign} AND account_id = {account} AND at >= {first} AND at < {end}
-        GROUP BY 1
+        SELECT day, sum(starts) AS starts, sum(holds) AS holds, sum(confirms) AS confirms,
+               sum(unsubs) AS unsubs
+        FROM stats_days
+        WHERE campaign_id = {campaign} AND account_id = {account}
+          AND day >= ({first} AT TIME ZONE 'UTC')::date AND day < ({end} AT TIME ZONE 'UTC')::date
+        GROUP BY day
      )
-     SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(s.n, 0) AS starts,
-            coalesce(h.holds, 0) AS holds, coalesce(h.confirms, 0) AS confirms,
-            coalesce(h.unsubs, 0) AS unsubs
-     FROM days LEFT JOIN s USING (day) LEFT JOIN h USING (day) ORDER BY days.day;"""
+     SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(s.starts, 0)::bigint AS starts,
+            coalesce(s.holds, 0)::bigint AS holds, coalesce(s.confirms, 0)::bigint AS confirms,
+            coalesce(s.unsubs, 0)::bigint AS unsubs
+     FROM days LEFT JOIN s USING (day) ORDER BY days.day;"""
     return " ".join(sql.split()) + "\n"

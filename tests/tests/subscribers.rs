@@ -513,3 +513,148 @@ async fn campaign_settings_are_checked_and_edited() {
         .await;
     assert_eq!(answer["error"], "id", "a deleted campaign");
 }
+
+/// stats/days.json, as the old counting query computed it straight from
+/// `leads` and `lead_history`: the oracle for the rollup intake keeps.
+const STATS_FROM_THE_LEADS: &str = "WITH days AS ( \
+        SELECT d::date AS day FROM generate_series($2::text::date, $3::text::date, interval '1 day') AS d \
+     ), s AS ( \
+        SELECT (start_time AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM leads \
+        WHERE account_id = $1 GROUP BY 1 \
+     ), h AS ( \
+        SELECT (at AT TIME ZONE 'UTC')::date AS day, \
+               count(*) FILTER (WHERE status = 1) AS holds, \
+               count(*) FILTER (WHERE status = 2) AS confirms, \
+               count(*) FILTER (WHERE status IN (3, 4)) AS unsubs \
+        FROM lead_history WHERE account_id = $1 GROUP BY 1 \
+     ) \
+     SELECT to_char(days.day, 'YYYY-MM-DD'), coalesce(s.n, 0), coalesce(h.holds, 0), \
+            coalesce(h.confirms, 0), coalesce(h.unsubs, 0) \
+     FROM days LEFT JOIN s USING (day) LEFT JOIN h USING (day) ORDER BY days.day";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_days_rollup_matches_the_leads_and_their_history() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    let day = 86_400;
+    let now = chrono::Utc::now().timestamp();
+    let today = now - now.rem_euclid(day);
+    // Two bots, each with a campaign, fed at once so that their batches race.
+    let mut bots = Vec::new();
+    for (n, name) in ["rollupbot1", "rollupbot2"].into_iter().enumerate() {
+        let (bot, id) = app.connected_bot(&acc, name).await;
+        let channel = CHANNEL - n as i64;
+        app.promote(bot.id, [chat(channel, "Rollup", "channel")])
+            .await;
+        let added = app
+            .api
+            .post_json(
+                "/api/camp/add.json",
+                &acc.key,
+                json!({ "bot": id, "chat": channel, "welcome": "Hi" }),
+            )
+            .await;
+        assert_eq!(added["status"], "ok", "{added}");
+        let code = added["data"]["code"].as_str().unwrap().to_owned();
+        bots.push((bot.id, channel, code));
+    }
+    // Per person, 40 minutes apart from 20 hours ago (Telegram, and so the
+    // sandbox, keeps no update older than a day): /start, then by the person
+    // a join request, a join, a leave and a second join, half-hours apart.
+    // Most runs span two UTC days.
+    let stories = bots.iter().map(|(tg, channel, code)| {
+        let events: Vec<SandboxEvent> = (0..24i64)
+            .flat_map(|p| {
+                let user = SandboxUser::new(1_000 + p, "P");
+                let room = chat(*channel, "Rollup", "channel");
+                let at = |halves: i64| Some(now - 20 * 3_600 + p * 2_400 + halves * 1_800);
+                let mut story = vec![SandboxEvent::Start {
+                    user: user.clone(),
+                    payload: Some(format!("{code}-c{p}")),
+                    date: at(0),
+                }];
+                if p % 3 == 0 {
+                    story.push(SandboxEvent::JoinRequest {
+                        chat: room.clone(),
+                        user: user.clone(),
+                        invite_link: None,
+                        date: at(1),
+                    });
+                }
+                if p % 2 == 0 {
+                    story.push(SandboxEvent::Join {
+                        chat: room.clone(),
+                        user: user.clone(),
+                        invite_link: None,
+                        via_join_request: p % 3 == 0,
+                        date: at(2),
+                    });
+                }
+                if p % 4 == 0 {
+                    story.push(SandboxEvent::Leave {
+                        chat: room.clone(),
+                        user: user.clone(),
+                        date: at(3),
+                    });
+                    story.push(SandboxEvent::Join {
+                        chat: room,
+                        user,
+                        invite_link: None,
+                        via_join_request: false,
+                        date: at(4),
+                    });
+                }
+                story
+            })
+            .collect();
+        app.happen(*tg, events)
+    });
+    futures_util::future::join_all(stories).await;
+
+    let from = (today - 5 * day).to_string();
+    let to = today.to_string();
+    let answer = app
+        .api
+        .get(
+            "/api/stats/days.json",
+            &acc.key,
+            &[("from", &from), ("to", &to)],
+        )
+        .await;
+    let served: Vec<(String, i64, i64, i64, i64)> = answer["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let n = |k: &str| d[k].as_i64().unwrap();
+            (
+                d["day"].as_str().unwrap().to_owned(),
+                n("starts"),
+                n("holds"),
+                n("confirms"),
+                n("unsubs"),
+            )
+        })
+        .collect();
+    let date = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let (first, last) = (date(today - 5 * day), date(today));
+    let expected: Vec<(String, i64, i64, i64, i64)> = app
+        .db
+        .connect()
+        .await
+        .query(STATS_FROM_THE_LEADS, &[&acc.id, &first, &last])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    assert_eq!(served, expected);
+    let starts: i64 = served.iter().map(|d| d.1).sum();
+    let unsubs: i64 = served.iter().map(|d| d.4).sum();
+    assert_eq!((starts, unsubs), (48, 12), "{served:?}");
+}

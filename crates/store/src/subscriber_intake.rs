@@ -5,11 +5,11 @@
 //! with a few multi-row statements, in the transaction that records the
 //! updates.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::cached_sql::sql_query;
-use chrono::{DateTime, Utc};
-use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::sql_types::{Array, BigInt, Date, Nullable, SmallInt, Text, Timestamptz};
 use diesel::{QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use usher_domain::CampaignStatus;
@@ -434,6 +434,7 @@ pub(crate) async fn apply_batch(
 
     let ids = write_leads(conn, &slots).await?;
     write_history(conn, &history, &ids, &slots).await?;
+    write_stats(conn, &history, &ids, &slots).await?;
     write_journal(conn, &happenings, &concerned, &paid, &ids).await?;
     write_welcomes(conn, &welcomes, &ids).await?;
     write_postbacks(conn, postbacks, &ids).await?;
@@ -517,6 +518,66 @@ async fn write_history(
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.2).collect::<Vec<_>>())
     .bind::<Array<SmallInt>, _>(rows.iter().map(|r| r.3.code()).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.4).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds this batch's new leads and status changes to the `stats_days`
+/// rollup that `stats/days.json` reads: one upsert, rows in (campaign, day)
+/// order so that racing batches lock them in the same order.
+async fn write_stats(
+    conn: &mut AsyncPgConnection,
+    history: &[((i64, i64), LeadStatus, DateTime<Utc>)],
+    ids: &HashMap<(i64, i64), i64>,
+    slots: &HashMap<(i64, i64), Slot>,
+) -> QueryResult<()> {
+    // (campaign, UTC day) -> (account, [starts, holds, confirms, unsubs]).
+    let mut days: BTreeMap<(i64, NaiveDate), (i64, [i64; 4])> = BTreeMap::new();
+    let mut add = |campaign: i64, at: DateTime<Utc>, account: i64, column: usize| {
+        let entry = days
+            .entry((campaign, at.date_naive()))
+            .or_insert((account, [0; 4]));
+        entry.1[column] += 1;
+    };
+    for (key, slot) in slots {
+        // A slot without an id was not in the table: this batch created it.
+        if slot.id.is_none() && ids.contains_key(key) {
+            let start = DateTime::from_timestamp(slot.lead.start_time, 0).unwrap_or_default();
+            add(key.0, start, slot.account, 0);
+        }
+    }
+    for (key, status, at) in history {
+        let (Some(slot), true) = (slots.get(key), ids.contains_key(key)) else {
+            continue;
+        };
+        let column = match status {
+            LeadStatus::Wait => continue,
+            LeadStatus::Hold => 1,
+            LeadStatus::Approve => 2,
+            LeadStatus::Cancel | LeadStatus::Trash => 3,
+        };
+        add(key.0, *at, slot.account, column);
+    }
+    if days.is_empty() {
+        return Ok(());
+    }
+    let column = |n: usize| days.values().map(|(_, c)| c[n]).collect::<Vec<_>>();
+    sql_query(
+        "INSERT INTO stats_days (campaign_id, day, account_id, starts, holds, confirms, unsubs) \
+         SELECT * FROM unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], \
+           $6::bigint[], $7::bigint[]) \
+         ON CONFLICT (campaign_id, day) DO UPDATE SET \
+           starts = stats_days.starts + EXCLUDED.starts, holds = stats_days.holds + EXCLUDED.holds, \
+           confirms = stats_days.confirms + EXCLUDED.confirms, unsubs = stats_days.unsubs + EXCLUDED.unsubs",
+    )
+    .bind::<Array<BigInt>, _>(days.keys().map(|k| k.0).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(days.keys().map(|k| k.1).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(days.values().map(|v| v.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(column(0))
+    .bind::<Array<BigInt>, _>(column(1))
+    .bind::<Array<BigInt>, _>(column(2))
+    .bind::<Array<BigInt>, _>(column(3))
     .execute(conn)
     .await?;
     Ok(())

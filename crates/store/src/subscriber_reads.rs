@@ -407,8 +407,8 @@ impl SubscriberReads for PgStore {
             None => "account_id = $1",
         };
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        // The UTC days' bounds are bound as values, so that PostgreSQL reads
-        // an index range of (campaign or account, time).
+        // From the rollup intake keeps (`stats_days`): at most one row per
+        // campaign and day, however many leads.
         let day = |t: i64| t - t.rem_euclid(86_400);
         let bound = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_default();
         let (first, end) = (bound(day(from)), bound(day(to) + 86_400));
@@ -418,22 +418,17 @@ impl SubscriberReads for PgStore {
                 FROM generate_series(($3 AT TIME ZONE 'UTC')::date,
                                      ($4 AT TIME ZONE 'UTC')::date - 1, interval '1 day') AS d
              ), s AS (
-                SELECT (start_time AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM leads
-                WHERE {scope} AND account_id = $1 AND start_time >= $3 AND start_time < $4
-                GROUP BY 1
-             ), h AS (
-                SELECT (at AT TIME ZONE 'UTC')::date AS day,
-                       count(*) FILTER (WHERE status = 1) AS holds,
-                       count(*) FILTER (WHERE status = 2) AS confirms,
-                       count(*) FILTER (WHERE status IN (3, 4)) AS unsubs
-                FROM lead_history
-                WHERE {scope} AND account_id = $1 AND at >= $3 AND at < $4
-                GROUP BY 1
+                SELECT day, sum(starts) AS starts, sum(holds) AS holds, sum(confirms) AS confirms,
+                       sum(unsubs) AS unsubs
+                FROM stats_days
+                WHERE {scope} AND account_id = $1
+                  AND day >= ($3 AT TIME ZONE 'UTC')::date AND day < ($4 AT TIME ZONE 'UTC')::date
+                GROUP BY day
              )
-             SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(s.n, 0) AS starts,
-                    coalesce(h.holds, 0) AS holds, coalesce(h.confirms, 0) AS confirms,
-                    coalesce(h.unsubs, 0) AS unsubs
-             FROM days LEFT JOIN s USING (day) LEFT JOIN h USING (day) ORDER BY days.day"
+             SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(s.starts, 0)::bigint AS starts,
+                    coalesce(s.holds, 0)::bigint AS holds, coalesce(s.confirms, 0)::bigint AS confirms,
+                    coalesce(s.unsubs, 0)::bigint AS unsubs
+             FROM days LEFT JOIN s USING (day) ORDER BY days.day"
         ))
         .bind::<BigInt, _>(account.0)
         .bind::<BigInt, _>(campaign.unwrap_or(0))
