@@ -182,9 +182,9 @@ class Run:
                 proc.kill()
 
     def count_updates(self, run):
-        # intake.lua's update ids of one run lie in [run * 1e8, (run + 1) * 1e8).
-        return int(psql(self.db, f"SELECT count(*) FROM updates "
-                                 f"WHERE update_id >= {run * 100000000} AND update_id < {(run + 1) * 100000000}"))
+        # intake.lua's update ids of one run lie in 1e12 + [run * 1e8, (run + 1) * 1e8).
+        low = 1_000_000_000_000 + run * 100_000_000
+        return int(psql(self.db, f"SELECT count(*) FROM updates WHERE update_id >= {low} AND update_id < {low + 100_000_000}"))
 
     def intake(self, connections, label):
         self.run_id += 1
@@ -398,14 +398,17 @@ class Run:
         postback_rate, _ = self.postback_load()
         reads = {"list": f"/api/bots/list.json?id={self.key_a}", "leads": paths["leads"],
                  "chats": f"/api/bots/chats.json?id={self.key_a}&id={self.chats_bot}"}
-        log(f"mixed: intake at 100, {welcome_rate} welcomes/s, {postback_rate} postbacks/s, reads at 4 x 3 connections, "
+        log(f"mixed: intake at 100, {welcome_rate} welcomes/s, {postback_rate} postbacks/s, reads at 3 x 4 connections paced, "
             f"{seconds} s")
         self.duration, saved = seconds, self.duration
         with ThreadPoolExecutor(3 + len(reads)) as pool:
             intake = pool.submit(self.intake, 100, "mixed: 100 connections beside the flows")
             welcomes = pool.submit(self.flow.steady, welcome_rate, seconds)
             postbacks = pool.submit(self.pb_flow.healthy, postback_rate, seconds)
-            readers = {name: pool.submit(wrk, BENCH / "read.lua", self.usher_url, 4, seconds, {"BENCH_PATH": path})
+            # A dashboard's pace, not a flood: each connection waits 20 ms
+            # between calls (about 150 reads a second per path).
+            readers = {name: pool.submit(wrk, BENCH / "read.lua", self.usher_url, 4, seconds,
+                                         {"BENCH_PATH": path, "BENCH_DELAY_MS": "20"})
                        for name, path in reads.items()}
             r["mixed_intake"] = intake.result()
             r["mixed_welcomes"] = welcomes.result()
@@ -607,7 +610,7 @@ def table(r, smoke):
         add(f"mixed: postback commit to GET, {p['postbacks']} at {p['rate']:.0f}/s: p50 / p99 (ms), lost, twice",
             f"{p['commit_p50_ms']:.0f} / {p['commit_p99_ms']:.0f}, {p['lost']}, {p['twice']}", "", "", "p99 < 100, 0, 0")
         for name, read in r["mixed_reads"].items():
-            add(f"mixed: {name} reads at 4 conns (req/s), p99 (ms), errors",
+            add(f"mixed: {name} reads, 4 conns paced (req/s), p99 (ms), errors",
                 f"{read['rate']:.0f}, {read['p99_us'] / 1000:.1f}, {read['errors']}", "", "", "0 errors")
         add("RSS peak after the mixed run (MiB)", f"{r['rss_mixed_peak_mib']:.1f}", "", "", "< 100")
     grown = [("intake at 100 (updates/s)", "intake_100", "grown_intake_100"),

@@ -13,6 +13,14 @@ function init(args)
   path = os.getenv("BENCH_PATH")
 end
 
+-- BENCH_DELAY_MS: a pause before each request (a paced load, not a flood).
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pause then
+  function delay()
+    return pause
+  end
+end
+
 function request()
   return wrk.format("GET", path)
 end
