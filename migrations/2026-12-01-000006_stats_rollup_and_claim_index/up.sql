@@ -29,3 +29,7 @@ FROM (
     FROM lead_history
 ) AS facts
 GROUP BY campaign_id, day, account_id;
+
+-- The postback claim's "oldest pending postback of its lead", in index order.
+CREATE INDEX outbox_pending_postbacks_by_lead ON outbox (lead_id, id)
+    WHERE state = 'pending' AND kind = 'postback';
