@@ -199,15 +199,25 @@ async fn apply_batch(
         .filter(|id| locked.contains(id))
         .collect();
     // Read after the locks are held: a delete that committed first is seen.
-    let targets: HashMap<i64, Target> = sql_query(
-        "SELECT id, secret_digest, deleted_at IS NOT NULL AS deleted, account_id FROM bots WHERE id = ANY($1)",
+    // The campaigns the batch may concern come in the same round trip
+    // (pipelined: the two reads are independent).
+    let mut shared: &AsyncPgConnection = conn;
+    let lookup = crate::subscriber_intake::CampaignLookup::of(
+        jobs.iter()
+            .filter(|j| locked.contains(&j.bot.0))
+            .map(|j| (j.bot.0, &j.update.effect)),
+    );
+    let (targets, campaigns) = futures_util::future::join(
+        sql_query(
+            "SELECT id, secret_digest, deleted_at IS NOT NULL AS deleted, account_id FROM bots WHERE id = ANY($1)",
+        )
+        .bind::<Array<BigInt>, _>(&locked_ids)
+        .load::<Target>(&mut shared),
+        crate::subscriber_intake::load_campaigns(shared, &lookup),
     )
-    .bind::<Array<BigInt>, _>(&locked_ids)
-    .load::<Target>(conn)
-    .await?
-    .into_iter()
-    .map(|row| (row.id, row))
-    .collect();
+    .await;
+    let targets: HashMap<i64, Target> = targets?.into_iter().map(|row| (row.id, row)).collect();
+    let campaigns = campaigns?;
     let mut outcomes = vec![Applied::Duplicate; jobs.len()];
     let mut order = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {
@@ -235,7 +245,7 @@ async fn apply_batch(
     .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].update.update_id).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(order.iter().map(|&i| jobs[i].update.kind.as_str()).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(order.iter().map(|&i| jobs[i].raw.as_str()).collect::<Vec<_>>())
-    .load::<Key>(conn)
+    .load::<Key>(&mut shared)
     .await?
     .into_iter()
     .map(|k| (k.bot_id, k.update_id))
@@ -278,8 +288,6 @@ async fn apply_batch(
             Effect::Start(_) | Effect::Blocked { .. } | Effect::None => {}
         }
     }
-    upsert_memberships(conn, memberships).await?;
-    insert_events(conn, &events).await?;
     let subscriber_updates: Vec<crate::subscriber_intake::Fresh<'_>> = fresh
         .iter()
         .map(|&i| crate::subscriber_intake::Fresh {
@@ -289,7 +297,16 @@ async fn apply_batch(
             effect: &jobs[i].update.effect,
         })
         .collect();
-    let changes = crate::subscriber_intake::apply_batch(conn, &subscriber_updates).await?;
+    // Independent writes, pipelined on the connection.
+    let (memberships, events, changes) = futures_util::future::join3(
+        upsert_memberships(shared, memberships),
+        insert_events(shared, &events),
+        crate::subscriber_intake::apply_batch(shared, &subscriber_updates, &campaigns),
+    )
+    .await;
+    memberships?;
+    events?;
+    let changes = changes?;
     migrations.sort_by_key(|m| m.0);
     for (_, bot, from, to) in migrations {
         crate::intake::move_chat(conn, bot, from, to).await?;
@@ -313,7 +330,7 @@ pub(crate) async fn record_membership(
 type Newest<'a> = HashMap<(i64, i64), (i64, &'a BotMembership)>;
 
 async fn upsert_memberships(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     memberships: Newest<'_>,
 ) -> QueryResult<()> {
     if memberships.is_empty() {
@@ -361,13 +378,13 @@ async fn upsert_memberships(
     .bind::<Array<Text>, _>(members)
     .bind::<Array<Timestamptz>, _>(dates)
     .bind::<Array<BigInt>, _>(update_ids)
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }
 
 async fn insert_events(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     events: &[(i64, i64, &MemberEvent)],
 ) -> QueryResult<()> {
     if events.is_empty() {
@@ -414,7 +431,7 @@ async fn insert_events(
             .map(|(_, _, e)| e.via_join_request)
             .collect::<Vec<_>>(),
     )
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }

@@ -91,8 +91,10 @@ enum Target<'a> {
     Nothing,
 }
 
+/// A campaign a batch's update may concern, with its and its account's
+/// postback templates.
 #[derive(QueryableByName, Clone)]
-struct CampaignRow {
+pub(crate) struct CampaignRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = BigInt)]
@@ -242,23 +244,46 @@ fn happenings<'a>(fresh: &'a [Fresh<'a>]) -> Vec<Happening<'a>> {
     out
 }
 
-async fn campaigns_for(
-    conn: &mut AsyncPgConnection,
-    happenings: &[Happening<'_>],
+/// The campaigns a batch's updates may concern: the codes of its `/start`s
+/// and the (bot, chat) pairs of its member events. Built from every update
+/// of the batch before its new ones are known, so that the campaigns can be
+/// read in the same round trip as the bots (a superset: the rules look up
+/// only what each new update concerns).
+#[derive(Default)]
+pub(crate) struct CampaignLookup<'a> {
+    codes: Vec<&'a str>,
+    bots: Vec<i64>,
+    chats: Vec<i64>,
+}
+
+impl<'a> CampaignLookup<'a> {
+    /// The lookup for these (bot, effect) pairs.
+    pub(crate) fn of(effects: impl Iterator<Item = (i64, &'a Effect)>) -> Self {
+        let mut lookup = Self::default();
+        for (bot, effect) in effects {
+            match effect {
+                Effect::Start(start) => {
+                    if let Some(payload) = &start.payload {
+                        lookup.codes.push(&payload.code);
+                    }
+                }
+                Effect::Member(event) if event.kind != MemberEventKind::Changed => {
+                    lookup.bots.push(bot);
+                    lookup.chats.push(event.chat.id.0);
+                }
+                _ => {}
+            }
+        }
+        lookup
+    }
+}
+
+/// The campaigns of `lookup` with their templates (none when it is empty).
+pub(crate) async fn load_campaigns(
+    mut conn: &AsyncPgConnection,
+    lookup: &CampaignLookup<'_>,
 ) -> QueryResult<Vec<CampaignRow>> {
-    let codes: Vec<&str> = happenings
-        .iter()
-        .filter_map(|h| match h.target {
-            Target::Code(code, _) => Some(code),
-            _ => None,
-        })
-        .collect();
-    let chats: Vec<(i64, i64)> = happenings
-        .iter()
-        .filter(|h| matches!(h.target, Target::Chat))
-        .map(|h| (h.bot, h.chat))
-        .collect();
-    if codes.is_empty() && chats.is_empty() {
+    if lookup.codes.is_empty() && lookup.bots.is_empty() {
         return Ok(Vec::new());
     }
     sql_query(
@@ -269,24 +294,25 @@ async fn campaigns_for(
          WHERE c.code = ANY($1) \
             OR (c.status <> 2 AND (c.bot_id, c.chat_id) IN (SELECT * FROM unnest($2::bigint[], $3::bigint[])))",
     )
-    .bind::<Array<Text>, _>(codes)
-    .bind::<Array<BigInt>, _>(chats.iter().map(|c| c.0).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(chats.iter().map(|c| c.1).collect::<Vec<_>>())
-    .load(conn)
+    .bind::<Array<Text>, _>(&lookup.codes)
+    .bind::<Array<BigInt>, _>(&lookup.bots)
+    .bind::<Array<BigInt>, _>(&lookup.chats)
+    .load(&mut conn)
     .await
 }
 
 /// Applies the subscriber rules to the new updates of a batch.
+/// `campaigns`: what [`load_campaigns`] read for the batch.
 pub(crate) async fn apply_batch(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     fresh: &[Fresh<'_>],
+    campaigns: &[CampaignRow],
 ) -> QueryResult<StatusChanges> {
     let mut happenings = happenings(fresh);
     if happenings.is_empty() {
         return Ok(StatusChanges::default());
     }
     happenings.sort_by_key(|h| h.order);
-    let campaigns = campaigns_for(conn, &happenings).await?;
     let by_code: HashMap<&str, &CampaignRow> =
         campaigns.iter().map(|c| (c.code.as_str(), c)).collect();
     let by_chat: HashMap<(i64, i64), &CampaignRow> = campaigns
@@ -323,7 +349,7 @@ pub(crate) async fn apply_batch(
         )
         .bind::<Array<BigInt>, _>(keys.iter().map(|k| k.0).collect::<Vec<_>>())
         .bind::<Array<BigInt>, _>(keys.iter().map(|k| k.1).collect::<Vec<_>>())
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
         let rows: Vec<LeadRow> = sql_query(
             "SELECT id, campaign_id, subscriber, status, click, start_time, join_time, last_date, last_update_id \
@@ -331,7 +357,7 @@ pub(crate) async fn apply_batch(
         )
         .bind::<Array<BigInt>, _>(keys.iter().map(|k| k.0).collect::<Vec<_>>())
         .bind::<Array<BigInt>, _>(keys.iter().map(|k| k.1).collect::<Vec<_>>())
-        .load(conn)
+        .load(&mut conn)
         .await?;
         for row in rows {
             let lead = Lead {
@@ -433,12 +459,25 @@ pub(crate) async fn apply_batch(
     }
 
     let ids = write_leads(conn, &slots).await?;
-    write_history(conn, &history, &ids, &slots).await?;
+    // Independent writes, pipelined on the connection (one round trip);
+    // dropping a blocker's welcomes must follow the batch's own welcomes.
+    let (history_written, journal, postbacks, welcomes) = futures_util::future::join4(
+        write_history(conn, &history, &ids, &slots),
+        write_journal(conn, &happenings, &concerned, &paid, &ids),
+        write_postbacks(conn, postbacks, &ids),
+        async {
+            write_welcomes(conn, &welcomes, &ids).await?;
+            drop_welcomes_of_blockers(conn, &happenings).await
+        },
+    )
+    .await;
+    history_written?;
+    journal?;
+    postbacks?;
+    welcomes?;
+    // Last, so that the rollup's rows (shared by every batch of a campaign
+    // and day) stay locked for little more than the commit.
     write_stats(conn, &history, &ids, &slots).await?;
-    write_journal(conn, &happenings, &concerned, &paid, &ids).await?;
-    write_welcomes(conn, &welcomes, &ids).await?;
-    write_postbacks(conn, postbacks, &ids).await?;
-    drop_welcomes_of_blockers(conn, &happenings).await?;
     let mut changes = StatusChanges::default();
     for (_, status, _) in &history {
         changes.0[status.code() as usize] += 1;
@@ -447,7 +486,7 @@ pub(crate) async fn apply_batch(
 }
 
 async fn write_leads(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     slots: &HashMap<(i64, i64), Slot>,
 ) -> QueryResult<HashMap<(i64, i64), i64>> {
     let mut ids: HashMap<(i64, i64), i64> = slots
@@ -486,7 +525,7 @@ async fn write_leads(
     )
     .bind::<Array<BigInt>, _>(changed.iter().map(|(_, s)| s.lead.last_event.date).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(changed.iter().map(|(_, s)| s.lead.last_event.update_id).collect::<Vec<_>>())
-    .load(conn)
+    .load(&mut conn)
     .await?;
     for row in rows {
         ids.insert((row.campaign_id, row.subscriber), row.id);
@@ -495,7 +534,7 @@ async fn write_leads(
 }
 
 async fn write_history(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     history: &[((i64, i64), LeadStatus, DateTime<Utc>)],
     ids: &HashMap<(i64, i64), i64>,
     slots: &HashMap<(i64, i64), Slot>,
@@ -518,7 +557,7 @@ async fn write_history(
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.2).collect::<Vec<_>>())
     .bind::<Array<SmallInt>, _>(rows.iter().map(|r| r.3.code()).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.4).collect::<Vec<_>>())
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }
@@ -527,7 +566,7 @@ async fn write_history(
 /// rollup that `stats/days.json` reads: one upsert, rows in (campaign, day)
 /// order so that racing batches lock them in the same order.
 async fn write_stats(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     history: &[((i64, i64), LeadStatus, DateTime<Utc>)],
     ids: &HashMap<(i64, i64), i64>,
     slots: &HashMap<(i64, i64), Slot>,
@@ -578,13 +617,13 @@ async fn write_stats(
     .bind::<Array<BigInt>, _>(column(1))
     .bind::<Array<BigInt>, _>(column(2))
     .bind::<Array<BigInt>, _>(column(3))
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }
 
 async fn write_journal(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     happenings: &[Happening<'_>],
     concerned: &[Option<&CampaignRow>],
     paid: &[bool],
@@ -616,13 +655,13 @@ async fn write_journal(
     .bind::<Array<BigInt>, _>(concerned.iter().map(|c| c.map_or(0, |c| c.id)).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>((0..n).map(lead_of).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(happenings.iter().map(|h| h.at).collect::<Vec<_>>())
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }
 
 async fn write_welcomes(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     welcomes: &[(i64, i64, i64, (i64, i64))],
     ids: &HashMap<(i64, i64), i64>,
 ) -> QueryResult<()> {
@@ -647,7 +686,7 @@ async fn write_welcomes(
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.3).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.4).collect::<Vec<_>>())
     .bind::<Text, _>(OUTBOX_CHANNEL)
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }
@@ -657,7 +696,7 @@ async fn write_welcomes(
 /// moment the row is written, near the end of the intake transaction: the
 /// give-up age and `postback_delivery_seconds` count from about the commit.
 async fn write_postbacks(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     postbacks: Vec<QueuedPostback>,
     ids: &HashMap<(i64, i64), i64>,
 ) -> QueryResult<()> {
@@ -691,14 +730,14 @@ async fn write_postbacks(
     .bind::<Array<SmallInt>, _>(rows.iter().map(|r| r.0.macros.status.code()).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(rows.iter().map(|r| target_of(&r.2)).collect::<Vec<_>>())
     .bind::<Text, _>(OUTBOX_CHANNEL)
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }
 
 /// Rule 7: a person who blocks the bot gets none of its pending welcomes.
 async fn drop_welcomes_of_blockers(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     happenings: &[Happening<'_>],
 ) -> QueryResult<()> {
     let blocks: Vec<(i64, i64)> = happenings
@@ -716,7 +755,7 @@ async fn drop_welcomes_of_blockers(
     )
     .bind::<Array<BigInt>, _>(blocks.iter().map(|b| b.0).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(blocks.iter().map(|b| b.1).collect::<Vec<_>>())
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }
