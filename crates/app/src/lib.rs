@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod metrics;
+pub mod outcome_retry;
 pub mod postback_client;
 pub mod postback_sender;
 pub mod readiness;

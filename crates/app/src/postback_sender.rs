@@ -137,7 +137,12 @@ impl PostbackSender {
             error,
             detail: judged.detail,
         };
-        if let Err(err) = self.outbox.finish_postback(job.id, &outcome).await {
+        // The lease outlasts the GET's timeout by at least 10 s.
+        let recorded = crate::outcome_retry::with_retries(Duration::from_secs(5), || {
+            self.outbox.finish_postback(job.id, &outcome)
+        })
+        .await;
+        if let Err(err) = recorded {
             // The lease runs out and the postback is tried again: at worst
             // the tracker hears it twice.
             warn!(outbox.id = job.id, error = %format!("{:#}", err.0), "cannot record a postback's outcome");

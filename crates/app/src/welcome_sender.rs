@@ -127,7 +127,10 @@ impl WelcomeSender {
             JobOutcome::Retry(..) => "retry",
         };
         metrics::counter!("welcome_messages_total", "result" => result).increment(1);
-        if let Err(err) = self.outbox.finish(job.id, &outcome).await {
+        let recorded =
+            crate::outcome_retry::with_retries(LEASE / 2, || self.outbox.finish(job.id, &outcome))
+                .await;
+        if let Err(err) = recorded {
             // The lease runs out and the item is tried again: at worst sent twice.
             warn!(outbox.id = job.id, error = %format!("{:#}", err.0), "cannot record a welcome's outcome");
         }
