@@ -32,6 +32,7 @@ Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --flow-only only the subscriber flow (steps 6 and 7)
   --postbacks-only only the postback step (7)
   --core-only intake and reads only (steps 1 to 3 and 5)
+  --intake-only intake and pgbench's inserts only (steps 1 and 2)
   --flow-growth after step 6: 1 million leads and 10 million journal events,
               leads/list.json and stats/days.json against pgbench running
               the same SQL, intake at 100 before and after (about 8 minutes)
@@ -482,6 +483,8 @@ class Run:
             r[f"pgbench_insert_{connections}"] = pgbench(self.db, insert, connections, self.duration)
             log(f"pgbench insert {connections}: {r[f'pgbench_insert_{connections}']['tps']:.0f} tps")
         r["rss_peak_mib"] = rss_kib(self.server.pid, "VmHWM") / 1024
+        if self.args.intake_only:
+            return
 
         account_a = self.key_a.split("-")[0]
         r["read_list"] = self.read(f"/api/bots/list.json?id={self.key_a}", "list.json")
@@ -648,6 +651,7 @@ if __name__ == "__main__":
     parser.add_argument("--flow-only", action="store_true", help="only the subscriber flow")
     parser.add_argument("--postbacks-only", action="store_true", help="only the postback step")
     parser.add_argument("--core-only", action="store_true", help="intake and reads only (steps 1 to 3 and 5)")
+    parser.add_argument("--intake-only", action="store_true", help="intake and pgbench inserts only (steps 1 and 2)")
     parser.add_argument("--flow-growth", action="store_true",
                         help="after the flow: 1M leads, 10M journal events, reads against pgbench, intake again")
     Run(parser.parse_args()).main()
