@@ -71,8 +71,12 @@ struct Claimed {
     updated: Option<DateTime<Utc>>,
 }
 
+/// `busy` is MATERIALIZED and the rank capped at `$1` before the join: with
+/// a young table's row estimates (1 where 30,000 welcomes were pending) the
+/// planner put `busy`'s aggregate inside a nested loop and computed it again
+/// for every pending welcome, 11 s a claim.
 const CLAIM: &str = "\
-WITH busy AS (
+WITH busy AS MATERIALIZED (
     SELECT bot_id, count(*) AS n FROM outbox
     WHERE state = 'pending' AND kind = 'welcome' AND leased_until > now()
     GROUP BY bot_id
@@ -83,7 +87,7 @@ WITH busy AS (
       AND (leased_until IS NULL OR leased_until <= now())
 ), chosen AS (
     SELECT r.id FROM ranked r LEFT JOIN busy b USING (bot_id)
-    WHERE r.rn <= $1 - coalesce(b.n, 0)
+    WHERE r.rn <= $1 AND r.rn <= $1 - coalesce(b.n, 0)
     ORDER BY r.rn, r.id LIMIT $2
 ), locked AS (
     SELECT id FROM outbox
@@ -154,9 +158,11 @@ struct ClaimedPostback {
 /// `outbox_pending_postbacks_by_lead`, not a correlated NOT EXISTS: with the
 /// statistics of a young table (a backlog grown from nothing faster than
 /// autovacuum analyzes) the planner ran that as a nested loop over every
-/// pending postback for each one, 30 s a claim at 30,000 pending.
+/// pending postback for each one, 30 s a claim at 30,000 pending. `busy` is
+/// MATERIALIZED and the rank is capped before it is joined, for the same
+/// reason (see `CLAIM`).
 const CLAIM_POSTBACKS: &str = "\
-WITH busy AS (
+WITH busy AS MATERIALIZED (
     SELECT target, count(*) AS n FROM outbox
     WHERE state = 'pending' AND kind = 'postback' AND leased_until > now()
     GROUP BY target
@@ -173,7 +179,7 @@ WITH busy AS (
       AND (p.leased_until IS NULL OR p.leased_until <= now())
       AND coalesce(b.n, 0) < $1
 ), chosen AS (
-    SELECT id FROM ranked WHERE rn <= $1 - busy
+    SELECT id FROM ranked WHERE rn <= $1 AND rn <= $1 - busy
     ORDER BY rn, id LIMIT $2
 ), locked AS (
     SELECT id FROM outbox
