@@ -12,8 +12,9 @@ one run, on the same machine and PostgreSQL:
 3. API reads (list.json of an account with 100 bots, chats.json of a bot with
    1,000 cached chats) at 32 connections, beside pgbench selects of the same
    rows;
-4. growth: intake and chats.json again with 10 million member events and
-   1 million cached chats stored;
+4. growth (run last): intake and every read again with 10 million member
+   events, 1 million cached chats, 1 million leads and 10 million journal
+   events stored;
 5. memory (idle and peak RSS) and the time from start to the first
    successful list.json;
 6. the subscriber flow (bench/subscribers.py): /start to the bot's welcome
@@ -21,7 +22,10 @@ one run, on the same machine and PostgreSQL:
    send rate;
 7. postbacks (bench/postbacks.py): status change to the tracker's GET at
    1,000 a second to ten trackers, then with a slow and a failing tracker
-   beside them.
+   beside them;
+8. the subscriber reads (leads, stats, journal) at 32 connections;
+9. the mixed run: intake at 100 connections, welcomes, postbacks and paced
+   API reads at once, with zero errors, nothing lost or doubled.
 
 Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --smoke     a few seconds, few bots, no growth step; fails unless zero
