@@ -1,7 +1,9 @@
 //! Postbacks through the outbox against the real binary: two instances
 //! send each postback once, and an instance killed with SIGKILL while
 //! trackers hold its requests loses none (they are sent again once their
-//! lease ends; only those can reach the tracker twice).
+//! lease ends; only those can reach the tracker twice). A slow tracker
+//! never has more than `postbacks.per_target` requests open, counted
+//! across instances.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use std::collections::HashMap;
@@ -148,5 +150,43 @@ async fn an_instance_killed_mid_delivery_loses_no_postback() {
         "exactly the held ones were sent again: {per:?}"
     );
     assert!(per.values().all(|n| *n <= 2));
+    second.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_tracker_has_at_most_per_target_requests_in_flight_across_instances() {
+    const CAP: usize = 3;
+    const PEOPLE: i64 = 12;
+    let cap = CAP.to_string();
+    let cast = BinaryCast::new(
+        Path::new(BIN),
+        &[
+            ("USHER__POSTBACKS__ALLOW_PRIVATE", "true"),
+            ("USHER__POSTBACKS__PER_TARGET", cap.as_str()),
+        ],
+    )
+    .await;
+    let answer = Duration::from_secs(1);
+    let tracker = Tracker::start(Reply::status(200).after(answer));
+    let mut first = UsherProcess::serve(Path::new(BIN), &cast.env, "warn");
+    let mut second = UsherProcess::serve(Path::new(BIN), &cast.other_instance_env(), "warn");
+    let (tg, code) = campaign(&cast, &tracker).await;
+    cast.start_all(tg, &code, PEOPLE);
+    let per = per_lead(&tracker, PEOPLE as usize, Duration::from_secs(60)).await;
+    assert!(per.values().all(|n| *n == 1), "posted twice: {per:?}");
+    // With at most CAP requests open at once, the request CAP places after
+    // another can only start once one of them has been answered, a full
+    // answer time after that other one arrived.
+    let mut arrivals: Vec<Instant> = tracker.hits().iter().map(|h| h.at).collect();
+    arrivals.sort();
+    for (n, pair) in arrivals.windows(CAP + 1).enumerate() {
+        let gap = pair[CAP] - pair[0];
+        assert!(
+            gap >= answer - Duration::from_millis(100),
+            "request {} came {gap:?} after request {n}: more than {CAP} in flight",
+            n + CAP
+        );
+    }
+    first.terminate();
     second.terminate();
 }
