@@ -93,7 +93,10 @@ async def main(chromium, docs, key):
     ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(100):
+            # Chromium can take many seconds to start on a loaded CI
+            # machine (the other test binaries run beside it).
+            page = None
+            for _ in range(600):
                 try:
                     async with http.get(f"http://127.0.0.1:{port}/json/list") as res:
                         targets = await res.json()
@@ -101,6 +104,8 @@ async def main(chromium, docs, key):
                     break
                 except (aiohttp.ClientError, StopIteration):
                     await asyncio.sleep(0.1)
+            if page is None:
+                raise RuntimeError("Chromium's DevTools endpoint did not come up within 60 s")
             async with http.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                 tab = Page(ws)
                 await tab.call("Page.enable")
