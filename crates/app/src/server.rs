@@ -40,16 +40,23 @@ pub struct Running {
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// The database pool and store of `settings`.
-pub fn store(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<PgStore> {
-    let pool = usher_store::database::pool(
+/// A database pool of `settings` with at most `max_size` connections.
+fn pool(settings: &Settings, max_size: usize) -> anyhow::Result<usher_store::DbPool> {
+    usher_store::database::pool(
         settings.database.url.expose_secret(),
         &PoolSettings {
-            max_size: settings.database.pool_size,
+            max_size,
             timeout: Duration::from_millis(settings.database.timeout_ms),
         },
-    )?;
-    Ok(PgStore::new(pool, cipher))
+    )
+}
+
+/// The store of `settings` over its main pool (`database.pool_size`).
+pub fn store(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<PgStore> {
+    Ok(PgStore::new(
+        pool(settings, settings.database.pool_size)?,
+        cipher,
+    ))
 }
 
 /// The outbox workers of an instance, not started.
@@ -74,8 +81,9 @@ pub fn wire(
     settings: &Settings,
     cipher: TokenCipher,
 ) -> anyhow::Result<(AppState, Health, Metrics, Workers)> {
-    let mut store =
-        store(settings, cipher)?.with_outbox_listener(settings.database.url.expose_secret());
+    let mut store = store(settings, cipher)?
+        .with_outbox_listener(settings.database.url.expose_secret())
+        .with_outbox_pool(pool(settings, settings.database.outbox_pool_size.max(1))?);
     if settings.intake.batch_max > 0 {
         store = store.with_group_commit(&BatchSettings {
             max_batch: settings.intake.batch_max,

@@ -77,6 +77,9 @@ pub struct DatabaseSettings {
     pub url: SecretString,
     /// Most pooled connections.
     pub pool_size: usize,
+    /// Most connections of the outbox workers' own pool (claims, outcome
+    /// records, pauses), on top of `pool_size`.
+    pub outbox_pool_size: usize,
     /// Longest wait for a connection, in milliseconds.
     pub timeout_ms: u64,
 }

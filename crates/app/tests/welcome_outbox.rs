@@ -1,5 +1,6 @@
 //! The welcome outbox against the real binary: two instances send every
-//! welcome once, and a sender killed with SIGKILL loses none.
+//! welcome once, keep a bot within its cap of messages in flight, and a
+//! sender killed with SIGKILL loses none.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use std::collections::HashMap;
@@ -128,5 +129,56 @@ async fn a_sender_killed_mid_send_loses_no_welcome() {
         extra <= held,
         "{extra} sent twice, {held} in the crash window"
     );
+    second.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_telegram_has_at_most_send_rate_welcomes_of_one_bot_in_flight_across_instances() {
+    const CAP: usize = 3;
+    const PEOPLE: i64 = 12;
+    let cap = CAP.to_string();
+    let cast = BinaryCast::new(
+        Path::new(BIN),
+        &[("USHER__TELEGRAM__SEND_RATE_PER_BOT", cap.as_str())],
+    )
+    .await;
+    let mut first = UsherProcess::serve(Path::new(BIN), &cast.env, "warn");
+    let mut second = UsherProcess::serve(Path::new(BIN), &cast.other_instance_env(), "warn");
+    let (tg, code) = cast
+        .campaign("capbot", CHANNEL, json!({ "welcome": "Hi {name}" }))
+        .await;
+    // Each instance spaces its own sends 350 ms apart, so on its own it has
+    // three in flight within a second: only the shared cap keeps the two
+    // from having six.
+    let answer = Duration::from_secs(1);
+    cast.sandbox.add_fault(Fault::on(
+        "sendMessage",
+        FaultKind::Delay {
+            ms: answer.as_millis() as u64,
+        },
+    ));
+    cast.start_all(tg, &code, PEOPLE);
+    let per = delivered(&cast, tg, PEOPLE, Duration::from_secs(60)).await;
+    assert!(per.values().all(|n| *n == 1), "greeted twice: {per:?}");
+    // The sandbox takes a message when its delay is over, so the times are
+    // the requests' arrivals plus one answer time. With at most CAP open at
+    // once, the request CAP places after another can only start once one of
+    // them has been answered, a full answer time after that other arrived.
+    let mut taken: Vec<i64> = cast
+        .sandbox
+        .messages(tg)
+        .iter()
+        .map(|m| m.sent_at_ms)
+        .collect();
+    taken.sort_unstable();
+    for (n, window) in taken.windows(CAP + 1).enumerate() {
+        let gap = window[CAP] - window[0];
+        assert!(
+            gap >= answer.as_millis() as i64 - 100,
+            "message {} came {gap} ms after message {n}: more than {CAP} in flight",
+            n + CAP
+        );
+    }
+    first.terminate();
     second.terminate();
 }

@@ -17,6 +17,7 @@ mod intake_batch;
 mod key_cache;
 pub mod migrate;
 mod outbox;
+mod outcome_batch;
 mod postback_reads;
 mod profile;
 mod rows;
@@ -34,6 +35,13 @@ pub use intake_batch::BatchSettings;
 #[derive(Clone)]
 pub struct PgStore {
     pool: DbPool,
+    /// The outbox workers' connections (claims, outcomes, pauses): the same
+    /// pool as `pool` until [`PgStore::with_outbox_pool`] gives them their
+    /// own, so that a burst of finished sends cannot starve intake and the
+    /// API, nor they the workers.
+    outbox_pool: DbPool,
+    /// Batches outcome records, once the workers have their own pool.
+    recorder: Option<Arc<outcome_batch::OutcomeRecorder>>,
     cipher: Arc<TokenCipher>,
     batcher: Option<Arc<intake_batch::Batcher>>,
     /// Woken when the outbox may have new work (`LISTEN`).
@@ -48,6 +56,8 @@ impl PgStore {
     /// [`PgStore::with_group_commit`] is called.
     pub fn new(pool: DbPool, cipher: TokenCipher) -> Self {
         Self {
+            outbox_pool: pool.clone(),
+            recorder: None,
             pool,
             cipher: Arc::new(cipher),
             batcher: None,
@@ -76,6 +86,17 @@ impl PgStore {
             self.pool.clone(),
             settings,
         )));
+        self
+    }
+
+    /// Gives the outbox workers `pool` for their claims, outcomes and pauses,
+    /// and records outcomes in batches over it (see `outcome_batch`): starts
+    /// the recorder on the current tokio runtime.
+    pub fn with_outbox_pool(mut self, pool: DbPool) -> Self {
+        self.recorder = Some(Arc::new(outcome_batch::OutcomeRecorder::start(
+            pool.clone(),
+        )));
+        self.outbox_pool = pool;
         self
     }
 

@@ -22,6 +22,7 @@ use usher_domain::postbacks::Verdict;
 use usher_domain::subscribers::{LeadStatus, WelcomeParts};
 
 use crate::key_cache::{ACCOUNTS_CHANNEL, KeyCache};
+use crate::outcome_batch::Outcome;
 use crate::subscriber_intake::OUTBOX_CHANNEL;
 use crate::{PgStore, db_err};
 
@@ -71,21 +72,46 @@ struct Claimed {
     updated: Option<DateTime<Utc>>,
 }
 
-/// One pass over the pending welcomes: each bot's items leased anywhere
-/// rank first, so a due item's rank counts them too, and `rn <= $1` keeps
-/// the bot within its cap. No join: with a young table's row estimates (1
-/// where 30,000 welcomes were pending) the planner ran the join of the due
-/// items with a per-bot count as a nested loop, 1.2 million comparisons and
-/// over a second a claim.
+/// The heads of the bots' welcome queues. The bots with work are found by
+/// skipping through `outbox_welcome_queue` one bot at a time (a recursive
+/// scan, a probe per bot), plus those holding only expired leases; for each,
+/// its leased items and at most `$1` of its due unleased ones, oldest first.
+/// Leased items rank first within their bot, so `rn <= $1` keeps the bot
+/// within its cap counting what is in flight anywhere. A claim reads a few
+/// index entries per bot however long the queues are; ranking every pending
+/// welcome took over a second a claim at 30,000 pending.
 const CLAIM: &str = "\
-WITH ranked AS (
-    SELECT id, coalesce(leased_until > now(), false) AS leased,
-           row_number() OVER (PARTITION BY bot_id
-                              ORDER BY coalesce(leased_until > now(), false) DESC, run_at, id) AS rn
-    FROM outbox
-    WHERE state = 'pending' AND kind = 'welcome' AND (leased_until > now() OR run_at <= now())
+WITH RECURSIVE queued(bot_id) AS (
+    (SELECT bot_id FROM outbox
+     WHERE state = 'pending' AND kind = 'welcome' AND leased_until IS NULL
+     ORDER BY bot_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT o.bot_id FROM outbox o
+            WHERE o.state = 'pending' AND o.kind = 'welcome' AND o.leased_until IS NULL
+              AND o.bot_id > q.bot_id
+            ORDER BY o.bot_id LIMIT 1)
+    FROM queued q WHERE q.bot_id IS NOT NULL
+), with_work AS (
+    SELECT bot_id FROM queued WHERE bot_id IS NOT NULL
+    UNION
+    SELECT bot_id FROM outbox
+    WHERE state = 'pending' AND kind = 'welcome' AND leased_until IS NOT NULL
+      AND leased_until <= now()
+), heads AS (
+    SELECT h.id, h.live, h.run_at,
+           row_number() OVER (PARTITION BY w.bot_id ORDER BY h.live DESC, h.run_at, h.id) AS rn
+    FROM with_work w CROSS JOIN LATERAL (
+        (SELECT id, leased_until > now() AS live, run_at FROM outbox
+         WHERE bot_id = w.bot_id AND state = 'pending' AND kind = 'welcome'
+           AND leased_until IS NOT NULL)
+        UNION ALL
+        (SELECT id, false, run_at FROM outbox
+         WHERE bot_id = w.bot_id AND state = 'pending' AND kind = 'welcome'
+           AND leased_until IS NULL AND run_at <= now()
+         ORDER BY run_at, id LIMIT $1)
+    ) h
 ), chosen AS (
-    SELECT id FROM ranked WHERE NOT leased AND rn <= $1
+    SELECT id FROM heads WHERE NOT live AND run_at <= now() AND rn <= $1
     ORDER BY rn, id LIMIT $2
 ), locked AS (
     SELECT id FROM outbox
@@ -151,26 +177,48 @@ struct ClaimedPostback {
 }
 
 /// Due postbacks, each the oldest pending one of its lead, at most `$1` of
-/// one target counting those leased anywhere, `$2` in all, in two passes
-/// over the pending postbacks and no join. "Oldest of its lead" is a window
-/// (in the order of `outbox_pending_postbacks_by_lead`), not a correlated
-/// NOT EXISTS: with the statistics of a young table (a backlog grown from
-/// nothing faster than autovacuum analyzes) the planner ran that as a nested
-/// loop over every pending postback for each one, 30 s a claim at 30,000
-/// pending. Leased postbacks rank first within their target, so the cap
-/// needs no per-target count joined in (see `CLAIM`).
+/// one target counting those leased anywhere, `$2` in all: the heads of the
+/// targets' queues, found as in `CLAIM` (a recursive skip through
+/// `outbox_postback_queue`, then per target its leased postbacks and at most
+/// `$1` due unleased ones). "Oldest of its lead" is a probe of
+/// `outbox_pending_postbacks_by_lead` per candidate, so a claim reads only
+/// the head of each queue (and, behind a tracker whose leads wait on
+/// retries, the due postbacks those leads hold back).
 const CLAIM_POSTBACKS: &str = "\
-WITH pending AS (
-    SELECT id, target, run_at, coalesce(leased_until > now(), false) AS leased,
-           row_number() OVER (PARTITION BY lead_id ORDER BY id) AS of_lead
-    FROM outbox
-    WHERE state = 'pending' AND kind = 'postback'
-), ranked AS (
-    SELECT id, leased, row_number() OVER (PARTITION BY target ORDER BY leased DESC, run_at, id) AS rn
-    FROM pending
-    WHERE leased OR (of_lead = 1 AND run_at <= now())
+WITH RECURSIVE queued(target) AS (
+    (SELECT target FROM outbox
+     WHERE state = 'pending' AND kind = 'postback' AND leased_until IS NULL
+     ORDER BY target LIMIT 1)
+    UNION ALL
+    SELECT (SELECT o.target FROM outbox o
+            WHERE o.state = 'pending' AND o.kind = 'postback' AND o.leased_until IS NULL
+              AND o.target > q.target
+            ORDER BY o.target LIMIT 1)
+    FROM queued q WHERE q.target IS NOT NULL
+), with_work AS (
+    SELECT target FROM queued WHERE target IS NOT NULL
+    UNION
+    SELECT target FROM outbox
+    WHERE state = 'pending' AND kind = 'postback' AND leased_until IS NOT NULL
+      AND leased_until <= now()
+), heads AS (
+    SELECT h.id, h.live, h.run_at,
+           row_number() OVER (PARTITION BY w.target ORDER BY h.live DESC, h.run_at, h.id) AS rn
+    FROM with_work w CROSS JOIN LATERAL (
+        (SELECT id, leased_until > now() AS live, run_at FROM outbox
+         WHERE target = w.target AND state = 'pending' AND kind = 'postback'
+           AND leased_until IS NOT NULL)
+        UNION ALL
+        (SELECT o.id, false, o.run_at FROM outbox o
+         WHERE o.target = w.target AND o.state = 'pending' AND o.kind = 'postback'
+           AND o.leased_until IS NULL AND o.run_at <= now()
+           AND NOT EXISTS (SELECT 1 FROM outbox p
+                           WHERE p.lead_id = o.lead_id AND p.state = 'pending'
+                             AND p.kind = 'postback' AND p.id < o.id)
+         ORDER BY o.run_at, o.id LIMIT $1)
+    ) h
 ), chosen AS (
-    SELECT id FROM ranked WHERE NOT leased AND rn <= $1
+    SELECT id FROM heads WHERE NOT live AND run_at <= now() AND rn <= $1
     ORDER BY rn, id LIMIT $2
 ), locked AS (
     SELECT id FROM outbox
@@ -205,7 +253,7 @@ impl PgStore {
     where
         R: QueryableByName<diesel::pg::Pg> + Send + 'static,
     {
-        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let mut conn = self.outbox_pool.get().await.map_err(db_err)?;
         sql_query(statement)
             .bind::<BigInt, _>(i64::from(cap))
             .bind::<BigInt, _>(i64::from(limit))
@@ -213,6 +261,19 @@ impl PgStore {
             .load(&mut conn)
             .await
             .map_err(db_err)
+    }
+
+    /// Records one outcome: through the batching recorder when the outbox
+    /// workers' pool has one, else in a statement of its own.
+    async fn record_outcome(&self, outcome: Outcome) -> Result<(), StoreError> {
+        if let Some(recorder) = &self.recorder {
+            return recorder.record(outcome).await;
+        }
+        let mut conn = self.outbox_pool.get().await.map_err(db_err)?;
+        crate::outcome_batch::write(&mut conn, std::slice::from_ref(&outcome))
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     /// Pending outbox items and the age in seconds of the oldest, for the
@@ -243,17 +304,10 @@ impl OutboxStore for PgStore {
         rows.into_iter().map(|row| row.into_job(self)).collect()
     }
 
-    /// The record commits without waiting for its WAL flush
-    /// (`synchronous_commit` off for this statement's transaction only): a
-    /// thousand records a second each waiting for an fsync of its own held
-    /// the pool's connections and stalled intake and the API in the mixed
-    /// benchmark. A crash can lose a record from the last moment (at most
-    /// three `wal_writer_delay`s, 0.6 s by default); that item is then sent
-    /// again, which is the crash window this record already had (a crash
-    /// between the send and the record). The change that queued the item is
-    /// committed synchronously, so nothing is lost.
+    /// Written with the other outcomes of the moment, in one statement
+    /// committed without waiting for its WAL flush (see
+    /// `outcome_batch::write` for the crash window that leaves).
     async fn finish(&self, id: i64, outcome: &JobOutcome) -> Result<(), StoreError> {
-        let mut conn = self.pool.get().await.map_err(db_err)?;
         let (state, error, delay_ms) = match outcome {
             JobOutcome::Sent => ("sent", "", 0),
             JobOutcome::Failed(reason) => ("failed", reason.as_str(), 0),
@@ -264,25 +318,19 @@ impl OutboxStore for PgStore {
                 i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
             ),
         };
-        sql_query(
-            "UPDATE outbox SET state = $2, last_error = $3, leased_until = NULL, \
-               run_at = CASE WHEN $2 = 'pending' THEN greatest(run_at, now() + $4 * interval '1 millisecond') ELSE run_at END, \
-               done_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END \
-             FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
-             WHERE id = $1 AND state = 'pending'",
-        )
-        .bind::<BigInt, _>(id)
-        .bind::<Text, _>(state)
-        .bind::<Text, _>(error)
-        .bind::<BigInt, _>(delay_ms)
-        .execute(&mut conn)
+        self.record_outcome(Outcome {
+            id,
+            state,
+            error: error.to_owned(),
+            delay_ms,
+            http_code: None,
+            error_kind: None,
+        })
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn pause_bot(&self, bot: i64, wait: Duration) -> Result<(), StoreError> {
-        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let mut conn = self.outbox_pool.get().await.map_err(db_err)?;
         sql_query(
             "UPDATE outbox SET run_at = greatest(run_at, now() + $2 * interval '1 millisecond') \
              WHERE bot_id = $1 AND state = 'pending' AND kind = 'welcome'",
@@ -315,9 +363,8 @@ impl OutboxStore for PgStore {
             .collect())
     }
 
-    /// Committed without waiting for its WAL flush, as [`Self::finish`].
+    /// Written with the other outcomes of the moment, as [`Self::finish`].
     async fn finish_postback(&self, id: i64, outcome: &PostbackOutcome) -> Result<(), StoreError> {
-        let mut conn = self.pool.get().await.map_err(db_err)?;
         let (state, delay_ms) = match outcome.verdict {
             Verdict::Delivered => ("sent", 0),
             Verdict::Failed => ("failed", 0),
@@ -326,24 +373,15 @@ impl OutboxStore for PgStore {
                 i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
             ),
         };
-        sql_query(
-            "UPDATE outbox SET state = $2, http_code = $3, error_kind = $4, last_error = $5, \
-               leased_until = NULL, \
-               run_at = CASE WHEN $2 = 'pending' THEN now() + $6 * interval '1 millisecond' ELSE run_at END, \
-               done_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END \
-             FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
-             WHERE id = $1 AND state = 'pending'",
-        )
-        .bind::<BigInt, _>(id)
-        .bind::<Text, _>(state)
-        .bind::<Integer, _>(i32::from(outcome.code))
-        .bind::<Text, _>(outcome.error)
-        .bind::<Text, _>(&outcome.detail)
-        .bind::<BigInt, _>(delay_ms)
-        .execute(&mut conn)
+        self.record_outcome(Outcome {
+            id,
+            state,
+            error: outcome.detail.clone(),
+            delay_ms,
+            http_code: Some(i32::from(outcome.code)),
+            error_kind: Some(outcome.error),
+        })
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn wait_for_work(&self, kind: OutboxKind, timeout: Duration) {

@@ -1,0 +1,149 @@
+//! Group commit for outbox outcomes: the records of welcomes and postbacks
+//! finished together are written by one `UPDATE ... FROM unnest(...)` in one
+//! transaction, and each caller is answered once it has committed. At a
+//! thousand finishes a second, one transaction each held the pool's
+//! connections and starved intake and the API (the mixed benchmark); batched,
+//! they take a few transactions a second. Batches form by themselves: while
+//! one is written, the next outcomes queue up behind it.
+
+use std::sync::Arc;
+
+use crate::cached_sql::sql_query;
+use diesel::QueryResult;
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use tokio::sync::{Mutex, mpsc, oneshot};
+use usher_domain::ports::StoreError;
+
+use crate::{DbPool, db_err};
+
+/// Most outcomes in one statement.
+const MAX_BATCH: usize = 512;
+
+/// Statements in flight at once (each holds one connection).
+const WRITERS: usize = 2;
+
+/// What one finished try leaves on an outbox item.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    /// The item.
+    pub(crate) id: i64,
+    /// `pending` (to retry), `sent`, `failed` or `dropped`.
+    pub(crate) state: &'static str,
+    /// `last_error`.
+    pub(crate) error: String,
+    /// For a retry: not due again before this many milliseconds.
+    pub(crate) delay_ms: i64,
+    /// A postback's HTTP status; `None` keeps the column (welcomes).
+    pub(crate) http_code: Option<i32>,
+    /// A postback's error word; `None` keeps the column (welcomes).
+    pub(crate) error_kind: Option<&'static str>,
+}
+
+/// Writes `outcomes` in one statement, leaving alone any item that is no
+/// longer pending. Committed without waiting for its WAL flush
+/// (`synchronous_commit` off for this transaction only): a crash can lose
+/// the records of the last moment (at most three `wal_writer_delay`s, 0.6 s
+/// by default), and those items are sent again, the crash window a record
+/// already has between the send and the write. A retry is never due sooner
+/// than the item's `run_at` (a bot's flood-control pause moves it later).
+pub(crate) async fn write(
+    conn: &mut AsyncPgConnection,
+    outcomes: &[Outcome],
+) -> QueryResult<usize> {
+    let mut sorted: Vec<&Outcome> = outcomes.iter().collect();
+    // One lock order for every writer, and for `pause_bot`'s sweep as far
+    // as it can be: fewer deadlocks to retry.
+    sorted.sort_by_key(|o| o.id);
+    sql_query(
+        "UPDATE outbox o SET state = r.state, last_error = r.last_error, leased_until = NULL, \
+           http_code = coalesce(r.http_code, o.http_code), \
+           error_kind = coalesce(r.error_kind, o.error_kind), \
+           run_at = CASE WHEN r.state = 'pending' \
+                         THEN greatest(o.run_at, now() + r.delay_ms * interval '1 millisecond') \
+                         ELSE o.run_at END, \
+           done_at = CASE WHEN r.state = 'pending' THEN NULL ELSE now() END \
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::text[]) \
+                AS r(id, state, last_error, delay_ms, http_code, error_kind), \
+              (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
+         WHERE o.id = r.id AND o.state = 'pending'",
+    )
+    .bind::<Array<BigInt>, _>(sorted.iter().map(|o| o.id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(sorted.iter().map(|o| o.state).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(sorted.iter().map(|o| o.error.as_str()).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(sorted.iter().map(|o| o.delay_ms).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Integer>>, _>(sorted.iter().map(|o| o.http_code).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(sorted.iter().map(|o| o.error_kind).collect::<Vec<_>>())
+    .execute(conn)
+    .await
+}
+
+struct Job {
+    outcome: Outcome,
+    reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The queue in front of the outcome writers.
+pub(crate) struct OutcomeRecorder {
+    tx: mpsc::Sender<Job>,
+}
+
+impl OutcomeRecorder {
+    /// Starts the writers on the current tokio runtime, over `pool`.
+    pub(crate) fn start(pool: DbPool) -> Self {
+        let (tx, rx) = mpsc::channel(MAX_BATCH * WRITERS * 4);
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..WRITERS {
+            tokio::spawn(writer(pool.clone(), rx.clone()));
+        }
+        Self { tx }
+    }
+
+    /// Records `outcome` as part of a batch; answers once it is committed,
+    /// or with the batch's failure (the caller may try again).
+    pub(crate) async fn record(&self, outcome: Outcome) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Job { outcome, reply })
+            .await
+            .map_err(|_| db_err(anyhow::anyhow!("outcome recorder stopped")))?;
+        answer
+            .await
+            .map_err(|_| db_err(anyhow::anyhow!("outcome recorder dropped a record")))?
+    }
+}
+
+async fn writer(pool: DbPool, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let mut jobs = Vec::with_capacity(MAX_BATCH);
+        {
+            let mut rx = rx.lock().await;
+            match rx.recv().await {
+                Some(job) => jobs.push(job),
+                None => return,
+            }
+            while jobs.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+        }
+        let (outcomes, replies): (Vec<Outcome>, Vec<_>) =
+            jobs.into_iter().map(|j| (j.outcome, j.reply)).unzip();
+        let written = match pool.get().await {
+            Ok(mut conn) => write(&mut conn, &outcomes)
+                .await
+                .map_err(|e| format!("{e:#}")),
+            Err(err) => Err(format!("{err:#}")),
+        };
+        for reply in replies {
+            let _ = reply.send(
+                written
+                    .as_ref()
+                    .map(|_| ())
+                    .map_err(|e| db_err(anyhow::anyhow!("recording outbox outcomes: {e}"))),
+            );
+        }
+    }
+}
