@@ -339,13 +339,16 @@ class Run:
         self.tgs[added["data"]["id"]] = (fake["id"], key)
         return added["data"]["id"], secret
 
-    def subscriber_flow(self):
+    def make_flow(self):
         from subscribers import Flow
-        r = self.results
         bots = 10 if self.smoke else 100
         chosen = [(bot_id, tg) for bot_id, (tg, key) in sorted(self.tgs.items()) if key == self.key_a][:bots]
         log(f"subscriber flow: campaigns on {len(chosen)} bots")
         self.flow = Flow(self, chosen)
+
+    def subscriber_flow(self):
+        r = self.results
+        self.make_flow()
         rate, seconds = self.welcome_load()
         r["flow_steady"] = self.flow.steady(rate, seconds)
         log(f"subscriber flow, steady: {r['flow_steady']}")
@@ -366,14 +369,17 @@ class Run:
         """The postback issue's load: (/start with a postback a second, seconds)."""
         return (100, 2) if self.smoke else (1000, 20)
 
-    def postback_flow(self):
+    def make_pb_flow(self):
         from postbacks import PostbackFlow
-        r = self.results
         wanted = 12 if self.smoke else 102
         chosen = [(bot_id, tg) for bot_id, (tg, key) in sorted(self.tgs.items()) if key == self.key_b][:wanted]
         log(f"postbacks: campaigns on {len(chosen)} bots, 10 healthy trackers, a slow one, a failing one")
         self.pb_flow = PostbackFlow(self, chosen, psql)
         self.cleanups.append(self.pb_flow.stop)
+
+    def postback_flow(self):
+        r = self.results
+        self.make_pb_flow()
         rate, seconds = self.postback_load()
         r["pb_healthy"] = self.pb_flow.healthy(rate, seconds)
         log(f"postbacks, healthy trackers: {r['pb_healthy']}")
@@ -470,6 +476,11 @@ class Run:
             return
         if self.args.flow_only:
             self.subscriber_flow()
+            return
+        if self.args.mixed_only:
+            self.make_flow()
+            self.make_pb_flow()
+            self.mixed()
             return
         psql(self.db, "CREATE TABLE bench_rows (bot_id BIGINT, update_id BIGINT, kind TEXT, payload JSON, "
                       "received_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (bot_id, update_id))")
@@ -660,6 +671,7 @@ if __name__ == "__main__":
     parser.add_argument("--flow-only", action="store_true", help="only the subscriber flow")
     parser.add_argument("--postbacks-only", action="store_true", help="only the postback step")
     parser.add_argument("--core-only", action="store_true", help="intake and reads only (steps 1 to 3 and 5)")
+    parser.add_argument("--mixed-only", action="store_true", help="only the mixed step (9) on a fresh database")
     parser.add_argument("--intake-only", action="store_true", help="intake and pgbench inserts only (steps 1 and 2)")
     parser.add_argument("--flow-growth", action="store_true",
                         help="after the flow: 1M leads, 10M journal events, reads against pgbench, intake again")

@@ -180,6 +180,7 @@ def grow(psql, db, leads=1_000_000, journal=10_000_000):
         ON CONFLICT (campaign_id, day) DO UPDATE SET
             starts = stats_days.starts + EXCLUDED.starts, holds = stats_days.holds + EXCLUDED.holds,
             confirms = stats_days.confirms + EXCLUDED.confirms, unsubs = stats_days.unsubs + EXCLUDED.unsubs;
+        CREATE TEMP TABLE journal_before AS SELECT coalesce(max(id), 0) AS id FROM journal;
         INSERT INTO journal (account_id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at)
         SELECT c.account_id, c.bot_id, c.chat_id, 3000000000 + g % 5000000, 'user', 'User',
                (ARRAY['join','leave','kick','request','start','block'])[1 + g % 6], c.id, 0,
@@ -187,16 +188,25 @@ def grow(psql, db, leads=1_000_000, journal=10_000_000):
         FROM generate_series(1, {journal}) g
         JOIN (SELECT id, account_id, bot_id, chat_id, row_number() OVER (ORDER BY id) - 1 AS n FROM campaigns) c
           ON c.n = g % (SELECT count(*) FROM campaigns);
+        -- What intake would have added to the leads' and journal's counters.
+        INSERT INTO lead_counts (campaign_id, status, account_id, n)
+        SELECT campaign_id, status, account_id, count(*) FROM leads WHERE subscriber >= 2000000000
+        GROUP BY campaign_id, status, account_id
+        ON CONFLICT (campaign_id, status) DO UPDATE SET n = lead_counts.n + EXCLUDED.n;
+        INSERT INTO journal_counts (account_id, action, paid, shard, n)
+        SELECT account_id, action, lead_id <> 0, 0, count(*) FROM journal WHERE id > (SELECT id FROM journal_before)
+        GROUP BY account_id, action, lead_id <> 0
+        ON CONFLICT (account_id, action, paid, shard) DO UPDATE SET n = journal_counts.n + EXCLUDED.n;
         ANALYZE;
     """)
 
 
 def leads_sql(account, campaign):
-    """What `leads/list.json?campaign=&status=2` runs: ownership, total and
-    page in one statement."""
+    """What `leads/list.json?campaign=&status=2` runs: ownership, total (from
+    the counters) and page in one statement."""
     where = f"account_id = {account} AND campaign_id = {campaign} AND status = 2"
     return (f"WITH page AS (SELECT {LEAD_COLUMNS} FROM leads WHERE {where} ORDER BY id DESC LIMIT 50 OFFSET 0), "
-            f"total AS (SELECT count(*) AS n FROM leads WHERE {where}) "
+            f"total AS (SELECT coalesce(sum(n), 0)::bigint AS n FROM lead_counts WHERE {where}) "
             f"SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = {campaign} AND account_id = {account}) AS owned, "
             f"total.n AS total, page.* FROM total LEFT JOIN page ON true ORDER BY page.id DESC;\n")
 

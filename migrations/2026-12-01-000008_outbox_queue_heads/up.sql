@@ -15,3 +15,14 @@ CREATE INDEX outbox_postback_leases ON outbox (target)
 -- Superseded by the queues above; no other statement reads them.
 DROP INDEX outbox_due;
 DROP INDEX outbox_postbacks_due;
+
+-- Every partial index of the outbox now names the kind of work, so that a
+-- statement that finds items by id (`state = 'pending'` and nothing of the
+-- kind: a claim's lock step, an outcome record) can only use the primary
+-- key. With the estimates of a table analyzed while it was nearly empty,
+-- the planner took this index for a tiny one and scanned every pending
+-- item once per item claimed or recorded, seconds a statement once
+-- thousands were pending.
+DROP INDEX outbox_pending_by_recipient;
+CREATE INDEX outbox_pending_welcomes_by_recipient ON outbox (bot_id, recipient)
+    WHERE state = 'pending' AND kind = 'welcome';

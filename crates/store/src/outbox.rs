@@ -180,10 +180,12 @@ struct ClaimedPostback {
 /// one target counting those leased anywhere, `$2` in all: the heads of the
 /// targets' queues, found as in `CLAIM` (a recursive skip through
 /// `outbox_postback_queue`, then per target its leased postbacks and at most
-/// `$1` due unleased ones). "Oldest of its lead" is a probe of
-/// `outbox_pending_postbacks_by_lead` per candidate, so a claim reads only
-/// the head of each queue (and, behind a tracker whose leads wait on
-/// retries, the due postbacks those leads hold back).
+/// `$1` due unleased ones). "Oldest of its lead" is a correlated `min`, a
+/// probe of `outbox_pending_postbacks_by_lead` per candidate that no
+/// estimate can turn into a join (as `NOT EXISTS` was, with a young table's
+/// estimates: a scan of every pending postback per candidate). So a claim
+/// reads only the head of each queue (and, behind a tracker whose leads
+/// wait on retries, the due postbacks those leads hold back).
 const CLAIM_POSTBACKS: &str = "\
 WITH RECURSIVE queued(target) AS (
     (SELECT target FROM outbox
@@ -212,9 +214,9 @@ WITH RECURSIVE queued(target) AS (
         (SELECT o.id, false, o.run_at FROM outbox o
          WHERE o.target = w.target AND o.state = 'pending' AND o.kind = 'postback'
            AND o.leased_until IS NULL AND o.run_at <= now()
-           AND NOT EXISTS (SELECT 1 FROM outbox p
-                           WHERE p.lead_id = o.lead_id AND p.state = 'pending'
-                             AND p.kind = 'postback' AND p.id < o.id)
+           AND o.id = (SELECT min(p.id) FROM outbox p
+                       WHERE p.lead_id = o.lead_id AND p.state = 'pending'
+                         AND p.kind = 'postback')
          ORDER BY o.run_at, o.id LIMIT $1)
     ) h
 ), chosen AS (
@@ -283,7 +285,9 @@ impl PgStore {
         let depth: Depth = sql_query(
             "SELECT count(*) AS pending, \
                coalesce(extract(epoch FROM now() - min(created_at)), 0)::bigint AS oldest_s \
-             FROM outbox WHERE state = 'pending'",
+             FROM (SELECT created_at FROM outbox WHERE state = 'pending' AND kind = 'welcome' \
+                   UNION ALL \
+                   SELECT created_at FROM outbox WHERE state = 'pending' AND kind = 'postback') AS p",
         )
         .get_result(&mut conn)
         .await

@@ -173,6 +173,8 @@ struct LeadKey {
 /// A lead being worked on in this batch.
 struct Slot {
     id: Option<i64>,
+    /// Its status in the table before this batch (`None`: a new lead).
+    stored: Option<LeadStatus>,
     account: i64,
     lead: Lead,
     username: String,
@@ -374,6 +376,7 @@ pub(crate) async fn apply_batch(
                 (row.campaign_id, row.subscriber),
                 Slot {
                     id: Some(row.id),
+                    stored: Some(lead.status),
                     account: 0,
                     lead,
                     username: String::new(),
@@ -445,6 +448,7 @@ pub(crate) async fn apply_batch(
         }
         let slot = slots.entry(key).or_insert_with(|| Slot {
             id: None,
+            stored: None,
             account: h.account,
             lead: next.clone(),
             username: String::new(),
@@ -475,9 +479,9 @@ pub(crate) async fn apply_batch(
     journal?;
     postbacks?;
     welcomes?;
-    // Last, so that the rollup's rows (shared by every batch of a campaign
-    // and day) stay locked for little more than the commit.
-    write_stats(conn, &history, &ids, &slots).await?;
+    // Last, so that the rollups' rows (shared by every batch of a campaign)
+    // stay locked for little more than the commit.
+    write_rollups(conn, &history, &ids, &slots).await?;
     let mut changes = StatusChanges::default();
     for (_, status, _) in &history {
         changes.0[status.code() as usize] += 1;
@@ -562,16 +566,57 @@ async fn write_history(
     Ok(())
 }
 
-/// Adds this batch's new leads and status changes to the `stats_days`
-/// rollup that `stats/days.json` reads: one upsert, rows in (campaign, day)
-/// order so that racing batches lock them in the same order.
-async fn write_stats(
+/// Adds this batch's new leads and status changes to the rollups: to
+/// `stats_days`, which `stats/days.json` reads, and to `lead_counts`, the
+/// `total` of `leads/list.json`. One statement; each table's rows in key
+/// order, so that racing batches lock them in the same order.
+async fn write_rollups(
     mut conn: &AsyncPgConnection,
     history: &[((i64, i64), LeadStatus, DateTime<Utc>)],
     ids: &HashMap<(i64, i64), i64>,
     slots: &HashMap<(i64, i64), Slot>,
 ) -> QueryResult<()> {
-    // (campaign, UTC day) -> (account, [starts, holds, confirms, unsubs]).
+    let days = stats_days(history, ids, slots);
+    let counts = lead_counts(ids, slots);
+    if days.is_empty() && counts.is_empty() {
+        return Ok(());
+    }
+    let column = |n: usize| days.values().map(|(_, c)| c[n]).collect::<Vec<_>>();
+    sql_query(
+        "WITH days AS (\
+           INSERT INTO stats_days (campaign_id, day, account_id, starts, holds, confirms, unsubs) \
+           SELECT * FROM unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], \
+             $6::bigint[], $7::bigint[]) \
+           ON CONFLICT (campaign_id, day) DO UPDATE SET \
+             starts = stats_days.starts + EXCLUDED.starts, holds = stats_days.holds + EXCLUDED.holds, \
+             confirms = stats_days.confirms + EXCLUDED.confirms, unsubs = stats_days.unsubs + EXCLUDED.unsubs) \
+         INSERT INTO lead_counts (campaign_id, status, account_id, n) \
+         SELECT * FROM unnest($8::bigint[], $9::smallint[], $10::bigint[], $11::bigint[]) \
+         ON CONFLICT (campaign_id, status) DO UPDATE SET n = lead_counts.n + EXCLUDED.n",
+    )
+    .bind::<Array<BigInt>, _>(days.keys().map(|k| k.0).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(days.keys().map(|k| k.1).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(days.values().map(|v| v.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(column(0))
+    .bind::<Array<BigInt>, _>(column(1))
+    .bind::<Array<BigInt>, _>(column(2))
+    .bind::<Array<BigInt>, _>(column(3))
+    .bind::<Array<BigInt>, _>(counts.keys().map(|k| k.0).collect::<Vec<_>>())
+    .bind::<Array<SmallInt>, _>(counts.keys().map(|k| k.1).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(counts.values().map(|v| v.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(counts.values().map(|v| v.1).collect::<Vec<_>>())
+    .execute(&mut conn)
+    .await?;
+    Ok(())
+}
+
+/// This batch's additions to `stats_days`: (campaign, UTC day) -> (account,
+/// [starts, holds, confirms, unsubs]).
+fn stats_days(
+    history: &[((i64, i64), LeadStatus, DateTime<Utc>)],
+    ids: &HashMap<(i64, i64), i64>,
+    slots: &HashMap<(i64, i64), Slot>,
+) -> BTreeMap<(i64, NaiveDate), (i64, [i64; 4])> {
     let mut days: BTreeMap<(i64, NaiveDate), (i64, [i64; 4])> = BTreeMap::new();
     let mut add = |campaign: i64, at: DateTime<Utc>, account: i64, column: usize| {
         let entry = days
@@ -598,28 +643,34 @@ async fn write_stats(
         };
         add(key.0, *at, slot.account, column);
     }
-    if days.is_empty() {
-        return Ok(());
+    days
+}
+
+/// This batch's changes to `lead_counts`: (campaign, status) -> (account,
+/// leads added), each written lead counted once in its status as stored
+/// now and taken out of the one it had before; no zeros.
+fn lead_counts(
+    ids: &HashMap<(i64, i64), i64>,
+    slots: &HashMap<(i64, i64), Slot>,
+) -> BTreeMap<(i64, i16), (i64, i64)> {
+    let mut counts: BTreeMap<(i64, i16), (i64, i64)> = BTreeMap::new();
+    for (key, slot) in slots {
+        if !slot.changed || !ids.contains_key(key) || slot.stored == Some(slot.lead.status) {
+            continue;
+        }
+        counts
+            .entry((key.0, slot.lead.status.code()))
+            .or_insert((slot.account, 0))
+            .1 += 1;
+        if let Some(before) = slot.stored {
+            counts
+                .entry((key.0, before.code()))
+                .or_insert((slot.account, 0))
+                .1 -= 1;
+        }
     }
-    let column = |n: usize| days.values().map(|(_, c)| c[n]).collect::<Vec<_>>();
-    sql_query(
-        "INSERT INTO stats_days (campaign_id, day, account_id, starts, holds, confirms, unsubs) \
-         SELECT * FROM unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[], \
-           $6::bigint[], $7::bigint[]) \
-         ON CONFLICT (campaign_id, day) DO UPDATE SET \
-           starts = stats_days.starts + EXCLUDED.starts, holds = stats_days.holds + EXCLUDED.holds, \
-           confirms = stats_days.confirms + EXCLUDED.confirms, unsubs = stats_days.unsubs + EXCLUDED.unsubs",
-    )
-    .bind::<Array<BigInt>, _>(days.keys().map(|k| k.0).collect::<Vec<_>>())
-    .bind::<Array<Date>, _>(days.keys().map(|k| k.1).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(days.values().map(|v| v.0).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(column(0))
-    .bind::<Array<BigInt>, _>(column(1))
-    .bind::<Array<BigInt>, _>(column(2))
-    .bind::<Array<BigInt>, _>(column(3))
-    .execute(&mut conn)
-    .await?;
-    Ok(())
+    counts.retain(|_, (_, n)| *n != 0);
+    counts
 }
 
 async fn write_journal(
@@ -638,10 +689,19 @@ async fn write_journal(
             .unwrap_or(0)
     };
     let n = happenings.len();
+    // With the account's counters (`journal_counts`), in the shard of this
+    // connection's backend, so that concurrent transactions seldom share a
+    // counter's row.
     sql_query(
-        "INSERT INTO journal (account_id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at) \
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], \
-           $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::timestamptz[])",
+        "WITH added AS (\
+           INSERT INTO journal (account_id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at) \
+           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], \
+             $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::timestamptz[]) \
+           RETURNING account_id, action, lead_id <> 0 AS paid) \
+         INSERT INTO journal_counts (account_id, action, paid, shard, n) \
+         SELECT account_id, action, paid, pg_backend_pid() % 64, count(*) FROM added \
+         GROUP BY account_id, action, paid ORDER BY account_id, action, paid \
+         ON CONFLICT (account_id, action, paid, shard) DO UPDATE SET n = journal_counts.n + EXCLUDED.n",
     )
     .bind::<Array<BigInt>, _>(happenings.iter().map(|h| h.account).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(happenings.iter().map(|h| h.bot).collect::<Vec<_>>())

@@ -237,6 +237,18 @@ impl SubscriberReads for PgStore {
             (f.from.is_some(), "start_time >= to_timestamp($4)"),
             (f.to.is_some(), "start_time <= to_timestamp($5)"),
         ]);
+        // Without a time range the total is the sum of the counters.
+        let total = if f.from.is_none() && f.to.is_none() {
+            let counted = conditions(&[
+                (f.campaign.is_some(), "campaign_id = $2"),
+                (f.status.is_some(), "status = $3"),
+            ]);
+            format!(
+                "SELECT coalesce(sum(n), 0)::bigint AS n FROM lead_counts WHERE account_id = $1{counted}"
+            )
+        } else {
+            format!("SELECT count(*) AS n FROM leads WHERE account_id = $1{filters}")
+        };
         let owned = if f.campaign.is_some() {
             "EXISTS (SELECT 1 FROM campaigns WHERE id = $2 AND account_id = $1)"
         } else {
@@ -248,7 +260,7 @@ impl SubscriberReads for PgStore {
         let rows: Vec<PageRow> = sql_query(format!(
             "WITH page AS (SELECT {LEAD_COLUMNS} FROM leads WHERE account_id = $1{filters} \
                            ORDER BY id DESC LIMIT $6 OFFSET $7), \
-                  total AS (SELECT count(*) AS n FROM leads WHERE account_id = $1{filters}) \
+                  total AS ({total}) \
              SELECT {owned} AS owned, total.n AS total, page.* \
              FROM total LEFT JOIN page ON true ORDER BY page.id DESC"
         ))
@@ -369,12 +381,28 @@ impl SubscriberReads for PgStore {
         .load(&mut conn)
         .await
         .map_err(db_err)?;
-        let total: Count = binds!(sql_query(format!(
-            "SELECT count(*) AS n FROM journal WHERE account_id = $1{filters} AND $7 > 0 AND $8 >= 0"
-        )))
-        .get_result(&mut conn)
-        .await
-        .map_err(db_err)?;
+        // Filtered by action and paid at most, the total is the sum of the
+        // counters' shards.
+        let counted = f.bot.is_none() && f.chat.is_none() && f.from.is_none() && f.to.is_none();
+        let total = if counted {
+            let filters = conditions(&[
+                (f.action.is_some(), "action = $4"),
+                (f.paid == Some(true), "paid"),
+                (f.paid == Some(false), "NOT paid"),
+            ]);
+            format!(
+                "SELECT coalesce(sum(n), 0)::bigint AS n FROM journal_counts \
+                 WHERE account_id = $1{filters} AND $7 > 0 AND $8 >= 0"
+            )
+        } else {
+            format!(
+                "SELECT count(*) AS n FROM journal WHERE account_id = $1{filters} AND $7 > 0 AND $8 >= 0"
+            )
+        };
+        let total: Count = binds!(sql_query(total))
+            .get_result(&mut conn)
+            .await
+            .map_err(db_err)?;
         Ok(Page {
             total: total.n,
             rows: rows

@@ -1,0 +1,2 @@
+DROP TABLE journal_counts;
+DROP TABLE lead_counts;
