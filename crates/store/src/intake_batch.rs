@@ -18,6 +18,7 @@ use usher_domain::BotId;
 use usher_domain::intake::{BotMembership, Effect, IncomingUpdate, MemberEvent};
 use usher_domain::ports::{Applied, StoreError};
 
+use crate::batch_queue::next_batch;
 use crate::{DbPool, db_err};
 
 /// How updates are grouped.
@@ -98,21 +99,7 @@ impl Batcher {
 }
 
 async fn worker(pool: DbPool, rx: Arc<Mutex<mpsc::Receiver<Job>>>, max: usize) {
-    loop {
-        let mut jobs = Vec::with_capacity(max);
-        {
-            let mut rx = rx.lock().await;
-            match rx.recv().await {
-                Some(job) => jobs.push(job),
-                None => return,
-            }
-            while jobs.len() < max {
-                match rx.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
-                }
-            }
-        }
+    while let Some(jobs) = next_batch(&rx, max, std::time::Duration::ZERO).await {
         run(&pool, jobs).await;
     }
 }

@@ -6,6 +6,7 @@
 //! - [`PgStore`]: the [`usher_domain::ports`] implementations.
 
 mod accounts;
+mod batch_queue;
 mod bot_lock;
 mod bots;
 mod cached_sql;

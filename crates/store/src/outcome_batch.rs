@@ -7,6 +7,7 @@
 //! one is written, the next outcomes queue up behind it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cached_sql::sql_query;
 use diesel::QueryResult;
@@ -15,6 +16,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use usher_domain::ports::StoreError;
 
+use crate::batch_queue::next_batch;
 use crate::{DbPool, db_err};
 
 /// Most outcomes in one statement.
@@ -27,7 +29,7 @@ const WRITERS: usize = 2;
 /// writes: at a thousand finishes a second, a writer that wrote whatever
 /// was queued wrote one or two a statement, hundreds of statements a
 /// second. Nothing waits on a record but the sender's own task.
-const GATHER: std::time::Duration = std::time::Duration::from_millis(5);
+const GATHER: Duration = Duration::from_millis(5);
 
 /// What one finished try leaves on an outbox item.
 #[derive(Debug, Clone)]
@@ -120,22 +122,7 @@ impl OutcomeRecorder {
 }
 
 async fn writer(pool: DbPool, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
-    loop {
-        let mut jobs = Vec::with_capacity(MAX_BATCH);
-        {
-            let mut rx = rx.lock().await;
-            match rx.recv().await {
-                Some(job) => jobs.push(job),
-                None => return,
-            }
-            tokio::time::sleep(GATHER).await;
-            while jobs.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
-                }
-            }
-        }
+    while let Some(jobs) = next_batch(&rx, MAX_BATCH, GATHER).await {
         let (outcomes, replies): (Vec<Outcome>, Vec<_>) =
             jobs.into_iter().map(|j| (j.outcome, j.reply)).unzip();
         let written = match pool.get().await {
