@@ -72,43 +72,52 @@ struct Claimed {
     updated: Option<DateTime<Utc>>,
 }
 
-/// The heads of the bots' welcome queues. The bots with work are found by
-/// skipping through `outbox_welcome_queue` one bot at a time (a recursive
-/// scan, a probe per bot), plus those holding only expired leases; for each,
-/// its leased items and at most `$1` of its due unleased ones, oldest first.
-/// Leased items rank first within their bot, so `rn <= $1` keeps the bot
-/// within its cap counting what is in flight anywhere. A claim reads a few
-/// index entries per bot however long the queues are; ranking every pending
-/// welcome took over a second a claim at 30,000 pending.
-const CLAIM: &str = "\
-WITH RECURSIVE queued(bot_id) AS (
-    (SELECT bot_id FROM outbox
-     WHERE state = 'pending' AND kind = 'welcome' AND leased_until IS NULL
-     ORDER BY bot_id LIMIT 1)
+/// A claim of the heads of one kind's queues, keyed by `$key` (`bot_id` or
+/// `target`), written once for both kinds. The keys with work are found by
+/// skipping through the kind's partial index of unleased pending items one
+/// key at a time (a recursive scan, a probe per key), plus the keys holding
+/// only expired leases; for each, its leased items and at most `$1` of its
+/// due unleased ones (each also passing `$head`), oldest first. Leased items
+/// rank first within their key, so `rn <= $1` keeps the key within its cap
+/// counting what is in flight anywhere; at most `$2` in all are locked
+/// (`SKIP LOCKED`) and handed to `$then`, the statement that leases them
+/// for `$3` milliseconds and returns what the sender needs. The literals
+/// repeat the partial indexes' predicates word for word, which is how
+/// PostgreSQL matches a statement to a partial index.
+// Kept as written: rustfmt would put every piece of the statement on a
+// line of its own.
+#[rustfmt::skip]
+macro_rules! claim_heads {
+    (key: $key:literal, kind: $kind:literal, head: $head:literal, then: $then:literal $(,)?) => {
+        concat!("\
+WITH RECURSIVE queued(", $key, ") AS (
+    (SELECT ", $key, " FROM outbox
+     WHERE state = 'pending' AND kind = '", $kind, "' AND leased_until IS NULL
+     ORDER BY ", $key, " LIMIT 1)
     UNION ALL
-    SELECT (SELECT o.bot_id FROM outbox o
-            WHERE o.state = 'pending' AND o.kind = 'welcome' AND o.leased_until IS NULL
-              AND o.bot_id > q.bot_id
-            ORDER BY o.bot_id LIMIT 1)
-    FROM queued q WHERE q.bot_id IS NOT NULL
+    SELECT (SELECT o.", $key, " FROM outbox o
+            WHERE o.state = 'pending' AND o.kind = '", $kind, "' AND o.leased_until IS NULL
+              AND o.", $key, " > q.", $key, "
+            ORDER BY o.", $key, " LIMIT 1)
+    FROM queued q WHERE q.", $key, " IS NOT NULL
 ), with_work AS (
-    SELECT bot_id FROM queued WHERE bot_id IS NOT NULL
+    SELECT ", $key, " FROM queued WHERE ", $key, " IS NOT NULL
     UNION
-    SELECT bot_id FROM outbox
-    WHERE state = 'pending' AND kind = 'welcome' AND leased_until IS NOT NULL
+    SELECT ", $key, " FROM outbox
+    WHERE state = 'pending' AND kind = '", $kind, "' AND leased_until IS NOT NULL
       AND leased_until <= now()
 ), heads AS (
     SELECT h.id, h.live, h.run_at,
-           row_number() OVER (PARTITION BY w.bot_id ORDER BY h.live DESC, h.run_at, h.id) AS rn
+           row_number() OVER (PARTITION BY w.", $key, " ORDER BY h.live DESC, h.run_at, h.id) AS rn
     FROM with_work w CROSS JOIN LATERAL (
         (SELECT id, leased_until > now() AS live, run_at FROM outbox
-         WHERE bot_id = w.bot_id AND state = 'pending' AND kind = 'welcome'
+         WHERE ", $key, " = w.", $key, " AND state = 'pending' AND kind = '", $kind, "'
            AND leased_until IS NOT NULL)
         UNION ALL
-        (SELECT id, false, run_at FROM outbox
-         WHERE bot_id = w.bot_id AND state = 'pending' AND kind = 'welcome'
-           AND leased_until IS NULL AND run_at <= now()
-         ORDER BY run_at, id LIMIT $1)
+        (SELECT o.id, false, o.run_at FROM outbox o
+         WHERE o.", $key, " = w.", $key, " AND o.state = 'pending' AND o.kind = '", $kind, "'
+           AND o.leased_until IS NULL AND o.run_at <= now()", $head, "
+         ORDER BY o.run_at, o.id LIMIT $1)
     ) h
 ), chosen AS (
     SELECT id FROM heads WHERE NOT live AND run_at <= now() AND rn <= $1
@@ -119,14 +128,28 @@ WITH RECURSIVE queued(bot_id) AS (
       AND (leased_until IS NULL OR leased_until <= now())
     FOR UPDATE SKIP LOCKED
 )
-UPDATE outbox o
+", $then)
+    };
+}
+
+/// The heads of the bots' welcome queues (see `claim_heads`), leased, with
+/// everything the welcome needs: its campaign's texts, its lead, its bot's
+/// token. A claim reads a few index entries per bot however long the queues
+/// are; ranking every pending welcome took over a second a claim at 30,000
+/// pending.
+const CLAIM: &str = claim_heads!(
+    key: "bot_id",
+    kind: "welcome",
+    head: "",
+    then: "UPDATE outbox o
 SET leased_until = now() + $3 * interval '1 millisecond', attempts = o.attempts + 1
 FROM locked, leads l, campaigns c, bots b
 WHERE o.id = locked.id AND l.id = o.lead_id AND c.id = o.campaign_id AND b.id = o.bot_id
 RETURNING o.id, o.bot_id, b.tg, b.token_enc, o.recipient, o.attempts, o.created_at,
     (c.status = 2 OR b.deleted_at IS NOT NULL) AS cancelled,
     c.welcome, c.button_text, c.button_url, c.chat_title, c.chat_id, c.code, o.account_id,
-    o.lead_id, l.click, l.name, l.username, l.status, l.updated";
+    o.lead_id, l.click, l.name, l.username, l.status, l.updated",
+);
 
 impl Claimed {
     fn into_job(self, store: &PgStore) -> Result<WelcomeJob, StoreError> {
@@ -178,61 +201,26 @@ struct ClaimedPostback {
 
 /// Due postbacks, each the oldest pending one of its lead, at most `$1` of
 /// one target counting those leased anywhere, `$2` in all: the heads of the
-/// targets' queues, found as in `CLAIM` (a recursive skip through
-/// `outbox_postback_queue`, then per target its leased postbacks and at most
-/// `$1` due unleased ones). "Oldest of its lead" is a correlated `min`, a
-/// probe of `outbox_pending_postbacks_by_lead` per candidate that no
-/// estimate can turn into a join (as `NOT EXISTS` was, with a young table's
-/// estimates: a scan of every pending postback per candidate). So a claim
-/// reads only the head of each queue (and, behind a tracker whose leads
-/// wait on retries, the due postbacks those leads hold back).
-const CLAIM_POSTBACKS: &str = "\
-WITH RECURSIVE queued(target) AS (
-    (SELECT target FROM outbox
-     WHERE state = 'pending' AND kind = 'postback' AND leased_until IS NULL
-     ORDER BY target LIMIT 1)
-    UNION ALL
-    SELECT (SELECT o.target FROM outbox o
-            WHERE o.state = 'pending' AND o.kind = 'postback' AND o.leased_until IS NULL
-              AND o.target > q.target
-            ORDER BY o.target LIMIT 1)
-    FROM queued q WHERE q.target IS NOT NULL
-), with_work AS (
-    SELECT target FROM queued WHERE target IS NOT NULL
-    UNION
-    SELECT target FROM outbox
-    WHERE state = 'pending' AND kind = 'postback' AND leased_until IS NOT NULL
-      AND leased_until <= now()
-), heads AS (
-    SELECT h.id, h.live, h.run_at,
-           row_number() OVER (PARTITION BY w.target ORDER BY h.live DESC, h.run_at, h.id) AS rn
-    FROM with_work w CROSS JOIN LATERAL (
-        (SELECT id, leased_until > now() AS live, run_at FROM outbox
-         WHERE target = w.target AND state = 'pending' AND kind = 'postback'
-           AND leased_until IS NOT NULL)
-        UNION ALL
-        (SELECT o.id, false, o.run_at FROM outbox o
-         WHERE o.target = w.target AND o.state = 'pending' AND o.kind = 'postback'
-           AND o.leased_until IS NULL AND o.run_at <= now()
+/// targets' queues (see `claim_heads`). "Oldest of its lead" is a
+/// correlated `min`, a probe of `outbox_pending_postbacks_by_lead` per
+/// candidate that no estimate can turn into a join (as `NOT EXISTS` was,
+/// with a young table's estimates: a scan of every pending postback per
+/// candidate). So a claim reads only the head of each queue (and, behind a
+/// tracker whose leads wait on retries, the due postbacks those leads hold
+/// back).
+const CLAIM_POSTBACKS: &str = claim_heads!(
+    key: "target",
+    kind: "postback",
+    head: "
            AND o.id = (SELECT min(p.id) FROM outbox p
                        WHERE p.lead_id = o.lead_id AND p.state = 'pending'
-                         AND p.kind = 'postback')
-         ORDER BY o.run_at, o.id LIMIT $1)
-    ) h
-), chosen AS (
-    SELECT id FROM heads WHERE NOT live AND run_at <= now() AND rn <= $1
-    ORDER BY rn, id LIMIT $2
-), locked AS (
-    SELECT id FROM outbox
-    WHERE id IN (SELECT id FROM chosen) AND state = 'pending'
-      AND (leased_until IS NULL OR leased_until <= now())
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE outbox o
+                         AND p.kind = 'postback')",
+    then: "UPDATE outbox o
 SET leased_until = now() + $3 * interval '1 millisecond', attempts = o.attempts + 1
 FROM locked
 WHERE o.id = locked.id
-RETURNING o.id, o.url, o.attempts, o.created_at";
+RETURNING o.id, o.url, o.attempts, o.created_at",
+);
 
 #[derive(QueryableByName)]
 struct Depth {
@@ -466,5 +454,28 @@ pub(crate) async fn listen(url: String, wake: Arc<OutboxWake>, keys: Arc<KeyCach
             Err(err) => warn!(error = %err, "outbox listener cannot connect"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CLAIM, CLAIM_POSTBACKS};
+
+    /// Each claim reads its own kind's queues only, keyed by its own column,
+    /// and the postback claim alone holds a lead's later postbacks back.
+    #[test]
+    fn each_claim_is_the_template_filled_with_its_own_kind_and_key() {
+        // Five reads of the queues; the postback claim adds its lead probe.
+        assert_eq!(CLAIM.matches("kind = 'welcome'").count(), 5);
+        assert!(!CLAIM.contains("postback") && !CLAIM.contains("target"));
+        assert!(!CLAIM.contains("min(p.id)"));
+        assert_eq!(CLAIM_POSTBACKS.matches("kind = 'postback'").count(), 6);
+        assert!(!CLAIM_POSTBACKS.contains("welcome") && !CLAIM_POSTBACKS.contains("bot_id"));
+        assert!(CLAIM_POSTBACKS.contains("o.id = (SELECT min(p.id) FROM outbox p"));
+        for claim in [CLAIM, CLAIM_POSTBACKS] {
+            assert_eq!(claim.matches("FOR UPDATE SKIP LOCKED").count(), 1);
+        }
+        assert!(CLAIM.ends_with("l.status, l.updated"));
+        assert!(CLAIM_POSTBACKS.ends_with("o.attempts, o.created_at"));
     }
 }
