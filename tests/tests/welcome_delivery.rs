@@ -1,6 +1,7 @@
 //! Welcome messages when things go wrong: a person who blocked the bot
-//! (403, no retry), Telegram down (sent once it is back), flood control
-//! (429 honoured), paused and deleted campaigns, a repeat start.
+//! (403, no retry), Telegram down (sent once it is back), the database down
+//! while welcomes are in flight (recorded once it is back, sent once), flood
+//! control (429 honoured), paused and deleted campaigns, a repeat start.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use std::time::{Duration, Instant};
@@ -151,6 +152,43 @@ async fn with_telegram_down_the_welcome_arrives_once_it_is_back() {
         sent["reply_markup"]["inline_keyboard"][0][0]["url"],
         "https://t.me/+abc?c=c1"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_outage_while_welcomes_are_in_flight_records_them_once_it_is_back() {
+    let s = setup(50).await;
+    // Telegram takes 1.5 s to answer: the database goes away after the
+    // welcomes are claimed and before their outcomes can be recorded, so
+    // the batch that records them fails and is tried again.
+    s.app
+        .sandbox
+        .add_fault(Fault::on("sendMessage", FaultKind::Delay { ms: 1_500 }).times(3));
+    let users = [41, 42, 43];
+    for (n, user) in users.iter().enumerate() {
+        s.start(*user, &format!("c{n}")).await;
+    }
+    let deadline = Instant::now() + WAIT;
+    while s.send_calls() < users.len() {
+        assert!(Instant::now() < deadline, "the welcomes were never sent");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    s.app.db.cut_off().await;
+    // Past Telegram's answer, so the records fail at least once; well
+    // within the 20 s lease, so that no welcome is claimed again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let while_down = s.app.api.get("/api/leads/list.json", &s.acc.key, &[]).await;
+    assert_eq!(
+        while_down["error"], "db",
+        "the outage is reported: {while_down}"
+    );
+    s.app.db.restore().await;
+    for user in users {
+        let welcome = s.settled_welcome(user).await;
+        assert_eq!(welcome["state"], "sent", "{welcome}");
+    }
+    assert_eq!(s.attempts().await, 1, "each welcome was claimed once");
+    assert_eq!(s.app.sandbox.messages(s.tg).len(), users.len());
+    assert_eq!(s.send_calls(), users.len(), "nothing was sent twice");
 }
 
 #[tokio::test(flavor = "multi_thread")]
