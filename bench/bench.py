@@ -493,7 +493,7 @@ class Run:
         insert = ("\\set bot random(1, 1000)\n\\set uid random(1, 2000000000)\n"
                   f"INSERT INTO bench_rows (bot_id, update_id, kind, payload) VALUES (:bot, :uid, 'chat_member', '{payload}') "
                   "ON CONFLICT DO NOTHING;\n")
-        for connections in (40, 100):
+        for connections in () if self.args.reads_only else (40, 100):
             r[f"intake_{connections}"] = self.intake(connections, f"{connections} connections")
             r[f"pgbench_insert_{connections}"] = pgbench(self.db, insert, connections, self.duration)
             log(f"pgbench insert {connections}: {r[f'pgbench_insert_{connections}']['tps']:.0f} tps")
@@ -510,7 +510,7 @@ class Run:
         r["pgbench_select_chats"] = pgbench(
             self.db, f"SELECT chat_id, title, chat_type FROM bot_chats WHERE bot_id = {self.chats_bot} AND is_admin ORDER BY chat_id;\n",
             32, self.read_duration)
-        if self.args.core_only:
+        if self.args.core_only or self.args.reads_only:
             return
         self.subscriber_flow()
         self.flow_reads("empty")
@@ -672,6 +672,7 @@ if __name__ == "__main__":
     parser.add_argument("--postbacks-only", action="store_true", help="only the postback step")
     parser.add_argument("--core-only", action="store_true", help="intake and reads only (steps 1 to 3 and 5)")
     parser.add_argument("--mixed-only", action="store_true", help="only the mixed step (9) on a fresh database")
+    parser.add_argument("--reads-only", action="store_true", help="the reads and pgbench selects only (steps 3 and 5)")
     parser.add_argument("--intake-only", action="store_true", help="intake and pgbench inserts only (steps 1 and 2)")
     parser.add_argument("--flow-growth", action="store_true",
                         help="after the flow: 1M leads, 10M journal events, reads against pgbench, intake again")
