@@ -565,3 +565,147 @@ async fn campaigns_are_listed_got_paused_resumed_and_deleted() {
         assert_eq!(error_of(&body), Some("id"), "{bad:?}");
     }
 }
+
+/// Each campaign's `served` flag against its definition: the bot is an
+/// administrator of the chat in the cache.
+async fn served_flags_disagreeing_with_the_cache(app: &TestApp) -> Vec<(i64, bool, bool)> {
+    app.db
+        .connect()
+        .await
+        .query(
+            "SELECT c.id, c.served, EXISTS (SELECT 1 FROM bot_chats b WHERE b.bot_id = c.bot_id \
+               AND b.chat_id = c.chat_id AND b.is_admin) AS admin FROM campaigns c ORDER BY c.id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .filter(|(_, served, admin)| served != admin)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_campaign_created_while_its_chat_is_demoted_sees_the_demotion_in_either_order() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    let (bot, id) = app.connected_bot(&acc, "servedbot").await;
+    promote(&app, &bot, -7001).await;
+    promote(&app, &bot, -7002).await;
+    let insert = |chat: i64, code: &str| {
+        format!(
+            "INSERT INTO campaigns (account_id, bot_id, chat_id, chat_title, chat_type, code, welcome) \
+             VALUES ({}, {id}, {chat}, 'Chat', 'supergroup', '{code}', 'Hi')",
+            acc.id
+        )
+    };
+    let demotion = |chat: i64| {
+        format!("UPDATE bot_chats SET is_admin = false WHERE bot_id = {id} AND chat_id = {chat}")
+    };
+
+    // The demotion first, uncommitted: the campaign waits for it, then
+    // reads the cache as it committed.
+    let cache = app.db.connect().await;
+    cache
+        .batch_execute(&format!("BEGIN; {}", demotion(-7001)))
+        .await
+        .unwrap();
+    let creator = app.db.connect().await;
+    let sql = insert(-7001, "race_a");
+    let created = tokio::spawn(async move { creator.batch_execute(&sql).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !created.is_finished(),
+        "the campaign waits for the cache change"
+    );
+    cache.batch_execute("COMMIT").await.unwrap();
+    created.await.unwrap().unwrap();
+
+    // The campaign first, uncommitted: the demotion waits for it, then
+    // finds it.
+    let creator = app.db.connect().await;
+    creator
+        .batch_execute(&format!("BEGIN; {}", insert(-7002, "race_b")))
+        .await
+        .unwrap();
+    let cache = app.db.connect().await;
+    let sql = demotion(-7002);
+    let demoted = tokio::spawn(async move { cache.batch_execute(&sql).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !demoted.is_finished(),
+        "the cache change waits for the campaign"
+    );
+    creator.batch_execute("COMMIT").await.unwrap();
+    demoted.await.unwrap().unwrap();
+
+    assert_eq!(served_flags_disagreeing_with_the_cache(&app).await, vec![]);
+    assert_eq!(
+        status_of(&app, &acc, id).await,
+        1,
+        "demoted in both tracked chats"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn warning_stays_true_to_the_cache_when_adds_demotions_and_promotions_race() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    let (bot, id) = app.connected_bot(&acc, "racewarnbot").await;
+    let chats: Vec<i64> = (0..16).map(|n| -7100 - n).collect();
+    app.promote(bot.id, chats.iter().map(|&c| chat(c))).await;
+    // Every chat gets a campaign while the odd ones are demoted; then the
+    // chats divisible by four are promoted again while the others' cache
+    // rows are rewritten by further promotions of untracked chats.
+    let adds = chats.iter().map(|&c| {
+        let api = app.api.clone();
+        let key = acc.key.clone();
+        tokio::spawn(async move {
+            api.post_json(
+                "/api/camp/add.json",
+                &key,
+                json!({ "bot": id, "chat": c, "welcome": "Hi" }),
+            )
+            .await
+        })
+    });
+    let demotions = chats
+        .iter()
+        .filter(|c| *c % 2 != 0)
+        .map(|&c| demote(&app, &bot, c));
+    let (added, ()) = tokio::join!(futures_util::future::join_all(adds), async {
+        futures_util::future::join_all(demotions).await;
+    });
+    let created: Vec<i64> = added
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|a| a["status"] == "ok")
+        .map(|a| a["data"]["chat"].as_i64().unwrap())
+        .collect();
+    assert!(
+        created.iter().any(|c| c % 2 == 0),
+        "campaigns on chats still administered: {created:?}"
+    );
+    assert_eq!(served_flags_disagreeing_with_the_cache(&app).await, vec![]);
+    let demoted_and_tracked = created.iter().any(|c| c % 2 != 0);
+    assert_eq!(
+        status_of(&app, &acc, id).await,
+        i64::from(demoted_and_tracked)
+    );
+
+    let repromoted = chats
+        .iter()
+        .filter(|c| *c % 2 != 0)
+        .map(|&c| promote(&app, &bot, c));
+    let untracked = (0..8).map(|n| promote(&app, &bot, -7200 - n));
+    tokio::join!(
+        futures_util::future::join_all(repromoted),
+        futures_util::future::join_all(untracked)
+    );
+    assert_eq!(served_flags_disagreeing_with_the_cache(&app).await, vec![]);
+    assert_eq!(
+        status_of(&app, &acc, id).await,
+        0,
+        "an administrator everywhere again"
+    );
+}

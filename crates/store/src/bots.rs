@@ -10,26 +10,23 @@ use usher_domain::{AccountId, AdminChat, BotId, BotRecord, BotStatus, BotSummary
 
 use crate::bot_lock::PgBotLock;
 use crate::rows::{BotRow, ChatRow};
-use crate::schema::{bot_chats, bots, campaigns};
+use crate::schema::{bots, campaigns};
 use crate::{PgStore, db_err};
 
 /// The ids of bots with Warning: a live campaign through the bot tracks a
-/// chat where the bot is not (any more) an administrator. Used as
-/// `bots.id IN (...)`, which PostgreSQL answers with one hashed scan for
-/// all the bots, where a subquery per bot would probe the campaigns once per
-/// bot. `bots/list.json` narrows it to the account's campaigns (a campaign is
-/// always its bot's account's). Written with the DSL so that the statements
-/// using it are prepared once per connection.
+/// chat where the bot is not (any more) an administrator, as the
+/// campaign's `served` flag says (kept by triggers in the transaction that
+/// changes the campaign or the bot's admin-chat cache, migration 10). Read
+/// from the partial index of the unserved live campaigns, a handful however
+/// many campaigns an account has. Used as `bots.id IN (...)`, one hashed
+/// scan for all the bots. `bots/list.json` narrows it to the account's
+/// campaigns (a campaign is always its bot's account's). Written with the
+/// DSL so that the statements using it are prepared once per connection.
 #[diesel::dsl::auto_type]
 fn bots_with_unserved_campaigns() -> _ {
     campaigns::table
         .filter(campaigns::status.ne(2i16))
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            bot_chats::table
-                .filter(bot_chats::bot_id.eq(campaigns::bot_id))
-                .filter(bot_chats::chat_id.eq(campaigns::chat_id))
-                .filter(bot_chats::is_admin),
-        )))
+        .filter(diesel::dsl::not(campaigns::served))
         .select(campaigns::bot_id)
 }
 

@@ -95,6 +95,7 @@ diesel::table! {
         pb_approve -> Text,
         pb_cancel -> Text,
         pb_trash -> Text,
+        served -> Bool,
     }
 }
 
