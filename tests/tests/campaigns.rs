@@ -655,20 +655,9 @@ async fn warning_stays_true_to_the_cache_when_adds_demotions_and_promotions_race
     let chats: Vec<i64> = (0..16).map(|n| -7100 - n).collect();
     app.promote(bot.id, chats.iter().map(|&c| chat(c))).await;
     // Every chat gets a campaign while the odd ones are demoted; then the
-    // chats divisible by four are promoted again while the others' cache
-    // rows are rewritten by further promotions of untracked chats.
-    let adds = chats.iter().map(|&c| {
-        let api = app.api.clone();
-        let key = acc.key.clone();
-        tokio::spawn(async move {
-            api.post_json(
-                "/api/camp/add.json",
-                &key,
-                json!({ "bot": id, "chat": c, "welcome": "Hi" }),
-            )
-            .await
-        })
-    });
+    // odd ones are promoted again while untracked chats are promoted too.
+    // The calls of each step run at once.
+    let adds = chats.iter().map(|&c| add_campaign(&app, &acc, id, c));
     let demotions = chats
         .iter()
         .filter(|c| *c % 2 != 0)
@@ -678,7 +667,6 @@ async fn warning_stays_true_to_the_cache_when_adds_demotions_and_promotions_race
     });
     let created: Vec<i64> = added
         .into_iter()
-        .map(Result::unwrap)
         .filter(|a| a["status"] == "ok")
         .map(|a| a["data"]["chat"].as_i64().unwrap())
         .collect();

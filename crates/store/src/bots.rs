@@ -17,8 +17,8 @@ use crate::{PgStore, db_err};
 /// chat where the bot is not (any more) an administrator, as the
 /// campaign's `served` flag says (kept by triggers in the transaction that
 /// changes the campaign or the bot's admin-chat cache, migration 10). Read
-/// from the partial index of the unserved live campaigns, a handful however
-/// many campaigns an account has. Used as `bots.id IN (...)`, one hashed
+/// from the partial index of the unserved campaigns, a handful however many
+/// campaigns an account has. Used as `bots.id IN (...)`, one hashed
 /// scan for all the bots. `bots/list.json` narrows it to the account's
 /// campaigns (a campaign is always its bot's account's). Written with the
 /// DSL so that the statements using it are prepared once per connection.
