@@ -1,7 +1,9 @@
 //! Prometheus metrics: one recorder per process, and what is read at
 //! scrape time (pool state, bots by status).
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -33,12 +35,67 @@ pub fn handle() -> anyhow::Result<PrometheusHandle> {
     Ok(handle)
 }
 
+/// How often, at most, a server reads its figures from the database (bots
+/// by status, the outbox's depth) for `/metrics`, whatever the scrape rate.
+pub const STORE_FIGURES_REFRESH: Duration = Duration::from_secs(2);
+
 /// Metrics of one server: the recorder plus the store's live figures.
+///
+/// The store's figures cost a query each; they are read at most once every
+/// [`STORE_FIGURES_REFRESH`], by one task at a time, and a scrape never
+/// waits for that read once a first one has finished: it shows the last
+/// figures read. So scrapers, however many and however fast, add at most
+/// one pair of queries every two seconds, and a slow or locked database
+/// never holds a scrape.
 pub struct ServerMetrics {
-    /// The recorder's handle.
-    pub handle: PrometheusHandle,
-    /// The store, for pool state and bot counts.
-    pub store: PgStore,
+    handle: PrometheusHandle,
+    store: PgStore,
+    refresh: Arc<Refresh>,
+}
+
+#[derive(Default)]
+struct Refresh {
+    /// When the last read of the store's figures ended.
+    last: Mutex<Option<Instant>>,
+    /// Whether a read is under way.
+    running: AtomicBool,
+}
+
+impl ServerMetrics {
+    /// Metrics rendered by `handle`, with the figures of `store`.
+    pub fn new(handle: PrometheusHandle, store: PgStore) -> Self {
+        Self {
+            handle,
+            store,
+            refresh: Arc::default(),
+        }
+    }
+}
+
+/// Reads the store's figures into their gauges.
+async fn read_store_figures(store: PgStore, refresh: Arc<Refresh>) {
+    match store.bot_status_counts().await {
+        Ok(counts) => {
+            for (status, count) in counts {
+                let label = match status {
+                    BotStatus::Active => "active",
+                    BotStatus::Warning => "warning",
+                    BotStatus::Deleted => "deleted",
+                };
+                metrics::gauge!("bots", "status" => label).set(count as f64);
+            }
+        }
+        Err(err) => warn!(error = %format!("{:#}", err.0), "cannot count bots for metrics"),
+    }
+    match store.outbox_depth().await {
+        Ok((pending, oldest_s)) => {
+            metrics::gauge!("outbox_pending").set(pending as f64);
+            metrics::gauge!("outbox_oldest_pending_seconds").set(oldest_s as f64);
+        }
+        Err(err) => warn!(error = %format!("{:#}", err.0), "cannot measure the outbox"),
+    }
+    *refresh.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    refresh.running.store(false, Ordering::Release);
 }
 
 #[async_trait]
@@ -50,25 +107,14 @@ impl MetricsSource for ServerMetrics {
         metrics::gauge!("db_pool_connections", "state" => "idle").set(pool.available as f64);
         metrics::gauge!("db_pool_max_connections").set(pool.max_size as f64);
         metrics::gauge!("db_pool_waiting").set(pool.waiting as f64);
-        match self.store.bot_status_counts().await {
-            Ok(counts) => {
-                for (status, count) in counts {
-                    let label = match status {
-                        BotStatus::Active => "active",
-                        BotStatus::Warning => "warning",
-                        BotStatus::Deleted => "deleted",
-                    };
-                    metrics::gauge!("bots", "status" => label).set(count as f64);
-                }
+        let last = *self.refresh.last.lock().unwrap_or_else(|p| p.into_inner());
+        let due = last.is_none_or(|at| at.elapsed() >= STORE_FIGURES_REFRESH);
+        if due && !self.refresh.running.swap(true, Ordering::AcqRel) {
+            let read = tokio::spawn(read_store_figures(self.store.clone(), self.refresh.clone()));
+            // The very first scrape has no figures to show yet: it waits.
+            if last.is_none() {
+                let _ = read.await;
             }
-            Err(err) => warn!(error = %format!("{:#}", err.0), "cannot count bots for metrics"),
-        }
-        match self.store.outbox_depth().await {
-            Ok((pending, oldest_s)) => {
-                metrics::gauge!("outbox_pending").set(pending as f64);
-                metrics::gauge!("outbox_oldest_pending_seconds").set(oldest_s as f64);
-            }
-            Err(err) => warn!(error = %format!("{:#}", err.0), "cannot measure the outbox"),
         }
         self.handle.render()
     }

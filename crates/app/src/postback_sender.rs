@@ -140,7 +140,7 @@ impl PostbackSender {
         };
         // The lease outlasts the GET's timeout by at least 10 s.
         let recorded = crate::outcome_retry::with_retries(Duration::from_secs(5), || {
-            self.outbox.finish_postback(job.id, &outcome)
+            self.outbox.finish_postback(job.id, job.attempts, &outcome)
         })
         .await;
         if let Err(err) = recorded {

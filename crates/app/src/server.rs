@@ -27,7 +27,7 @@ use crate::postback_client::PostbackClient;
 use crate::postback_sender::{PostbackSender, PostbackSenderSettings};
 use crate::settings::Settings;
 use crate::token_key;
-use crate::welcome_sender::WelcomeSender;
+use crate::welcome_sender::{WelcomeSender, WelcomeSenderSettings};
 use usher_domain::subscribers::WelcomeRetry;
 
 /// A server that is accepting connections.
@@ -93,10 +93,10 @@ pub fn wire(
     let health = Health(Arc::new(DatabaseReadiness {
         pool: store.pool().clone(),
     }));
-    let metrics = Metrics(Arc::new(ServerMetrics {
-        handle: crate::metrics::handle()?,
-        store: store.clone(),
-    }));
+    let metrics = Metrics(Arc::new(ServerMetrics::new(
+        crate::metrics::handle()?,
+        store.clone(),
+    )));
     let store = Arc::new(store);
     let api_url = Url::parse(&settings.telegram.api_url).context("telegram.api_url")?;
     let gateway = Arc::new(TeloxideGateway::new(GatewaySettings {
@@ -107,10 +107,14 @@ pub fn wire(
     let sender = WelcomeSender::new(
         store.clone(),
         gateway.clone(),
-        settings.telegram.send_rate_per_bot,
-        WelcomeRetry {
-            max_age: Duration::from_secs(settings.welcome.max_age_s),
-            base: Duration::from_millis(settings.welcome.retry_base_ms),
+        WelcomeSenderSettings {
+            rate: settings.telegram.send_rate_per_bot,
+            retry: WelcomeRetry {
+                max_age: Duration::from_secs(settings.welcome.max_age_s),
+                base: Duration::from_millis(settings.welcome.retry_base_ms),
+            },
+            send_timeout: settings.telegram_timeout(),
+            max_in_flight: settings.welcome.max_in_flight,
         },
     );
     let pb = &settings.postbacks;

@@ -59,6 +59,9 @@ pub struct WelcomeSettings {
     pub max_age_s: u64,
     /// First retry delay (doubling, at most 60 s).
     pub retry_base_ms: u64,
+    /// Most welcomes in flight at once in one instance: a hung Telegram
+    /// holds at most this many connections.
+    pub max_in_flight: usize,
 }
 
 /// `[intake]`.

@@ -3,6 +3,14 @@
 //! spaces each bot's messages to its send rate with `governor`, sends them
 //! through the Telegram port, and records the outcome by the domain's
 //! retry rules. A 429 pauses that bot's whole queue, in every instance.
+//!
+//! Two bounds keep a slow or hung Telegram from multiplying the work: at
+//! most `welcome.max_in_flight` sends are open at once in an instance (a
+//! claim takes no more than there is room for), and a claim's lease always
+//! outlasts the send it covers: it is longer than `telegram.timeout_ms`,
+//! and a send does not start unless the send's whole timeout fits in what
+//! is left of the lease. Each outcome is recorded under the claim's try
+//! number, so a late outcome never touches a newer claim.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -10,13 +18,24 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::{Notify, Semaphore};
 use tracing::warn;
 use usher_domain::ports::{JobOutcome, OutboxKind, OutboxStore, TelegramGateway, WelcomeJob};
 use usher_domain::subscribers::{AfterFailure, SendFailure, WelcomeRetry};
 
-/// How long a claimed welcome is its worker's alone; past it another worker
-/// takes it (`subscribers.md`: "taken again within 30 seconds").
-pub const LEASE: Duration = Duration::from_secs(20);
+/// The shortest lease of a claimed welcome: past its lease another worker
+/// takes it (`subscribers.md`: "taken again within 30 seconds", which holds
+/// for every `telegram.timeout_ms` up to 10 s).
+pub const LEASE_MIN: Duration = Duration::from_secs(20);
+
+/// What a lease keeps beyond the send's timeout: the rate limiter's wait
+/// before the send and the outcome's record after it.
+const LEASE_MARGIN: Duration = Duration::from_secs(10);
+
+/// The lease of a claimed welcome when a send may take `send_timeout`.
+pub fn lease_for(send_timeout: Duration) -> Duration {
+    LEASE_MIN.max(send_timeout + LEASE_MARGIN)
+}
 
 /// Most welcomes claimed at once.
 const CLAIM_LIMIT: u32 = 1000;
@@ -34,6 +53,12 @@ pub struct WelcomeSender {
     telegram: Arc<dyn TelegramGateway>,
     rate: u32,
     retry: WelcomeRetry,
+    /// The longest a send may take (`telegram.timeout_ms`).
+    send_timeout: Duration,
+    /// One permit per welcome in flight in this instance.
+    slots: Arc<Semaphore>,
+    /// Woken when a welcome finishes and frees a slot.
+    freed: Notify,
     limiter: Arc<DefaultKeyedRateLimiter<i64>>,
     /// Bots Telegram asked to wait, until when: items in hand go back to the
     /// queue instead of running into the same 429.
@@ -45,14 +70,33 @@ pub struct WelcomeSender {
 /// than the limit into a second at Telegram's end.
 const SPACING_MARGIN: f64 = 1.05;
 
+/// How a welcome sender runs.
+#[derive(Debug, Clone, Copy)]
+pub struct WelcomeSenderSettings {
+    /// Messages a second per bot (`telegram.send_rate_per_bot`).
+    pub rate: u32,
+    /// The retry rules.
+    pub retry: WelcomeRetry,
+    /// The longest one `sendMessage` may take (`telegram.timeout_ms`).
+    pub send_timeout: Duration,
+    /// Most welcomes in flight at once in this instance
+    /// (`welcome.max_in_flight`).
+    pub max_in_flight: usize,
+}
+
 impl WelcomeSender {
-    /// A sender at `rate` messages a second per bot.
+    /// A sender over `outbox`, sending through `telegram`.
     pub fn new(
         outbox: Arc<dyn OutboxStore>,
         telegram: Arc<dyn TelegramGateway>,
-        rate: u32,
-        retry: WelcomeRetry,
+        settings: WelcomeSenderSettings,
     ) -> Self {
+        let WelcomeSenderSettings {
+            rate,
+            retry,
+            send_timeout,
+            max_in_flight,
+        } = settings;
         let spacing = Duration::from_secs_f64(SPACING_MARGIN / f64::from(rate.max(1)));
         // No burst: messages are spaced, so no second holds more than `rate`.
         let quota = Quota::with_period(spacing)
@@ -63,6 +107,9 @@ impl WelcomeSender {
             telegram,
             rate: rate.max(1),
             retry,
+            send_timeout,
+            slots: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            freed: Notify::new(),
             limiter: Arc::new(RateLimiter::keyed(quota)),
             paused: Mutex::new(HashMap::new()),
         }
@@ -79,9 +126,16 @@ impl WelcomeSender {
             }
             // A notification that arrives meanwhile is kept for the wait below.
             tokio::time::sleep(CLAIM_GAP).await;
+            let room = this.slots.available_permits().min(CLAIM_LIMIT as usize);
+            if room == 0 {
+                this.freed.notified().await;
+                continue;
+            }
+            let room = u32::try_from(room).unwrap_or(CLAIM_LIMIT);
+            let claimed_at = Instant::now();
             let jobs = match this
                 .outbox
-                .claim_welcomes(this.rate, CLAIM_LIMIT, LEASE)
+                .claim_welcomes(this.rate, room, this.lease())
                 .await
             {
                 Ok(jobs) => jobs,
@@ -98,7 +152,17 @@ impl WelcomeSender {
                 continue;
             }
             for job in jobs {
-                tokio::spawn(this.clone().send(job));
+                let Ok(permit) = this.slots.clone().try_acquire_owned() else {
+                    // Cannot happen: only this loop takes slots, and it
+                    // claimed no more than were free. The lease returns it.
+                    continue;
+                };
+                let sender = this.clone();
+                tokio::spawn(async move {
+                    sender.send(job, claimed_at).await;
+                    drop(permit);
+                    sender.freed.notify_one();
+                });
             }
             // Room for other bots' items and for the next items of the bots
             // just served once theirs are sent.
@@ -108,19 +172,33 @@ impl WelcomeSender {
         }
     }
 
-    async fn send(self: Arc<Self>, job: WelcomeJob) {
-        let outcome = if job.cancelled {
-            JobOutcome::Dropped("campaign or bot deleted".into())
-        } else {
-            self.limiter.until_key_ready(&job.bot).await;
-            match self.pause_left(job.bot) {
-                // Back to the queue rather than into the same 429.
-                Some(wait) => JobOutcome::Retry(wait, "flood control: waiting".into()),
-                None => {
+    /// How long a claim is this instance's alone.
+    fn lease(&self) -> Duration {
+        lease_for(self.send_timeout)
+    }
+
+    async fn send(&self, job: WelcomeJob, claimed_at: Instant) {
+        let lease_ends = claimed_at + self.lease();
+        let outcome = match &job.token {
+            _ if job.cancelled => JobOutcome::Dropped("campaign or bot deleted".into()),
+            Err(reason) => {
+                let failure = SendFailure::Transient(reason.clone());
+                self.after_failure(&job, failure).await
+            }
+            Ok(token) => {
+                self.limiter.until_key_ready(&job.bot).await;
+                if let Some(wait) = self.pause_left(job.bot) {
+                    // Back to the queue rather than into the same 429.
+                    JobOutcome::Retry(wait, "flood control: waiting".into())
+                } else if Instant::now() + self.send_timeout + LEASE_MARGIN / 2 > lease_ends {
+                    // The send could outlast the lease, and another worker
+                    // would send it too: back to the queue, untried.
+                    JobOutcome::Retry(Duration::ZERO, "lease too short to send".into())
+                } else {
                     let message = job.parts.message();
                     match self
                         .telegram
-                        .send_message(&job.token, job.recipient, &message)
+                        .send_message(token, job.recipient, &message)
                         .await
                     {
                         Ok(()) => JobOutcome::Sent,
@@ -136,9 +214,11 @@ impl WelcomeSender {
             JobOutcome::Retry(..) => "retry",
         };
         metrics::counter!("welcome_messages_total", "result" => result).increment(1);
-        let recorded =
-            crate::outcome_retry::with_retries(LEASE / 2, || self.outbox.finish(job.id, &outcome))
-                .await;
+        let left = lease_ends.saturating_duration_since(Instant::now());
+        let recorded = crate::outcome_retry::with_retries(left, || {
+            self.outbox.finish(job.id, job.attempts, &outcome)
+        })
+        .await;
         if let Err(err) = recorded {
             // The lease runs out and the item is tried again: at worst sent twice.
             warn!(outbox.id = job.id, error = %format!("{:#}", err.0), "cannot record a welcome's outcome");

@@ -139,7 +139,7 @@ fn check_config_shows_sources_masks_secrets_and_warns_about_public_url() {
         .args(["check-config", "--config-dir", "/nonexistent"])
         .env(
             "USHER__DATABASE__URL",
-            "postgres://usher:hunter2@db.internal:5432/usher",
+            "postgres://usher:hunter2@db.internal:5432/usher?sslmode=prefer&password=swordfish",
         )
         .env("USHER__HTTP__PUBLIC_URL", "http://hooks.example.org:8080")
         .env("USHER__SECRETS__TOKEN_KEY", &key_text)
@@ -151,7 +151,7 @@ fn check_config_shows_sources_masks_secrets_and_warns_about_public_url() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("database.url = postgres://usher:***@db.internal:5432/usher    (environment USHER__DATABASE__URL)"), "{text}");
+    assert!(text.contains("database.url = postgres://usher:***@db.internal:5432/usher?sslmode=prefer&password=***    (environment USHER__DATABASE__URL)"), "{text}");
     assert!(
         text.contains("http.listen = 127.0.0.1:8080    (built-in default)"),
         "{text}"
@@ -173,7 +173,7 @@ fn check_config_shows_sources_masks_secrets_and_warns_about_public_url() {
         "{text}"
     );
     assert!(
-        !text.contains("hunter2") && !text.contains(&key_text),
+        !text.contains("hunter2") && !text.contains("swordfish") && !text.contains(&key_text),
         "secrets masked"
     );
 

@@ -87,7 +87,33 @@ pub fn generate_code() -> String {
 }
 
 /// The longest welcome text, in characters (Telegram's message limit).
+/// Telegram counts the text it shows (markup removed) in UTF-16 code
+/// units: an emoji outside the Basic Multilingual Plane counts two.
 pub const WELCOME_MAX_CHARS: usize = 4096;
+
+/// The longest value each welcome macro can be filled with, in UTF-16 code
+/// units: `{name}` a first name (64 characters, each possibly two units),
+/// `{title}` a chat title (128 characters, likewise), `{campaign}` a code,
+/// `{click}` what a deep link leaves for it (ASCII).
+pub const WELCOME_MACRO_MAX_UNITS: [(&str, usize); 4] = [
+    ("{name}", 128),
+    ("{title}", 256),
+    ("{campaign}", CODE_LEN),
+    ("{click}", 64 - CODE_LEN - 1),
+];
+
+/// The length Telegram counts for `welcome` once its macros are filled
+/// with the longest values they can take: the visible text (markup
+/// removed) in UTF-16 code units. `None` when the Markdown is refused.
+pub fn welcome_longest_units(welcome: &str) -> Option<usize> {
+    let longest: Vec<(&str, String)> = WELCOME_MACRO_MAX_UNITS
+        .iter()
+        .map(|&(name, units)| (name, "x".repeat(units)))
+        .collect();
+    let values: Vec<(&str, &str)> = longest.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let filled = crate::subscribers::markdown::render(welcome, &values);
+    crate::subscribers::markdown::visible_utf16_len(&filled).ok()
+}
 
 /// A campaign's leads, counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -134,13 +160,17 @@ impl Campaign {
     }
 }
 
-/// Whether `welcome` is a text Telegram takes: not blank, at most 4096
-/// characters, its legacy Markdown balanced (`subscribers.md`: refused when
+/// Whether `welcome` is a text Telegram takes whatever its macros are
+/// filled with: not blank, its legacy Markdown balanced, and at most 4096
+/// UTF-16 code units as Telegram counts them once every macro holds the
+/// longest value it can ([`welcome_longest_units`]). So a welcome accepted
+/// when it is saved can always be sent (`subscribers.md`: refused when
 /// saved, not when the first subscriber arrives).
 pub fn welcome_ok(welcome: &str) -> bool {
     !welcome.trim().is_empty()
         && welcome.chars().count() <= WELCOME_MAX_CHARS
         && crate::subscribers::markdown::check(welcome).is_ok()
+        && welcome_longest_units(welcome).is_some_and(|units| units <= WELCOME_MAX_CHARS)
 }
 
 /// Whether `url` is an http or https URL with a host.
@@ -186,6 +216,30 @@ mod tests {
         assert!(welcome_ok(r"join my\_channel"));
         assert!(!welcome_ok("   "));
         assert!(!welcome_ok(&"a".repeat(WELCOME_MAX_CHARS + 1)));
+    }
+
+    #[test]
+    fn welcome_length_is_counted_in_utf16_units_after_the_macros() {
+        // Markup does not count; an emoji outside the BMP counts two.
+        assert!(welcome_ok(&format!("*{}*", "a".repeat(4094))));
+        assert!(welcome_ok(&"\u{1F600}".repeat(2048)));
+        assert!(!welcome_ok(&"\u{1F600}".repeat(2049)));
+        assert!(!welcome_ok(&"\u{1F600}".repeat(4096)));
+        assert!(welcome_ok(&"é".repeat(4096)));
+        // Each macro counts as its longest value.
+        assert!(welcome_ok(&format!("{}{{name}}", "a".repeat(4096 - 128))));
+        assert!(!welcome_ok(&format!("{}{{name}}", "a".repeat(4096 - 127))));
+        assert!(!welcome_ok(&format!("{}{{title}}", "a".repeat(4000))));
+        assert!(welcome_ok(&format!(
+            "{}{{campaign}}{{click}}",
+            "a".repeat(4096 - 63)
+        )));
+        assert!(!welcome_ok(&format!(
+            "{}{{campaign}}{{click}}",
+            "a".repeat(4096 - 62)
+        )));
+        // Unknown macros stay as written, and count as written.
+        assert!(welcome_ok(&format!("{}{{other}}", "a".repeat(4089))));
     }
 
     #[test]

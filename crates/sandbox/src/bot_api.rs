@@ -42,6 +42,7 @@ pub(crate) async fn handle(req: HttpRequest, body: Bytes, state: web::Data<State
         return envelope::not_found();
     }
     let method = method.to_ascii_lowercase();
+    let _in_flight = state.call_started();
     let bot = state.bot_by_token(token);
     state.record_call(&method, bot.as_ref().map(|b| b.id));
     if let Some(fault) = state.take_fault(&method, bot.as_ref().map(|b| b.id)) {

@@ -156,6 +156,12 @@ impl SandboxHandle {
         self.state.clear_faults();
     }
 
+    /// The most Bot API calls that were being answered at once (each one
+    /// holds a client connection while it lasts).
+    pub fn peak_in_flight(&self) -> usize {
+        self.state.peak_in_flight()
+    }
+
     /// Every Bot API call received so far, oldest first.
     pub fn calls(&self) -> Vec<CallRecord> {
         self.state.calls()

@@ -180,7 +180,8 @@ pub(crate) fn send_message(state: &State, bot: &FakeBot, params: &Params) -> Htt
     if parsed.text.trim().is_empty() {
         return envelope::bad_request("message must be non-empty");
     }
-    if parsed.text.chars().count() > MAX_TEXT_CHARS {
+    // Telegram counts the text it shows in UTF-16 code units.
+    if parsed.text.encode_utf16().count() > MAX_TEXT_CHARS {
         return envelope::bad_request("message is too long");
     }
     if let Err(retry_after) = state.flood_send(bot.id) {

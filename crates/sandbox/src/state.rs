@@ -2,7 +2,7 @@
 //! shared world of people and chats, faults, and a call log.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -129,6 +129,18 @@ pub(crate) struct State {
     pub(crate) send_rate: u32,
     runtime: Runtime,
     stopped: AtomicBool,
+    /// Bot API calls being answered now, and the most there ever were.
+    in_flight: AtomicUsize,
+    peak_in_flight: AtomicUsize,
+}
+
+/// One Bot API call being answered; counted out when dropped.
+pub(crate) struct InFlight<'a>(&'a State);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
@@ -171,6 +183,8 @@ impl State {
                 options,
             },
             stopped: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            peak_in_flight: AtomicUsize::new(0),
         }
     }
 
@@ -498,6 +512,18 @@ impl State {
             method: method.to_owned(),
             bot,
         });
+    }
+
+    /// Counts a Bot API call in until the guard is dropped.
+    pub(crate) fn call_started(&self) -> InFlight<'_> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(self)
+    }
+
+    /// The most Bot API calls that were being answered at once.
+    pub(crate) fn peak_in_flight(&self) -> usize {
+        self.peak_in_flight.load(Ordering::SeqCst)
     }
 
     pub(crate) fn calls(&self) -> Vec<CallRecord> {

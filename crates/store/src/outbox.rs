@@ -152,14 +152,20 @@ RETURNING o.id, o.bot_id, b.tg, b.token_enc, o.recipient, o.attempts, o.created_
 );
 
 impl Claimed {
-    fn into_job(self, store: &PgStore) -> Result<WelcomeJob, StoreError> {
+    /// The job of this row. A token that does not decrypt fails this job
+    /// alone, never the claim: one bad row must not stall every bot.
+    fn into_job(self, store: &PgStore) -> WelcomeJob {
         let token = store
             .cipher
             .decrypt(TgBotId(self.tg), &self.token_enc)
-            .map_err(db_err)?;
+            .map_err(|_| {
+                "the bot's stored token cannot be decrypted with this instance's \
+                 secrets.token_key"
+                    .to_owned()
+            });
         let first_name = self.name.split(' ').next().unwrap_or_default().to_owned();
         let status = LeadStatus::from_code(i64::from(self.status)).unwrap_or(LeadStatus::Wait);
-        Ok(WelcomeJob {
+        WelcomeJob {
             id: self.id,
             bot: self.bot_id,
             token,
@@ -183,7 +189,7 @@ impl Claimed {
                 status,
                 time: self.updated.unwrap_or(self.created_at).timestamp(),
             },
-        })
+        }
     }
 }
 
@@ -293,13 +299,13 @@ impl OutboxStore for PgStore {
         lease: Duration,
     ) -> Result<Vec<WelcomeJob>, StoreError> {
         let rows: Vec<Claimed> = self.claim(CLAIM, per_bot, limit, lease).await?;
-        rows.into_iter().map(|row| row.into_job(self)).collect()
+        Ok(rows.into_iter().map(|row| row.into_job(self)).collect())
     }
 
     /// Written with the other outcomes of the moment, in one statement
     /// committed without waiting for its WAL flush (see
     /// `outcome_batch::write` for the crash window that leaves).
-    async fn finish(&self, id: i64, outcome: &JobOutcome) -> Result<(), StoreError> {
+    async fn finish(&self, id: i64, attempt: u32, outcome: &JobOutcome) -> Result<(), StoreError> {
         let (state, error, delay_ms) = match outcome {
             JobOutcome::Sent => ("sent", "", 0),
             JobOutcome::Failed(reason) => ("failed", reason.as_str(), 0),
@@ -312,6 +318,7 @@ impl OutboxStore for PgStore {
         };
         self.record_outcome(Outcome {
             id,
+            attempt: i32::try_from(attempt).unwrap_or(i32::MAX),
             state,
             error: error.to_owned(),
             delay_ms,
@@ -356,7 +363,12 @@ impl OutboxStore for PgStore {
     }
 
     /// Written with the other outcomes of the moment, as [`Self::finish`].
-    async fn finish_postback(&self, id: i64, outcome: &PostbackOutcome) -> Result<(), StoreError> {
+    async fn finish_postback(
+        &self,
+        id: i64,
+        attempt: u32,
+        outcome: &PostbackOutcome,
+    ) -> Result<(), StoreError> {
         let (state, delay_ms) = match outcome.verdict {
             Verdict::Delivered => ("sent", 0),
             Verdict::Failed => ("failed", 0),
@@ -367,6 +379,7 @@ impl OutboxStore for PgStore {
         };
         self.record_outcome(Outcome {
             id,
+            attempt: i32::try_from(attempt).unwrap_or(i32::MAX),
             state,
             error: outcome.detail.clone(),
             delay_ms,

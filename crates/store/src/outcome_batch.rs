@@ -36,6 +36,10 @@ const GATHER: Duration = Duration::from_millis(5);
 pub(crate) struct Outcome {
     /// The item.
     pub(crate) id: i64,
+    /// The claim's try (its fencing token): the record lands only while
+    /// the item's `attempts` are still this, so a worker whose lease ran
+    /// out and was claimed again cannot overwrite the new claim.
+    pub(crate) attempt: i32,
     /// `pending` (to retry), `sent`, `failed` or `dropped`.
     pub(crate) state: &'static str,
     /// `last_error`.
@@ -49,7 +53,7 @@ pub(crate) struct Outcome {
 }
 
 /// Writes `outcomes` in one statement, leaving alone any item that is no
-/// longer pending. Committed without waiting for its WAL flush
+/// longer pending or was claimed again since its outcome's try. Committed without waiting for its WAL flush
 /// (`synchronous_commit` off for this transaction only): a crash can lose
 /// the records of the last moment (at most three `wal_writer_delay`s, 0.6 s
 /// by default), and those items are sent again, the crash window a record
@@ -71,10 +75,11 @@ pub(crate) async fn write(
                          THEN greatest(o.run_at, now() + r.delay_ms * interval '1 millisecond') \
                          ELSE o.run_at END, \
            done_at = CASE WHEN r.state = 'pending' THEN NULL ELSE now() END \
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::text[]) \
-                AS r(id, state, last_error, delay_ms, http_code, error_kind), \
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::text[], \
+                     $7::int[]) \
+                AS r(id, state, last_error, delay_ms, http_code, error_kind, attempt), \
               (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
-         WHERE o.id = r.id AND o.state = 'pending'",
+         WHERE o.id = r.id AND o.state = 'pending' AND o.attempts = r.attempt",
     )
     .bind::<Array<BigInt>, _>(sorted.iter().map(|o| o.id).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(sorted.iter().map(|o| o.state).collect::<Vec<_>>())
@@ -82,6 +87,7 @@ pub(crate) async fn write(
     .bind::<Array<BigInt>, _>(sorted.iter().map(|o| o.delay_ms).collect::<Vec<_>>())
     .bind::<Array<Nullable<Integer>>, _>(sorted.iter().map(|o| o.http_code).collect::<Vec<_>>())
     .bind::<Array<Nullable<Text>>, _>(sorted.iter().map(|o| o.error_kind).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(sorted.iter().map(|o| o.attempt).collect::<Vec<_>>())
     .execute(conn)
     .await
 }

@@ -39,7 +39,11 @@ pub struct TeloxideGateway {
 impl TeloxideGateway {
     /// A gateway for `settings`.
     pub fn new(settings: GatewaySettings) -> anyhow::Result<Self> {
+        // The token is in every URL: no proxy from the environment may see
+        // it, and no redirect may carry it to another host.
         let client = teloxide_core::net::default_reqwest_settings()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
             .timeout(settings.timeout)
             .build()?;

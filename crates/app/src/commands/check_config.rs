@@ -25,6 +25,7 @@ const KEYS: &[&str] = &[
     "telegram.send_rate_per_bot",
     "welcome.max_age_s",
     "welcome.retry_base_ms",
+    "welcome.max_in_flight",
     "secrets.token_key",
     "secrets.token_key_file",
     "intake.batch_max",
@@ -79,6 +80,7 @@ fn shown(s: &Settings, key: &str) -> String {
         "telegram.send_rate_per_bot" => s.telegram.send_rate_per_bot.to_string(),
         "welcome.max_age_s" => s.welcome.max_age_s.to_string(),
         "welcome.retry_base_ms" => s.welcome.retry_base_ms.to_string(),
+        "welcome.max_in_flight" => s.welcome.max_in_flight.to_string(),
         "secrets.token_key" => match &s.secrets.token_key {
             Some(k) if !k.expose_secret().is_empty() => "<set, hidden>".into(),
             _ => "<not set>".into(),
@@ -92,14 +94,58 @@ fn shown(s: &Settings, key: &str) -> String {
     }
 }
 
+/// `url` with its password masked, in the user part and in any query
+/// parameter that libpq reads a password from (`password`, `sslpassword`)
+/// or whose name says it holds one.
 fn mask_password(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "<not a URL>".into(),
+    let Ok(mut parsed) = Url::parse(url) else {
+        return "<not a URL>".into();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    let secret_name = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        ["pass", "secret", "token"].iter().any(|w| name.contains(w))
+    };
+    if parsed.query_pairs().any(|(name, _)| secret_name(&name)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let shown = if secret_name(&name) {
+                    "***".to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (name.into_owned(), shown)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_password;
+
+    #[test]
+    fn passwords_in_the_user_part_and_the_query_are_masked() {
+        assert_eq!(
+            mask_password("postgres://u:hunter2@db/usher"),
+            "postgres://u:***@db/usher"
+        );
+        let shown = mask_password(
+            "postgres://u@db/usher?sslmode=require&password=hunter2&sslpassword=s3cret&PassWord=x",
+        );
+        assert_eq!(
+            shown,
+            "postgres://u@db/usher?sslmode=require&password=***&sslpassword=***&PassWord=***"
+        );
+        assert_eq!(
+            mask_password("postgres://db/usher?application_name=usher"),
+            "postgres://db/usher?application_name=usher"
+        );
     }
 }
 

@@ -17,11 +17,15 @@ pub struct WelcomeJob {
     pub id: i64,
     /// Our bot id (the key of its send rate).
     pub bot: i64,
-    /// The bot's token, to send with.
-    pub token: BotToken,
+    /// The bot's token, to send with; `Err` with the reason when the stored
+    /// token cannot be read here (a corrupt row, another key): that item
+    /// alone fails, by the retry rules, and every other is sent.
+    pub token: Result<BotToken, String>,
     /// The person it goes to (their private chat's id).
     pub recipient: i64,
-    /// Which try this is (1 for the first).
+    /// Which try this is (1 for the first). It is also the claim's fencing
+    /// token: an outcome is recorded only while the item's latest claim is
+    /// this one.
     pub attempts: u32,
     /// When it was queued.
     pub created: DateTime<Utc>,
@@ -94,9 +98,11 @@ pub trait OutboxStore: Send + Sync {
         lease: Duration,
     ) -> Result<Vec<WelcomeJob>, StoreError>;
 
-    /// Records how item `id` ended (or when to retry it). MUST change
-    /// nothing if the item is no longer pending.
-    async fn finish(&self, id: i64, outcome: &JobOutcome) -> Result<(), StoreError>;
+    /// Records how item `id`, claimed as try `attempt`, ended (or when to
+    /// retry it). MUST change nothing if the item is no longer pending or
+    /// was claimed again since (its attempts are not `attempt`): a late
+    /// outcome never clears another worker's lease.
+    async fn finish(&self, id: i64, attempt: u32, outcome: &JobOutcome) -> Result<(), StoreError>;
 
     /// Telegram asked bot `bot` to wait: none of its pending welcomes is
     /// due before `wait` has passed, in any instance.
@@ -113,9 +119,15 @@ pub trait OutboxStore: Send + Sync {
         lease: Duration,
     ) -> Result<Vec<PostbackJob>, StoreError>;
 
-    /// Records a try of postback `id`. MUST change nothing if the item is
-    /// no longer pending.
-    async fn finish_postback(&self, id: i64, outcome: &PostbackOutcome) -> Result<(), StoreError>;
+    /// Records try `attempt` of postback `id`. MUST change nothing if the
+    /// item is no longer pending or was claimed again since (as
+    /// [`OutboxStore::finish`]).
+    async fn finish_postback(
+        &self,
+        id: i64,
+        attempt: u32,
+        outcome: &PostbackOutcome,
+    ) -> Result<(), StoreError>;
 
     /// Waits until new work of `kind` may have been queued (a
     /// notification), or at most `timeout`.

@@ -3,7 +3,14 @@
 //! metadata included), multicast, unspecified, broadcast and "this
 //! network", IPv6 unique-local and link-local, and every IPv6 form that
 //! carries one of those IPv4 addresses (IPv4-mapped, IPv4-compatible,
-//! NAT64).
+//! NAT64). Also every range IANA's special-purpose registries mark as not
+//! globally reachable or as a tunnel into other networks: benchmarking
+//! (198.18.0.0/15), IETF protocol assignments (192.0.0.0/24), reserved
+//! (240.0.0.0/4), documentation (192.0.2.0/24, 198.51.100.0/24,
+//! 203.0.113.0/24, 2001:db8::/32, 3fff::/20), 6to4 (2002::/16), Teredo
+//! (2001::/32), local-use NAT64 (64:ff9b:1::/48) and the deprecated
+//! site-local fec0::/10. A tunnel prefix is refused whole: what its relay
+//! would reach is not ours to check.
 //!
 //! The standard library classifies what it can; the ranges it does not
 //! name yet (its `is_shared` is unstable) come from `ipnet`.
@@ -12,22 +19,36 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
-/// RFC 6598 shared address space (carrier-grade NAT), where some clouds
-/// keep their metadata service (100.100.100.200).
-fn carrier_grade_nat() -> Ipv4Net {
-    Ipv4Net::new_assert(Ipv4Addr::new(100, 64, 0, 0), 10)
-}
-
-/// RFC 1122 "this network": 0.0.0.0/8, which Linux routes to the host.
-fn this_network() -> Ipv4Net {
-    Ipv4Net::new_assert(Ipv4Addr::UNSPECIFIED, 8)
-}
-
 /// RFC 6052 well-known NAT64 prefix: its last 32 bits are an IPv4 address
 /// a NAT64 gateway would connect to.
 fn nat64() -> Ipv6Net {
     Ipv6Net::new_assert(Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96)
 }
+
+/// IPv4 ranges blocked whole beyond what the standard library names.
+const BLOCKED_V4: [(Ipv4Addr, u8); 8] = [
+    (Ipv4Addr::new(192, 0, 0, 0), 24),
+    (Ipv4Addr::new(192, 0, 2, 0), 24),
+    (Ipv4Addr::new(198, 18, 0, 0), 15),
+    (Ipv4Addr::new(198, 51, 100, 0), 24),
+    (Ipv4Addr::new(203, 0, 113, 0), 24),
+    (Ipv4Addr::new(240, 0, 0, 0), 4),
+    // RFC 6598 carrier-grade NAT, where some clouds keep their metadata
+    // service (100.100.100.200).
+    (Ipv4Addr::new(100, 64, 0, 0), 10),
+    // RFC 1122 "this network", which Linux routes to the host.
+    (Ipv4Addr::UNSPECIFIED, 8),
+];
+
+/// IPv6 ranges blocked whole beyond what the standard library names.
+const BLOCKED_V6: [(Ipv6Addr, u8); 6] = [
+    (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32),
+    (Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20),
+    (Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0), 16),
+    (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 32),
+    (Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, 0, 0), 48),
+    (Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10),
+];
 
 /// Whether a postback must not connect to `ip`.
 pub fn is_blocked(ip: IpAddr) -> bool {
@@ -44,8 +65,9 @@ fn is_blocked_v4(ip: Ipv4Addr) -> bool {
         || ip.is_multicast()
         || ip.is_unspecified()
         || ip.is_broadcast()
-        || carrier_grade_nat().contains(&ip)
-        || this_network().contains(&ip)
+        || BLOCKED_V4
+            .iter()
+            .any(|&(net, len)| Ipv4Net::new_assert(net, len).contains(&ip))
 }
 
 fn is_blocked_v6(ip: Ipv6Addr) -> bool {
@@ -54,6 +76,9 @@ fn is_blocked_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || ip.is_unique_local()
         || ip.is_unicast_link_local()
+        || BLOCKED_V6
+            .iter()
+            .any(|&(net, len)| Ipv6Net::new_assert(net, len).contains(&ip))
     {
         return true;
     }
@@ -111,6 +136,47 @@ mod tests {
             "64:ff9b::a9fe:a9fe",
         ] {
             assert!(blocked(ip), "{ip} must be blocked");
+        }
+    }
+
+    #[test]
+    fn special_purpose_and_tunnel_ranges_are_blocked() {
+        for ip in [
+            "198.18.0.1",
+            "198.19.255.254",
+            "192.0.0.8",
+            "192.0.0.170",
+            "240.0.0.1",
+            "250.1.2.3",
+            "192.0.2.10",
+            "198.51.100.7",
+            "203.0.113.200",
+            "2001:db8::1",
+            "3fff::1",
+            "2002:7f00:1::1",
+            "2002:808:808::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "64:ff9b:1::808:808",
+            "fec0::1",
+            "feff::1",
+        ] {
+            assert!(blocked(ip), "{ip} must be blocked");
+        }
+    }
+
+    #[test]
+    fn neighbours_of_the_special_ranges_pass() {
+        for ip in [
+            "198.17.255.255",
+            "198.20.0.1",
+            "192.0.1.1",
+            "223.255.255.254",
+            "203.0.114.1",
+            "2001:1::1",
+            "2003::1",
+            "64:ff9b:2::1",
+        ] {
+            assert!(!blocked(ip), "{ip} must pass");
         }
     }
 

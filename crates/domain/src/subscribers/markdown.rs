@@ -96,6 +96,12 @@ pub fn check(text: &str) -> Result<(), MarkdownError> {
     Ok(())
 }
 
+/// The length Telegram counts for `text` sent with `parse_mode: Markdown`:
+/// its visible text (markup removed) in UTF-16 code units.
+pub fn visible_utf16_len(text: &str) -> Result<usize, MarkdownError> {
+    Ok(walk(text, |_, _| {})?.encode_utf16().count())
+}
+
 /// `value` made safe for `place`: outside entities the markup characters
 /// are escaped; inside one, its closing character (which no escape can
 /// hide there) becomes a look-alike; in a URL, `)` is percent-encoded.
