@@ -270,3 +270,78 @@ async fn a_repeat_start_greets_again_and_takes_the_new_click() {
         "https://t.me/+abc?c=second"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repeated_starts_keep_at_most_one_pending_welcome_per_lead() {
+    let s = setup(50).await;
+    // Telegram refuses every send for now: the first welcome stays pending.
+    s.app.sandbox.add_fault(Fault::on(
+        "sendMessage",
+        FaultKind::Error {
+            status: 502,
+            description: "Bad Gateway".into(),
+            retry_after: None,
+        },
+    ));
+    // Twenty /starts of one person: some in one delivery batch, some apart.
+    for round in 0..4 {
+        let events: Vec<_> = (0..5)
+            .map(|n| SandboxEvent::Start {
+                user: SandboxUser::new(42, "Ann"),
+                payload: Some(format!("{}-r{round}n{n}", s.code)),
+                date: None,
+            })
+            .collect();
+        s.app.happen(s.tg, events).await;
+    }
+    let pending: i64 = s
+        .app
+        .db
+        .connect()
+        .await
+        .query_one(
+            "SELECT count(*) FROM outbox WHERE campaign_id = $1 AND kind = 'welcome' \
+             AND state = 'pending'",
+            &[&s.camp],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(pending, 1, "one pending welcome for the lead");
+    // The spec's rule is otherwise unchanged: the latest click is kept, and
+    // the one welcome goes out with it once Telegram is back.
+    let list = s.app.api.get("/api/leads/list.json", &s.acc.key, &[]).await;
+    assert_eq!(list["data"][0]["click"], "r3n4");
+    s.app.sandbox.clear_faults();
+    assert_eq!(s.settled_welcome(42).await["state"], "sent");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = s.app.sandbox.messages(s.tg);
+    assert_eq!(sent.len(), 1, "greeted once");
+    assert_eq!(
+        sent[0].message["reply_markup"]["inline_keyboard"][0][0]["url"],
+        "https://t.me/+abc?c=r3n4"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_welcome_too_long_once_sent_is_refused_at_save() {
+    let s = setup(50).await;
+    let edit = |welcome: String| {
+        s.app.api.post_json(
+            "/api/camp/edit.json",
+            &s.acc.key,
+            json!({ "id": s.camp, "welcome": welcome }),
+        )
+    };
+    // 4,096 characters, 8,192 UTF-16 units: Telegram would refuse it.
+    let answer = edit("\u{1F600}".repeat(4096)).await;
+    assert_eq!(usher_tests::error_of(&answer), Some("welcome"), "{answer}");
+    // Short enough alone, too long once {title} holds a long title.
+    let answer = edit(format!("{}{{title}}", "a".repeat(4000))).await;
+    assert_eq!(usher_tests::error_of(&answer), Some("welcome"), "{answer}");
+    // 2,048 emoji fit, and are sent.
+    let answer = edit("\u{1F600}".repeat(2048)).await;
+    assert_eq!(answer["status"], "ok", "{answer}");
+    s.start(42, "c1").await;
+    assert_eq!(s.settled_welcome(42).await["state"], "sent");
+}

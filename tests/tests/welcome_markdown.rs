@@ -124,3 +124,55 @@ async fn rendered_welcomes_parse_whatever_the_values() {
         );
     }
 }
+
+/// What the domain accepts at save, filled with the longest macro values
+/// it allows for, Telegram takes; one unit more it refuses at save.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_welcome_accepted_at_save_can_be_sent_whatever_its_macros_hold() {
+    use usher_domain::campaign::{WELCOME_MACRO_MAX_UNITS, welcome_ok};
+    let telegram = Telegram::new().await;
+    let longest = |name: &str| {
+        let units = WELCOME_MACRO_MAX_UNITS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap()
+            .1;
+        // Emoji: two UTF-16 units each, the worst a name or title can be.
+        "\u{1F600}".repeat(units / 2)
+    };
+    let fill = |template: &str| {
+        markdown::render(
+            template,
+            &[
+                ("{name}", &longest("{name}")),
+                ("{title}", &longest("{title}")),
+                ("{campaign}", "Ab12Cd34"),
+                ("{click}", &"c".repeat(55)),
+            ],
+        )
+    };
+    let emoji = |n: usize| "\u{1F600}".repeat(n);
+    for (template, accepted) in [
+        (emoji(2048), true),
+        (emoji(2049), false),
+        (emoji(4096), false),
+        (format!("*{}* {{name}}", emoji(1983)), true),
+        (format!("*{}* {{name}}", emoji(1984)), false),
+        (
+            format!("{}{{title}}{{campaign}}{{click}}", "a".repeat(3777)),
+            true,
+        ),
+        (
+            format!("{}{{title}}{{campaign}}{{click}}", "a".repeat(3778)),
+            false,
+        ),
+    ] {
+        assert_eq!(welcome_ok(&template), accepted, "{}", template.len());
+        let answer = telegram.send(&fill(&template)).await;
+        assert_eq!(
+            answer["ok"] == true,
+            accepted,
+            "Telegram agrees with the check at save: {answer}"
+        );
+    }
+}

@@ -725,18 +725,28 @@ async fn write_welcomes(
     welcomes: &[(i64, i64, i64, (i64, i64))],
     ids: &HashMap<(i64, i64), i64>,
 ) -> QueryResult<()> {
+    // At most one pending welcome per lead: a repeated /start while one
+    // waits queues nothing more (one scripted subscriber cannot spend the
+    // bot's send rate), within the batch here and across batches below.
+    let mut seen = std::collections::HashSet::new();
     let rows: Vec<_> = welcomes
         .iter()
         .filter_map(|(account, bot, campaign, key)| {
             Some((*account, *bot, *campaign, *ids.get(key)?, key.1))
         })
+        .filter(|row| seen.insert(row.3))
         .collect();
     if rows.is_empty() {
         return Ok(());
     }
     sql_query(
         "WITH queued AS (INSERT INTO outbox (kind, account_id, bot_id, campaign_id, lead_id, recipient) \
-           SELECT 'welcome', * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) \
+           SELECT 'welcome', r.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) \
+             AS r(account_id, bot_id, campaign_id, lead_id, recipient) \
+           WHERE NOT EXISTS (SELECT 1 FROM outbox p \
+                             WHERE p.bot_id = r.bot_id AND p.recipient = r.recipient \
+                               AND p.state = 'pending' AND p.kind = 'welcome' \
+                               AND p.lead_id = r.lead_id) \
            RETURNING 1) \
          SELECT pg_notify($6, '') WHERE EXISTS (SELECT 1 FROM queued)",
     )
