@@ -157,6 +157,7 @@ pub async fn start_with(
 ) -> anyhow::Result<Running> {
     usher_store::migrate::run(settings.database.url.expose_secret()).await?;
     let cipher = token_key::load_or_create(&settings.secrets)?;
+    usher_store::verify_token_key(settings.database.url.expose_secret(), &cipher).await?;
     let (state, health, metrics, workers) = wire(settings, cipher)?;
     workers.spawn();
     let server = HttpServer::new(move || {

@@ -16,6 +16,7 @@ pub mod database;
 mod intake;
 mod intake_batch;
 mod key_cache;
+mod key_check;
 pub mod migrate;
 mod outbox;
 mod outcome_batch;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 pub use cipher::{TokenCipher, TokenKeyError};
 pub use database::{DbPool, PoolSettings};
 pub use intake_batch::BatchSettings;
+pub use key_check::{KeyMismatch, verify_token_key};
 
 /// The Postgres implementation of usher's stores.
 #[derive(Clone)]
