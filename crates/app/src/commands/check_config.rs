@@ -125,30 +125,6 @@ fn mask_password(url: &str) -> String {
     parsed.to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::mask_password;
-
-    #[test]
-    fn passwords_in_the_user_part_and_the_query_are_masked() {
-        assert_eq!(
-            mask_password("postgres://u:hunter2@db/usher"),
-            "postgres://u:***@db/usher"
-        );
-        let shown = mask_password(
-            "postgres://u@db/usher?sslmode=require&password=hunter2&sslpassword=s3cret&PassWord=x",
-        );
-        assert_eq!(
-            shown,
-            "postgres://u@db/usher?sslmode=require&password=***&sslpassword=***&PassWord=***"
-        );
-        assert_eq!(
-            mask_password("postgres://db/usher?application_name=usher"),
-            "postgres://db/usher?application_name=usher"
-        );
-    }
-}
-
 /// Which source gave `key` its value: the last one that sets it wins.
 fn source(config_dir: &Path, key: &str) -> String {
     let env = format!("USHER__{}", key.replace('.', "__").to_uppercase());
@@ -223,4 +199,28 @@ fn review(s: &Settings) -> (Vec<String>, Vec<String>) {
         errors.push("database.pool_size must be at least 1".into());
     }
     (warnings, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_password;
+
+    #[test]
+    fn passwords_in_the_user_part_and_the_query_are_masked() {
+        assert_eq!(
+            mask_password("postgres://u:hunter2@db/usher"),
+            "postgres://u:***@db/usher"
+        );
+        let shown = mask_password(
+            "postgres://u@db/usher?sslmode=require&password=hunter2&sslpassword=s3cret&PassWord=x",
+        );
+        assert_eq!(
+            shown,
+            "postgres://u@db/usher?sslmode=require&password=***&sslpassword=***&PassWord=***"
+        );
+        assert_eq!(
+            mask_password("postgres://db/usher?application_name=usher"),
+            "postgres://db/usher?application_name=usher"
+        );
+    }
 }
