@@ -379,3 +379,61 @@ async fn concurrent_adds_from_two_accounts_leave_one_connected_record() {
         }
     }
 }
+
+/// Issue 22, item 10: an add holds no connection or transaction while
+/// Telegram answers `setWebhook`, so many adds of one token (each waiting
+/// for Telegram) leave the pool to the webhook intake.
+#[tokio::test(flavor = "multi_thread")]
+async fn thirty_two_concurrent_adds_of_one_token_leave_the_intake_its_connections() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    let (busy, busy_id) = app.connected_bot(&acc, "intakebot").await;
+    let busy_secret = busy.webhook.unwrap().secret_token.unwrap();
+    let bot = app.bot("crowdedbot");
+    app.sandbox
+        .add_fault(Fault::on("setWebhook", FaultKind::Delay { ms: 100 }));
+
+    let adds = (0..32).map(|_| {
+        let api = app.api.clone();
+        let key = acc.key.clone();
+        let token = bot.token.clone();
+        tokio::spawn(async move { api.post_json(ADD, &key, json!({ "token": token })).await })
+    });
+    let adds = futures_util::future::join_all(adds);
+    let deliveries = async {
+        let mut statuses = Vec::new();
+        let started = std::time::Instant::now();
+        let mut update_id = 0;
+        while started.elapsed() < std::time::Duration::from_secs(3) {
+            update_id += 1;
+            let update = json!({ "update_id": update_id, "message": { "message_id": 1, "date": 1, "chat": { "id": 5, "type": "private" } } });
+            statuses.push(app.deliver(busy_id, Some(&busy_secret), &update).await);
+        }
+        statuses
+    };
+    let (answers, statuses) = tokio::join!(adds, deliveries);
+
+    let refused: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
+    assert!(
+        refused.is_empty(),
+        "{} of {} deliveries refused while the adds ran: {refused:?}",
+        refused.len(),
+        statuses.len()
+    );
+    let answers: Vec<Value> = answers.into_iter().map(Result::unwrap).collect();
+    assert!(answers.iter().all(|a| a["status"] == "ok"), "{answers:?}");
+    let ids: std::collections::HashSet<_> =
+        answers.iter().map(|a| a["data"]["id"].clone()).collect();
+    assert_eq!(ids.len(), 1, "{answers:?}");
+    let id = answers[0]["data"]["id"].as_i64().unwrap();
+
+    // Telegram and the record agree on the secret the last add set.
+    let hook = app.sandbox.bot(bot.id).unwrap().webhook.unwrap();
+    assert!(hook.url.ends_with(&format!("/telegram/webhook/{id}")));
+    let update = json!({ "update_id": 1, "message": { "message_id": 1, "date": 1, "chat": { "id": 5, "type": "private" } } });
+    assert_eq!(
+        app.deliver(id, Some(&hook.secret_token.unwrap()), &update)
+            .await,
+        200
+    );
+}

@@ -131,14 +131,26 @@ pub fn wire(
             timeout: Duration::from_millis(pb.timeout_ms),
         },
     );
+    let intake = IntakeService::new(store.clone());
+    // An add makes at most two Telegram calls while it holds the claim
+    // (setWebhook, and deleteWebhook to undo it).
+    let claim_ttl = 2 * settings.telegram_timeout() + Duration::from_secs(10);
+    let bots = BotService::new(
+        store.clone(),
+        store.clone(),
+        gateway,
+        &settings.http.public_url,
+    )
+    .with_webhook_gate(intake.webhook_gate())
+    .with_claim_ttl(claim_ttl);
     let state = AppState {
         accounts: AccountService::new(store.clone()),
-        intake: IntakeService::new(store.clone()),
+        intake,
         campaigns: CampaignService::new(store.clone(), store.clone(), pb.allow_private),
         profile: ProfileService::new(store.clone(), pb.allow_private),
         public_url: settings.http.public_url.trim_end_matches('/').to_owned(),
-        subscribers: SubscriberService::new(store.clone()),
-        bots: BotService::new(store.clone(), store, gateway, &settings.http.public_url),
+        subscribers: SubscriberService::new(store),
+        bots,
     };
     let workers = Workers {
         welcomes: sender,

@@ -108,10 +108,30 @@ impl BotLock for PgBotLock {
             .collect()
     }
 
+    async fn reserve_id(&mut self) -> Result<BotId, StoreError> {
+        let id: i64 = diesel::select(diesel::dsl::sql::<BigInt>(
+            "nextval(pg_get_serial_sequence('bots', 'id'))",
+        ))
+        .get_result(self.conn()?)
+        .await
+        .map_err(db_err)?;
+        Ok(BotId(id))
+    }
+
+    async fn stage_secret(&mut self, id: BotId, digest: [u8; 32]) -> Result<(), StoreError> {
+        diesel::update(bots::table.find(id.0))
+            .set(bots::pending_secret_digest.eq(Some(digest.to_vec())))
+            .execute(self.conn()?)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn insert(&mut self, bot: NewBot) -> Result<BotRecord, StoreError> {
         let token_enc = self.cipher.encrypt(&bot.token).map_err(db_err)?;
         let id: i64 = diesel::insert_into(bots::table)
             .values((
+                bots::id.eq(bot.id.0),
                 bots::account_id.eq(bot.account.0),
                 bots::tg.eq(bot.tg.0),
                 bots::username.eq(&bot.username),
@@ -135,6 +155,7 @@ impl BotLock for PgBotLock {
                 bots::name.eq(&data.name),
                 bots::token_enc.eq(token_enc),
                 bots::secret_digest.eq(data.secret_digest.to_vec()),
+                bots::pending_secret_digest.eq(None::<Vec<u8>>),
                 bots::deleted_at.eq(None::<chrono::DateTime<chrono::Utc>>),
                 bots::updated_at.eq(diesel::dsl::now),
             ))

@@ -3,12 +3,15 @@
 use async_trait::async_trait;
 use diesel::dsl::{count, count_star};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double};
 use diesel_async::RunQueryDsl;
+use std::time::{Duration, Instant};
 use usher_domain::intake::{BotMembership, ChatRef};
-use usher_domain::ports::{BotLock, BotStore, MemberStatus, StoreError};
+use usher_domain::ports::{BotLock, BotStore, MemberStatus, StoreError, TgClaim};
 use usher_domain::{AccountId, AdminChat, BotId, BotRecord, BotStatus, BotSummary, TgBotId};
 
 use crate::bot_lock::PgBotLock;
+use crate::cached_sql::sql_query;
 use crate::rows::{BotRow, ChatRow};
 use crate::schema::{bots, campaigns};
 use crate::{PgStore, db_err};
@@ -167,6 +170,90 @@ impl BotStore for PgStore {
         let lock = PgBotLock::open(&self.pool, self.cipher.clone(), tg).await?;
         Ok(Box::new(lock))
     }
+
+    async fn claim_tg(&self, tg: TgBotId, ttl: Duration) -> Result<TgClaim, StoreError> {
+        let claim = TgClaim {
+            tg,
+            holder: rand::random::<i64>(),
+        };
+        let give_up = Instant::now() + ttl + CLAIM_WAIT_MARGIN;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            if self.try_claim(claim, ttl).await? {
+                return Ok(claim);
+            }
+            if Instant::now() >= give_up {
+                return Err(db_err(anyhow::anyhow!(
+                    "bot {} stayed claimed by another add or delete for over {:?}",
+                    tg.0,
+                    ttl + CLAIM_WAIT_MARGIN
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(CLAIM_POLL_MAX);
+        }
+    }
+
+    async fn release_tg(&self, claim: TgClaim) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        sql_query("DELETE FROM bot_claims WHERE tg = $1 AND holder = $2")
+            .bind::<BigInt, _>(claim.tg.0)
+            .bind::<BigInt, _>(claim.holder)
+            .execute(&mut conn)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn unstage_secret(&self, bot: BotId, digest: &[u8; 32]) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        diesel::update(
+            bots::table
+                .find(bot.0)
+                .filter(bots::pending_secret_digest.eq(digest.to_vec())),
+        )
+        .set(bots::pending_secret_digest.eq(None::<Vec<u8>>))
+        .execute(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+/// How long past a claim's ttl a waiter keeps trying.
+const CLAIM_WAIT_MARGIN: Duration = Duration::from_secs(5);
+
+/// The longest pause between two tries at a claim.
+const CLAIM_POLL_MAX: Duration = Duration::from_millis(100);
+
+impl PgStore {
+    /// One try at `claim`: taken if nobody else holds an unexpired one.
+    async fn try_claim(&self, claim: TgClaim, ttl: Duration) -> Result<bool, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        let taken = sql_query(
+            "INSERT INTO bot_claims (tg, holder, expires_at) \
+             VALUES ($1, $2, now() + make_interval(secs => $3)) \
+             ON CONFLICT (tg) DO UPDATE \
+             SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at \
+             WHERE bot_claims.expires_at < now() \
+             RETURNING holder",
+        )
+        .bind::<BigInt, _>(claim.tg.0)
+        .bind::<BigInt, _>(claim.holder)
+        .bind::<Double, _>(ttl.as_secs_f64())
+        .get_result::<Holder>(&mut conn)
+        .await
+        .optional()
+        .map_err(db_err)?;
+        Ok(taken.is_some_and(|h| h.holder == claim.holder))
+    }
+}
+
+/// The row `try_claim` returns when the claim is taken.
+#[derive(QueryableByName)]
+struct Holder {
+    #[diesel(sql_type = BigInt)]
+    holder: i64,
 }
 
 impl PgStore {

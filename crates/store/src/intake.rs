@@ -18,17 +18,24 @@ use crate::{PgStore, db_err};
 impl IntakeStore for PgStore {
     async fn webhook_target(&self, bot: BotId) -> Result<Option<WebhookTarget>, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let row: Option<(Vec<u8>, bool)> = bots::table
+        let row: Option<(Vec<u8>, bool, Option<Vec<u8>>)> = bots::table
             .find(bot.0)
-            .select((bots::secret_digest, bots::deleted_at.is_not_null()))
+            .select((
+                bots::secret_digest,
+                bots::deleted_at.is_not_null(),
+                bots::pending_secret_digest,
+            ))
             .first(&mut conn)
             .await
             .optional()
             .map_err(db_err)?;
-        Ok(row.map(|(secret_digest, deleted)| WebhookTarget {
-            secret_digest,
-            deleted,
-        }))
+        Ok(
+            row.map(|(secret_digest, deleted, pending_digest)| WebhookTarget {
+                secret_digest,
+                deleted,
+                pending_digest,
+            }),
+        )
     }
 
     async fn apply_update(

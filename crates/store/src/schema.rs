@@ -27,6 +27,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        pending_secret_digest -> Nullable<Bytea>,
     }
 }
 

@@ -13,6 +13,8 @@ pub struct WebhookTarget {
     pub secret_digest: Vec<u8>,
     /// Whether the bot is soft-deleted.
     pub deleted: bool,
+    /// SHA-256 of the secret an add in progress is giving Telegram.
+    pub pending_digest: Option<Vec<u8>>,
 }
 
 /// How applying an update ended.

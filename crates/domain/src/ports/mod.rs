@@ -16,6 +16,6 @@ pub use campaigns::{CampaignStore, InsertCampaignError, NewCampaign, SettingsSwa
 pub use intake::{Applied, IntakeStore, WebhookTarget};
 pub use outbox::{JobOutcome, OutboxKind, OutboxStore, PostbackJob, PostbackOutcome, WelcomeJob};
 pub use profile::{Profile, ProfileStore};
-pub use store::{AccountStore, BotLock, BotStore, NewBot, Reconnect, StoreError};
+pub use store::{AccountStore, BotLock, BotStore, NewBot, Reconnect, StoreError, TgClaim};
 pub use subscribers::{JournalFilter, LeadFilter, PostbackFilter, SubscriberReads};
 pub use telegram::{MemberStatus, TelegramError, TelegramGateway, WebhookRegistration};

@@ -81,11 +81,37 @@ pub trait BotStore: Send + Sync {
     /// same `tg`. Dropping it without [`BotLock::commit`] MUST undo every
     /// change made through it.
     async fn lock_tg(&self, tg: TgBotId) -> Result<Box<dyn BotLock>, StoreError>;
+
+    /// Waits for the claim on `tg` and takes it for `ttl`. The claim spans
+    /// an add or delete, Telegram calls included: while one stands, every
+    /// other `claim_tg` of the same `tg` (on any instance) waits, holding no
+    /// connection. A claim past its `ttl` (its holder died) is taken over,
+    /// so the wait ends; MUST give up with an error after waiting `ttl`
+    /// and a little more.
+    async fn claim_tg(&self, tg: TgBotId, ttl: std::time::Duration) -> Result<TgClaim, StoreError>;
+
+    /// Drops `claim`, if it still stands.
+    async fn release_tg(&self, claim: TgClaim) -> Result<(), StoreError>;
+
+    /// Forgets the pending secret of record `bot` if it is still `digest`
+    /// (an add whose `setWebhook` failed).
+    async fn unstage_secret(&self, bot: BotId, digest: &[u8; 32]) -> Result<(), StoreError>;
+}
+
+/// A claim on one Telegram bot, from [`BotStore::claim_tg`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TgClaim {
+    /// The claimed bot.
+    pub tg: TgBotId,
+    /// Who holds it: random per claim.
+    pub holder: i64,
 }
 
 /// A new bot record to insert.
 #[derive(Debug, Clone)]
 pub struct NewBot {
+    /// The id reserved for it ([`BotLock::reserve_id`]).
+    pub id: BotId,
     /// The account that connects the bot.
     pub account: AccountId,
     /// Telegram's id (the locked one).
@@ -119,12 +145,20 @@ pub trait BotLock: Send {
     /// Every record of the locked `tg`, in any account, deleted or not.
     async fn records(&mut self) -> Result<Vec<BotRecord>, StoreError>;
 
-    /// Inserts a connected record and returns it with its new id and
-    /// `created`.
+    /// A fresh id for a record not inserted yet (its webhook URL holds it).
+    async fn reserve_id(&mut self) -> Result<BotId, StoreError>;
+
+    /// Records `digest` as record `id`'s pending secret: the one an add is
+    /// giving Telegram before it commits. The current secret is unchanged.
+    async fn stage_secret(&mut self, id: BotId, digest: [u8; 32]) -> Result<(), StoreError>;
+
+    /// Inserts a connected record under its reserved id and returns it with
+    /// its `created`.
     async fn insert(&mut self, bot: NewBot) -> Result<BotRecord, StoreError>;
 
     /// Marks record `id` connected with fresh data, keeping its id and
-    /// `created`, and returns it.
+    /// `created`, and returns it. Its secret becomes `data.secret_digest`
+    /// and no secret is pending any more.
     async fn reconnect(&mut self, id: BotId, data: Reconnect) -> Result<BotRecord, StoreError>;
 
     /// Marks record `id` deleted and clears its caches; history stays.

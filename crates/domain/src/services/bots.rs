@@ -1,14 +1,19 @@
 //! The bot lifecycle of `rules.md`: add (with restore), list, chats, delete.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tracing::warn;
 
 use crate::ports::{
     BotStore, CampaignStore, NewBot, Reconnect, StoreError, TelegramError, TelegramGateway,
-    WebhookRegistration,
+    TgClaim, WebhookRegistration,
 };
-use crate::{AccountId, AdminChat, BotId, BotSummary, BotToken, TgBotId, WebhookSecret};
+use crate::services::webhook_gate::WebhookGate;
+use crate::{
+    AccountId, AdminChat, BotId, BotProfile, BotRecord, BotSummary, BotToken, TgBotId,
+    WebhookSecret,
+};
 
 /// The update kinds every bot's webhook asks for (`rules.md`, add step 5).
 pub const ALLOWED_UPDATES: &[&str] = &[
@@ -88,7 +93,13 @@ pub struct BotService {
     campaigns: Arc<dyn CampaignStore>,
     telegram: Arc<dyn TelegramGateway>,
     public_url: String,
+    gate: WebhookGate,
+    claim_ttl: Duration,
 }
+
+/// How long an add or delete holds a bot's claim unless told otherwise
+/// ([`BotService::with_claim_ttl`]): past any Telegram call's timeout.
+pub const DEFAULT_CLAIM_TTL: Duration = Duration::from_secs(60);
 
 impl BotService {
     /// A service over the given ports; `public_url` is the base URL Telegram
@@ -104,7 +115,24 @@ impl BotService {
             campaigns,
             telegram,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            gate: WebhookGate::default(),
+            claim_ttl: DEFAULT_CLAIM_TTL,
         }
+    }
+
+    /// The same service, telling `gate` (the intake's) whenever it changes
+    /// a bot's secret, so this instance never refuses the new one.
+    pub fn with_webhook_gate(mut self, gate: WebhookGate) -> Self {
+        self.gate = gate;
+        self
+    }
+
+    /// The same service holding a bot's claim at most `ttl` per add or
+    /// delete; it must exceed the Telegram calls' timeout, since a claim
+    /// older than `ttl` is taken over.
+    pub fn with_claim_ttl(mut self, ttl: Duration) -> Self {
+        self.claim_ttl = ttl;
+        self
     }
 
     /// The webhook URL of bot `id`.
@@ -114,7 +142,13 @@ impl BotService {
 
     /// Connects a bot by its token (`rules.md`, bots/add.json): new record,
     /// restore of a deleted one, or refresh of a connected one. Either the
-    /// webhook is set and the record committed, or nothing changes.
+    /// webhook is set and the record committed, or nothing visible changes.
+    ///
+    /// No transaction spans a Telegram call: the bot's claim keeps other
+    /// adds and deletes of it out while `setWebhook` runs, a first short
+    /// transaction decides and stages the new secret (deliveries presenting
+    /// it are told to come again), a second one commits the record once
+    /// Telegram has taken the webhook.
     pub async fn add(&self, account: AccountId, raw_token: &str) -> Result<AddedBot, AddBotError> {
         let token = BotToken::parse(raw_token).map_err(|_| AddBotError::Malformed)?;
         let profile = self.telegram.get_me(&token).await.map_err(|err| {
@@ -124,67 +158,152 @@ impl BotService {
                 TelegramError::Rejected(_) | TelegramError::Refused(_) => AddBotError::Rejected,
             }
         })?;
+        let claim = self.store.claim_tg(profile.tg, self.claim_ttl).await?;
+        let added = self.add_claimed(account, &token, &profile).await;
+        self.release(claim).await;
+        let (added, restored) = added?;
+        if restored {
+            self.refill_cache(added.id, profile.tg, &token).await;
+        }
+        Ok(added)
+    }
 
-        let mut lock = self.store.lock_tg(profile.tg).await?;
+    /// [`Self::add`] once the bot's claim is held; says whether the record
+    /// was restored.
+    async fn add_claimed(
+        &self,
+        account: AccountId,
+        token: &BotToken,
+        profile: &BotProfile,
+    ) -> Result<(AddedBot, bool), AddBotError> {
+        let secret = WebhookSecret::generate();
+        let plan = self.plan_add(account, profile.tg, &secret).await?;
+        self.gate.forget(plan.id);
+
+        let hook = WebhookRegistration {
+            url: self.webhook_url(plan.id),
+            secret: secret.clone(),
+            allowed_updates: ALLOWED_UPDATES.to_vec(),
+        };
+        if let Err(err) = self.telegram.set_webhook(token, &hook).await {
+            warn!(bot.id = %plan.id, error = %err, "setWebhook failed; nothing changed");
+            if plan.existing.is_some() {
+                if let Err(err) = self.store.unstage_secret(plan.id, &secret.digest()).await {
+                    warn!(bot.id = %plan.id, error = %format!("{:#}", err.0), "cannot drop the staged secret; the next add replaces it");
+                }
+                self.gate.forget(plan.id);
+            }
+            return Err(AddBotError::Webhook);
+        }
+
+        let record = match self
+            .commit_add(account, token, profile, &plan, &secret)
+            .await
+        {
+            Ok(record) => record,
+            Err(err) => {
+                if plan.existing != Some(Existing::Connected) {
+                    // Telegram now calls a webhook for a record that is not
+                    // connected; take it back so the bot is as it was.
+                    if let Err(undo) = self.telegram.delete_webhook(token).await {
+                        warn!(error = %undo, "could not undo setWebhook after a failed commit");
+                    }
+                }
+                return Err(err);
+            }
+        };
+        self.gate.forget(record.id);
+        let added = AddedBot {
+            id: record.id,
+            username: record.username,
+            name: record.name,
+        };
+        Ok((added, plan.existing == Some(Existing::Deleted)))
+    }
+
+    /// The first short transaction of an add: checks who holds the bot,
+    /// picks the record's id (reserving one for a new record) and stages
+    /// `secret` on an existing record.
+    async fn plan_add(
+        &self,
+        account: AccountId,
+        tg: TgBotId,
+        secret: &WebhookSecret,
+    ) -> Result<AddPlan, AddBotError> {
+        let mut lock = self.store.lock_tg(tg).await?;
         let records = lock.records().await?;
         if records.iter().any(|r| !r.deleted && r.account != account) {
             return Err(AddBotError::Exists);
         }
-        let secret = WebhookSecret::generate();
-        let name = profile.name();
-        let own = records.into_iter().find(|r| r.account == account);
-        let was_connected = own.as_ref().is_some_and(|r| !r.deleted);
-        let restored = own.as_ref().is_some_and(|r| r.deleted);
-        let record = match own {
-            Some(existing) => {
+        let plan = match records.into_iter().find(|r| r.account == account) {
+            Some(own) => {
+                lock.stage_secret(own.id, secret.digest()).await?;
+                AddPlan {
+                    id: own.id,
+                    existing: Some(if own.deleted {
+                        Existing::Deleted
+                    } else {
+                        Existing::Connected
+                    }),
+                }
+            }
+            None => AddPlan {
+                id: lock.reserve_id().await?,
+                existing: None,
+            },
+        };
+        lock.commit().await?;
+        Ok(plan)
+    }
+
+    /// The second short transaction of an add, once Telegram has the
+    /// webhook: the record is inserted, restored or refreshed with `secret`.
+    async fn commit_add(
+        &self,
+        account: AccountId,
+        token: &BotToken,
+        profile: &BotProfile,
+        plan: &AddPlan,
+        secret: &WebhookSecret,
+    ) -> Result<BotRecord, AddBotError> {
+        let mut lock = self.store.lock_tg(profile.tg).await?;
+        // The claim keeps everyone else out; checked again all the same.
+        let records = lock.records().await?;
+        if records.iter().any(|r| !r.deleted && r.account != account) {
+            return Err(AddBotError::Exists);
+        }
+        let record = match plan.existing {
+            Some(_) => {
                 let data = Reconnect {
                     token: token.clone(),
                     username: profile.username.clone(),
-                    name,
+                    name: profile.name(),
                     secret_digest: secret.digest(),
                 };
-                lock.reconnect(existing.id, data).await?
+                lock.reconnect(plan.id, data).await?
             }
             None => {
                 let bot = NewBot {
+                    id: plan.id,
                     account,
                     tg: profile.tg,
                     token: token.clone(),
                     username: profile.username.clone(),
-                    name,
+                    name: profile.name(),
                     secret_digest: secret.digest(),
                 };
                 lock.insert(bot).await?
             }
         };
+        lock.commit().await?;
+        Ok(record)
+    }
 
-        let hook = WebhookRegistration {
-            url: self.webhook_url(record.id),
-            secret,
-            allowed_updates: ALLOWED_UPDATES.to_vec(),
-        };
-        if let Err(err) = self.telegram.set_webhook(&token, &hook).await {
-            warn!(bot.id = %record.id, error = %err, "setWebhook failed; nothing changed");
-            return Err(AddBotError::Webhook);
+    /// Drops `claim`; one left behind expires after the claim's ttl.
+    async fn release(&self, claim: TgClaim) {
+        if let Err(err) = self.store.release_tg(claim).await {
+            warn!(error = %format!("{:#}", err.0), "cannot release a bot's claim; it expires by itself");
         }
-        if let Err(err) = lock.commit().await {
-            if !was_connected {
-                // Telegram now calls a webhook for a record that does not
-                // exist; take it back so the bot is as it was.
-                if let Err(undo) = self.telegram.delete_webhook(&token).await {
-                    warn!(error = %undo, "could not undo setWebhook after a failed commit");
-                }
-            }
-            return Err(err.into());
-        }
-        if restored {
-            self.refill_cache(record.id, record.tg, &token).await;
-        }
-        Ok(AddedBot {
-            id: record.id,
-            username: record.username,
-            name: record.name,
-        })
     }
 
     /// After a restore, asks Telegram whether the bot is still administrator
@@ -232,7 +351,9 @@ impl BotService {
 
     /// Soft-deletes `bot`, clears its caches and drops its webhook. Deleting
     /// a deleted bot changes nothing; Telegram being unreachable does not
-    /// stop the deletion.
+    /// stop the deletion. The bot's claim is held from the change to
+    /// `deleteWebhook`, so a re-add cannot have its fresh webhook removed;
+    /// no transaction is open during the call.
     pub async fn delete(&self, account: AccountId, bot: BotId) -> Result<(), DeleteBotError> {
         let found = self
             .store
@@ -242,18 +363,42 @@ impl BotService {
         if found.deleted {
             return Ok(());
         }
-        // The webhook is dropped while the lock is held, so that a re-add
-        // racing with this delete cannot have its fresh webhook removed.
-        let mut lock = self.store.lock_tg(found.tg).await?;
+        let claim = self.store.claim_tg(found.tg, self.claim_ttl).await?;
+        let deleted = self.delete_claimed(bot, found.tg).await;
+        self.release(claim).await;
+        deleted
+    }
+
+    /// [`Self::delete`] once the bot's claim is held.
+    async fn delete_claimed(&self, bot: BotId, tg: TgBotId) -> Result<(), DeleteBotError> {
+        let mut lock = self.store.lock_tg(tg).await?;
         let current = lock.records().await?.into_iter().find(|r| r.id == bot);
         let Some(current) = current.filter(|r| !r.deleted) else {
             return Ok(());
         };
         lock.mark_deleted(bot).await?;
+        lock.commit().await?;
+        self.gate.forget(bot);
         if let Err(err) = self.telegram.delete_webhook(&current.token).await {
             warn!(bot.id = %bot, error = %err, "deleteWebhook failed; the bot is deleted anyway");
         }
-        lock.commit().await?;
         Ok(())
     }
+}
+
+/// What the first transaction of an add decided.
+struct AddPlan {
+    /// The record's id (reserved, for a new record).
+    id: BotId,
+    /// The record of this account there was, if any.
+    existing: Option<Existing>,
+}
+
+/// The state of the account's record before the add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    /// Soft-deleted: the add restores it.
+    Deleted,
+    /// Connected: the add refreshes it.
+    Connected,
 }

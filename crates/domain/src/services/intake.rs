@@ -5,7 +5,8 @@ use std::sync::Arc;
 use crate::BotId;
 use crate::intake::{NotAnUpdate, parse_update};
 use crate::ports::{Applied, IntakeStore, StoreError};
-use crate::secret::{digest_of, matches_digest};
+use crate::secret::digest_of;
+use crate::services::webhook_gate::{Gate, WebhookGate};
 
 /// What became of a delivery that Telegram should not send again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,12 +44,22 @@ pub enum IntakeError {
 #[derive(Clone)]
 pub struct IntakeService {
     store: Arc<dyn IntakeStore>,
+    gate: WebhookGate,
 }
 
 impl IntakeService {
     /// A service over `store`.
     pub fn new(store: Arc<dyn IntakeStore>) -> Self {
-        Self { store }
+        Self {
+            store,
+            gate: WebhookGate::default(),
+        }
+    }
+
+    /// The gate this service checks secrets with, to share with the
+    /// [`BotService`](crate::services::BotService) that changes them.
+    pub fn webhook_gate(&self) -> WebhookGate {
+        self.gate.clone()
     }
 
     /// Handles one delivery for bot `bot`: checks the secret (in constant
@@ -61,31 +72,23 @@ impl IntakeService {
         body: &[u8],
     ) -> Result<Received, IntakeError> {
         let presented = secret.unwrap_or("");
+        // The secret first: a forged delivery is refused before its body is
+        // read, whatever it holds.
+        let deleted = match self.gate.check(self.store.as_ref(), bot, presented).await? {
+            Gate::Pass { deleted } => deleted,
+            Gate::UnknownBot => return Err(IntakeError::UnknownBot),
+            Gate::BadSecret => return Err(IntakeError::BadSecret),
+            Gate::Pending => return Err(IntakeError::Busy),
+        };
         let parsed = parse_update(body).and_then(|update| {
             let raw = std::str::from_utf8(body).map_err(|_| NotAnUpdate)?;
             Ok((update, raw))
         });
         let (update, raw) = match parsed {
             Ok(parsed) => parsed,
-            // Not an Update: still say 404 or 401 first, as for any delivery.
-            Err(not_an_update) => {
-                let target = self
-                    .store
-                    .webhook_target(bot)
-                    .await?
-                    .ok_or(IntakeError::UnknownBot)?;
-                if presented.is_empty() || !matches_digest(presented, &target.secret_digest) {
-                    return Err(IntakeError::BadSecret);
-                }
-                if target.deleted {
-                    return Ok(Received::BotDeleted);
-                }
-                return Err(not_an_update.into());
-            }
+            Err(_) if deleted => return Ok(Received::BotDeleted),
+            Err(not_an_update) => return Err(not_an_update.into()),
         };
-        if presented.is_empty() {
-            return self.reject_without_secret(bot).await;
-        }
         match self
             .store
             .apply_update(bot, &digest_of(presented), &update, raw)
@@ -97,14 +100,6 @@ impl IntakeService {
             Applied::UnknownBot => Err(IntakeError::UnknownBot),
             Applied::BadSecret => Err(IntakeError::BadSecret),
             Applied::Busy => Err(IntakeError::Busy),
-        }
-    }
-
-    /// A delivery without a secret: 404 for an unknown bot, else 401.
-    async fn reject_without_secret(&self, bot: BotId) -> Result<Received, IntakeError> {
-        match self.store.webhook_target(bot).await? {
-            None => Err(IntakeError::UnknownBot),
-            Some(_) => Err(IntakeError::BadSecret),
         }
     }
 }

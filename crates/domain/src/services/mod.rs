@@ -6,6 +6,7 @@ mod campaigns;
 mod intake;
 mod profile;
 mod subscribers;
+mod webhook_gate;
 
 pub use accounts::{AccountService, AuthError};
 pub use bots::{
@@ -21,3 +22,4 @@ pub use profile::{ProfileError, ProfileService};
 pub use subscribers::{
     ACTIONS, JournalQuery, LeadQuery, PostbackQuery, ReadError, SubscriberService,
 };
+pub use webhook_gate::{Gate, WebhookGate};

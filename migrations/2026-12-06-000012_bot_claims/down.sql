@@ -1,0 +1,2 @@
+ALTER TABLE bots DROP COLUMN pending_secret_digest;
+DROP TABLE bot_claims;
