@@ -1,9 +1,12 @@
-//! A cache of API-key credentials that is invalidated, never aged: every
-//! change of a key or a ban sends `NOTIFY usher_accounts, '<id>'` in the
-//! statement that makes it, and each instance's listener evicts that
-//! account. The cache only works while the listener is connected and
-//! listening; when its connection is lost it is emptied and bypassed
-//! until the listener is back, so a change made meanwhile cannot be missed.
+//! A cache of API-key credentials, invalidated and aged: every change of a
+//! key or a ban sends `NOTIFY usher_accounts, '<id>'` in the statement that
+//! makes it, and each instance's listener evicts that account. The cache
+//! only works while the listener is connected and listening; when its
+//! connection is lost it is emptied and bypassed until the listener is
+//! back, so a change made meanwhile cannot be missed. A connection can also
+//! die silently, or a pooler drop the `LISTEN` while the connection lives:
+//! so an entry is also trusted for [`TTL`] only, which bounds how long a
+//! revoked key can work on any instance whatever becomes of the listener.
 //!
 //! A read that raced an eviction (it fetched the row before the change and
 //! would store it after the eviction) is not stored: every eviction moves a
@@ -13,11 +16,16 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use usher_domain::AccountCredentials;
 
 /// The channel key changes are announced on.
 pub(crate) const ACCOUNTS_CHANNEL: &str = "usher_accounts";
+
+/// How long a cached entry is trusted: the most a revoked key can work if
+/// its notification never arrives.
+pub(crate) const TTL: Duration = Duration::from_secs(10);
 
 /// The most accounts kept; past it the cache starts over.
 const CAPACITY: usize = 100_000;
@@ -27,7 +35,7 @@ const CAPACITY: usize = 100_000;
 pub(crate) struct KeyCache {
     listening: AtomicBool,
     generation: AtomicU64,
-    entries: Mutex<HashMap<i64, AccountCredentials>>,
+    entries: Mutex<HashMap<i64, (AccountCredentials, Instant)>>,
 }
 
 /// Where a fetch began, to store its result only if nothing was evicted
@@ -35,12 +43,27 @@ pub(crate) struct KeyCache {
 pub(crate) struct Ticket(Option<u64>);
 
 impl KeyCache {
-    /// The cached credentials of `account`, if any (and the cache is live).
+    /// The cached credentials of `account`, if any, younger than [`TTL`]
+    /// (and the cache is live).
     pub(crate) fn get(&self, account: i64) -> Option<AccountCredentials> {
+        self.get_at(account, Instant::now())
+    }
+
+    fn get_at(&self, account: i64, now: Instant) -> Option<AccountCredentials> {
         if !self.listening.load(Ordering::Acquire) {
             return None;
         }
-        self.lock().get(&account).cloned()
+        let mut entries = self.lock();
+        match entries.get(&account) {
+            Some((credentials, stored)) if now.duration_since(*stored) < TTL => {
+                Some(credentials.clone())
+            }
+            Some(_) => {
+                entries.remove(&account);
+                None
+            }
+            None => None,
+        }
     }
 
     /// Call before fetching from the database.
@@ -66,7 +89,7 @@ impl KeyCache {
         if entries.len() >= CAPACITY {
             entries.clear();
         }
-        entries.insert(account, credentials.clone());
+        entries.insert(account, (credentials.clone(), Instant::now()));
     }
 
     /// Forgets `account` (its key or ban changed).
@@ -94,7 +117,7 @@ impl KeyCache {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, AccountCredentials>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, (AccountCredentials, Instant)>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -139,6 +162,17 @@ mod tests {
         assert_eq!(hash(cache.get(2)), None);
         cache.put(cache.ticket(), 2, &creds(2));
         assert_eq!(hash(cache.get(2)), None, "bypassed while not listening");
+    }
+
+    #[test]
+    fn an_entry_is_trusted_for_the_ttl_only() {
+        let cache = KeyCache::default();
+        cache.set_listening(true);
+        cache.put(cache.ticket(), 1, &creds(1));
+        let now = Instant::now();
+        assert_eq!(hash(cache.get_at(1, now + TTL / 2)), Some(vec![1]));
+        assert_eq!(hash(cache.get_at(1, now + TTL)), None);
+        assert_eq!(hash(cache.get(1)), None, "an aged entry is dropped");
     }
 
     #[test]

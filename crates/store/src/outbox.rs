@@ -413,14 +413,51 @@ impl OutboxWake {
     }
 }
 
+/// How long the listener's connection may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often the listener asks its connection for a sign of life.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+
+/// How long a sign of life may take before the connection counts as dead.
+const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Returns when the listener's connection ends (`driver` finished) or stops
+/// answering: a connection that dies silently (no reset, no error) would
+/// otherwise look alive forever while notifications no longer arrive.
+async fn heartbeat(client: &tokio_postgres::Client, mut driver: tokio::task::JoinHandle<()>) {
+    loop {
+        tokio::select! {
+            _ = &mut driver => return,
+            () = tokio::time::sleep(HEARTBEAT_EVERY) => {}
+        }
+        match tokio::time::timeout(HEARTBEAT_TIMEOUT, client.simple_query("SELECT 1")).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => {
+                warn!(error = %err, "outbox listener's heartbeat failed; reconnecting");
+                break;
+            }
+            Err(_) => {
+                warn!("outbox listener's connection stopped answering; reconnecting");
+                break;
+            }
+        }
+    }
+    driver.abort();
+}
+
 /// Keeps a connection that `LISTEN`s on the outbox and accounts channels:
 /// wakes `wake` on each outbox notification and evicts an account from
-/// `keys` on each key change; reconnects when the connection is lost, and
-/// keeps `keys` bypassed while it is not listening.
+/// `keys` on each key change; reconnects when the connection is lost or
+/// stops answering its heartbeat, and keeps `keys` bypassed while it is
+/// not listening.
 pub(crate) async fn listen(url: String, wake: Arc<OutboxWake>, keys: Arc<KeyCache>) {
     loop {
-        match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
-            Ok((client, mut connection)) => {
+        let connecting = tokio_postgres::connect(&url, tokio_postgres::NoTls);
+        match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
+            Err(_) => warn!("outbox listener cannot connect: no answer"),
+            Ok(Err(err)) => warn!(error = %err, "outbox listener cannot connect"),
+            Ok(Ok((client, mut connection))) => {
                 let (notified, evicted) = (wake.clone(), keys.clone());
                 let driver = tokio::spawn(async move {
                     let mut messages =
@@ -445,26 +482,26 @@ pub(crate) async fn listen(url: String, wake: Arc<OutboxWake>, keys: Arc<KeyCach
                     // Key changes may be missed from here on.
                     evicted.set_listening(false);
                 });
-                match client
-                    .batch_execute(&format!(
-                        "LISTEN {OUTBOX_CHANNEL}; LISTEN {ACCOUNTS_CHANNEL}"
-                    ))
-                    .await
-                {
-                    Ok(()) => {
+                let listen = format!("LISTEN {OUTBOX_CHANNEL}; LISTEN {ACCOUNTS_CHANNEL}");
+                let subscribe = client.batch_execute(&listen);
+                match tokio::time::timeout(HEARTBEAT_TIMEOUT, subscribe).await {
+                    Ok(Ok(())) => {
                         keys.set_listening(true);
                         // Work queued while no one listened is found now.
                         wake.notify_all();
-                        let _ = driver.await;
+                        heartbeat(&client, driver).await;
                     }
-                    Err(err) => {
+                    Ok(Err(err)) => {
                         warn!(error = %err, "outbox LISTEN failed");
+                        driver.abort();
+                    }
+                    Err(_) => {
+                        warn!("outbox LISTEN got no answer");
                         driver.abort();
                     }
                 }
                 keys.set_listening(false);
             }
-            Err(err) => warn!(error = %err, "outbox listener cannot connect"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
