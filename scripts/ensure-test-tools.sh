@@ -8,7 +8,10 @@
 #   that drives tg-sandbox (crates/sandbox/tests/real_client.rs);
 # - openapi-python-client from PyPI (same virtualenv), and openapi-typescript,
 #   openapi-fetch, TypeScript and @redocly/cli from npm (in target/tools/node),
-#   for the generated-client sessions and the lint (tests/tests/generated_clients.rs).
+#   for the generated-client sessions and the lint (tests/tests/generated_clients.rs);
+# - openapi-generator (its PyPI wheel holds the official jar; it runs on the
+#   machine's Java, Debian's JRE if there is none) with what its Python
+#   client needs (pydantic, urllib3, python-dateutil), same virtualenv.
 # Idempotent and quick when both are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +20,7 @@ SCHEMATHESIS_VERSION=4.32.5
 VALIDATOR_VERSION=0.9.0
 AIOGRAM_VERSION=3.31.0
 OPENAPI_PYTHON_CLIENT_VERSION=0.29.1
+OPENAPI_GENERATOR_VERSION=7.26.0
 NPM_PACKAGES="openapi-typescript@7.13.0 openapi-fetch@0.17.0 typescript@5.9.3 @redocly/cli@2.77.0"
 
 if ! command -v chromium >/dev/null; then
@@ -30,12 +34,21 @@ venv=target/tools/venv
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" ||
    ! "$venv/bin/pip" show openapi-spec-validator 2>/dev/null | grep -q "^Version: $VALIDATOR_VERSION$" ||
    ! "$venv/bin/pip" show aiogram 2>/dev/null | grep -q "^Version: $AIOGRAM_VERSION$" ||
-   ! "$venv/bin/pip" show openapi-python-client 2>/dev/null | grep -q "^Version: $OPENAPI_PYTHON_CLIENT_VERSION$"; then
-  echo "installing schemathesis $SCHEMATHESIS_VERSION, openapi-spec-validator $VALIDATOR_VERSION, aiogram $AIOGRAM_VERSION, openapi-python-client $OPENAPI_PYTHON_CLIENT_VERSION into $venv" >&2
+   ! "$venv/bin/pip" show openapi-python-client 2>/dev/null | grep -q "^Version: $OPENAPI_PYTHON_CLIENT_VERSION$" ||
+   ! "$venv/bin/pip" show openapi-generator-cli 2>/dev/null | grep -q "^Version: $OPENAPI_GENERATOR_VERSION$"; then
+  echo "installing schemathesis $SCHEMATHESIS_VERSION, openapi-spec-validator $VALIDATOR_VERSION, aiogram $AIOGRAM_VERSION, openapi-python-client $OPENAPI_PYTHON_CLIENT_VERSION, openapi-generator-cli $OPENAPI_GENERATOR_VERSION into $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check \
     "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$VALIDATOR_VERSION" \
-    "aiogram==$AIOGRAM_VERSION" "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION"
+    "aiogram==$AIOGRAM_VERSION" "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION" \
+    "openapi-generator-cli==$OPENAPI_GENERATOR_VERSION" pydantic urllib3 python-dateutil typing-extensions
+fi
+
+if ! command -v java >/dev/null; then
+  echo "installing Debian's JRE for openapi-generator" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null
 fi
 
 node=target/tools/node

@@ -27,7 +27,7 @@ from usher_client.models import (  # noqa: E402
     CampDelRequest,
     CampPauseRequest,
     CampResumeRequest,
-    Error,
+    ApiError as Error,
 )
 
 USHER, KEY, SANDBOX = os.environ["USHER_URL"], os.environ["USHER_KEY"], os.environ["SANDBOX_URL"]

@@ -8,7 +8,7 @@ import type { components, paths } from "./schema.js";
 
 declare const process: { env: Record<string, string | undefined>; exit(code: number): never };
 
-type Error = components["schemas"]["Error"];
+type Error = components["schemas"]["ApiError"];
 
 const USHER = process.env.USHER_URL ?? "";
 const KEY = process.env.USHER_KEY ?? "";

@@ -1,9 +1,10 @@
 //! Clients generated from the served document by mainstream generators, used
 //! as a new customer would, without a line of patching: openapi-python-client
-//! (Python) and openapi-typescript + openapi-fetch (TypeScript, compiled with
-//! `tsc --strict`), each running the whole customer session against a live
-//! server; and `@redocly/cli lint` with its recommended rules finding no
-//! error.
+//! (Python), openapi-typescript + openapi-fetch (TypeScript, compiled with
+//! `tsc --strict`), and openapi-generator, the most used of all, with its
+//! `python` and `typescript-fetch` generators, each running the whole
+//! customer session against a live server; and `@redocly/cli lint` with its
+//! recommended rules finding no error.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use std::path::{Path, PathBuf};
@@ -126,6 +127,101 @@ async fn the_typescript_client_compiles_strictly_and_runs_the_customer_session()
         "the TypeScript session",
     );
     assert!(session.contains("typescript session: ok"), "{session}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `openapi-generator generate -g <generator>` of `doc` into `out`; what it
+/// printed, which must not name a model it had to rename.
+fn openapi_generator(generator: &str, doc: &Path, out: &Path, properties: &str) -> String {
+    let printed = run(
+        Command::new(python_tool("openapi-generator-cli"))
+            .args(["generate", "-g", generator, "-i"])
+            .arg(doc)
+            .arg("-o")
+            .arg(out)
+            .arg(format!("--additional-properties={properties}")),
+        &format!("openapi-generator {generator}"),
+    );
+    // `File` is the `{file}` of `/docs/{file}`, the reference page's
+    // assets, not a schema of the API.
+    let renamed: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.contains("cannot be used as a model name") && !l.contains("File "))
+        .collect();
+    assert!(
+        renamed.is_empty(),
+        "{generator} renamed a schema:\n{}",
+        renamed.join("\n")
+    );
+    printed
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_generator_python_client_runs_the_customer_session_with_the_query_key() {
+    let app = TestApp::start().await;
+    let account = app.account().await;
+    let dir = scratch(&std::env::temp_dir(), "usher-oag-python");
+    let (doc, _) = served_document(&app, &dir).await;
+    let out = dir.join("generated");
+    openapi_generator("python", &doc, &out, "packageName=usher_oag");
+    let session = run(
+        Command::new(python_tool("python3"))
+            .arg(Path::new(CLIENTS).join("oag_python_session.py"))
+            .env("USHER_URL", app.api.base())
+            .env("USHER_KEY", &account.key)
+            .env("SANDBOX_URL", app.sandbox.api_url())
+            .env("CLIENT_PARENT", &out),
+        "the openapi-generator Python session",
+    );
+    assert!(
+        session.contains("openapi-generator python session: ok"),
+        "{session}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_generator_typescript_fetch_client_compiles_strictly_and_runs_the_session() {
+    let app = TestApp::start().await;
+    let account = app.account().await;
+    let dir = scratch(&std::env::temp_dir(), "usher-oag-ts");
+    let (doc, _) = served_document(&app, &dir).await;
+    openapi_generator(
+        "typescript-fetch",
+        &doc,
+        &dir.join("client"),
+        "supportsES6=true,importFileExtension=.js",
+    );
+    std::fs::copy(
+        Path::new(CLIENTS).join("oag_session.ts"),
+        dir.join("oag_session.ts"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("package.json"), r#"{"type":"module"}"#).unwrap();
+    std::fs::write(
+        dir.join("tsconfig.json"),
+        r#"{"compilerOptions":{"strict":true,"target":"ES2022","module":"NodeNext",
+            "moduleResolution":"NodeNext","lib":["ES2022","DOM"],"outDir":"out",
+            "skipLibCheck":false,"noEmitOnError":true},
+            "include":["oag_session.ts","client/**/*.ts"]}"#,
+    )
+    .unwrap();
+    run(
+        Command::new(node_tool("tsc")).arg("-p").arg(&dir),
+        "tsc --strict (typescript-fetch)",
+    );
+    let session = run(
+        Command::new("node")
+            .arg(dir.join("out/oag_session.js"))
+            .env("USHER_URL", app.api.base())
+            .env("USHER_KEY", &account.key)
+            .env("SANDBOX_URL", app.sandbox.api_url()),
+        "the typescript-fetch session",
+    );
+    assert!(
+        session.contains("typescript-fetch session: ok"),
+        "{session}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -27,7 +27,7 @@ pub(super) fn path_item(
         .tag(tag(endpoint.path))
         .summary(Some(endpoint.summary))
         .description(Some(description(endpoint)))
-        .securities(Some(securities(endpoint)))
+        .securities(Some(securities()))
         .response("200", answer(endpoint, schemas));
     match endpoint.verb {
         Verb::Get => {
@@ -69,21 +69,16 @@ pub(super) fn path_item(
     }
 }
 
-/// How a call may present the key. Where the operation has a parameter
-/// `id` of its own, a query key of the same name cannot be described
-/// beside it: the document offers the Bearer header alone there (and says
-/// that `?id=KEY` works too).
-fn securities(endpoint: &Endpoint) -> Vec<SecurityRequirement> {
-    let bearer = SecurityRequirement::new::<_, [&str; 0], &str>(BEARER, []);
-    let collides = endpoint.verb == Verb::Get && endpoint.params.iter().any(|p| p.name == "id");
-    if collides {
-        vec![bearer]
-    } else {
-        vec![
-            SecurityRequirement::new::<_, [&str; 0], &str>(QUERY_KEY, []),
-            bearer,
-        ]
-    }
+/// How a call may present the key: the query parameter `id` or the Bearer
+/// header, on every endpoint. Where the operation has an `id` of its own
+/// (`bots/chats.json`, `camp/get.json`, `leads/get.json`) the query then
+/// carries both, `?id=7&id=KEY`, which the conventions allow (the
+/// key-shaped value is the key) and which generated clients send as is.
+fn securities() -> Vec<SecurityRequirement> {
+    vec![
+        SecurityRequirement::new::<_, [&str; 0], &str>(QUERY_KEY, []),
+        SecurityRequirement::new::<_, [&str; 0], &str>(BEARER, []),
+    ]
 }
 
 /// `/api/bots/list.json` → `BotsList`.
@@ -118,9 +113,10 @@ fn tag(path: &str) -> String {
 
 /// The endpoint's description followed by the table of its error codes.
 fn description(endpoint: &Endpoint) -> String {
-    let key = if securities(endpoint).len() == 1 {
-        "\n\nThe key goes in `Authorization: Bearer`; `?id=KEY` beside the `id` parameter \
-         works too (`?id=42-d3ad...&id=7`: the key-shaped value is the key)."
+    let own_id = endpoint.verb == Verb::Get && endpoint.params.iter().any(|p| p.name == "id");
+    let key = if own_id {
+        "\n\nThe key as `?id=KEY` goes beside the `id` parameter (`?id=7&id=42-d3ad...`: \
+         the key-shaped value is the key), or in `Authorization: Bearer`."
     } else {
         ""
     };
@@ -136,11 +132,13 @@ fn description(endpoint: &Endpoint) -> String {
     text
 }
 
-/// The name of the shared error envelope.
-pub(super) const ERROR: &str = "Error";
+/// The name of the shared error envelope. Not `Error`: that is a built-in
+/// of TypeScript and Python, which generators rename (openapi-generator's
+/// typescript-fetch to `ModelError`, and then not everywhere).
+pub(super) const ERROR: &str = "ApiError";
 
 /// `{"status":"ok",...}` (a named envelope per answer type) or the shared
-/// `Error`, told apart by `status`.
+/// `ApiError`, told apart by `status`.
 fn answer(
     endpoint: &Endpoint,
     schemas: &mut Vec<(String, RefOr<Schema>)>,
@@ -235,7 +233,7 @@ pub(super) fn error_envelope() -> Schema {
     }
     ObjectBuilder::new()
         .schema_type(SchemaType::new(Type::Object))
-        .title(Some("Error"))
+        .title(Some("ApiError"))
         .property("status", word("error"))
         .property(
             "error",
