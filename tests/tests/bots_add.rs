@@ -390,21 +390,31 @@ async fn thirty_two_concurrent_adds_of_one_token_leave_the_intake_its_connection
     let (busy, busy_id) = app.connected_bot(&acc, "intakebot").await;
     let busy_secret = busy.webhook.unwrap().secret_token.unwrap();
     let bot = app.bot("crowdedbot");
+    // Each add waits 250 ms for Telegram: 32 of them, one after another,
+    // outlast the pool's 5 s wait (database.timeout_ms) if each held a
+    // connection meanwhile.
     app.sandbox
-        .add_fault(Fault::on("setWebhook", FaultKind::Delay { ms: 100 }));
+        .add_fault(Fault::on("setWebhook", FaultKind::Delay { ms: 250 }));
 
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let adds = (0..32).map(|_| {
         let api = app.api.clone();
         let key = acc.key.clone();
         let token = bot.token.clone();
         tokio::spawn(async move { api.post_json(ADD, &key, json!({ "token": token })).await })
     });
-    let adds = futures_util::future::join_all(adds);
+    let adds = {
+        let done = done.clone();
+        async move {
+            let answers = futures_util::future::join_all(adds).await;
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            answers
+        }
+    };
     let deliveries = async {
         let mut statuses = Vec::new();
-        let started = std::time::Instant::now();
         let mut update_id = 0;
-        while started.elapsed() < std::time::Duration::from_secs(3) {
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
             update_id += 1;
             let update = json!({ "update_id": update_id, "message": { "message_id": 1, "date": 1, "chat": { "id": 5, "type": "private" } } });
             statuses.push(app.deliver(busy_id, Some(&busy_secret), &update).await);
