@@ -25,17 +25,21 @@ pub fn ok<T: Serialize>(data: T) -> HttpResponse {
 }
 
 /// `{"status":"ok","total":N,"data":[...]}`: one page of a list, and how
-/// many rows match in all.
-pub fn ok_page<T: Serialize>(total: i64, data: Vec<T>) -> HttpResponse {
+/// many rows match in all; with `"total_capped":true` when `capped` (more
+/// rows match than were counted, and `total` is the cap).
+pub fn ok_page<T: Serialize>(total: i64, capped: bool, data: Vec<T>) -> HttpResponse {
     #[derive(Serialize)]
     struct Envelope<T> {
         status: &'static str,
         total: i64,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        total_capped: bool,
         data: Vec<T>,
     }
     match serde_json::to_vec(&Envelope {
         status: "ok",
         total,
+        total_capped: capped,
         data,
     }) {
         Ok(body) => HttpResponse::Ok()

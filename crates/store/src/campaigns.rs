@@ -123,7 +123,9 @@ struct CounterRow {
     unsubs: i64,
 }
 
-/// Fills in the lead counters of `campaigns`, in one statement.
+/// Fills in the lead counters of `campaigns`, in one statement, from the
+/// counters intake keeps (`lead_counts`, `campaign_confirms`): a few rows
+/// per campaign, however many leads it has.
 async fn with_counters(
     conn: &mut diesel_async::AsyncPgConnection,
     mut campaigns: Vec<Campaign>,
@@ -133,7 +135,12 @@ async fn with_counters(
     }
     let ids: Vec<i64> = campaigns.iter().map(|c| c.id.0).collect();
     let counted: HashMap<i64, Counters> = crate::cached_sql::sql_query(
-        "SELECT campaign_id, count(*) AS starts,            count(*) FILTER (WHERE join_time IS NOT NULL) AS confirms,            count(*) FILTER (WHERE status IN (3, 4)) AS unsubs          FROM leads WHERE campaign_id = ANY($1) GROUP BY campaign_id",
+        "SELECT c.id AS campaign_id, \
+           coalesce((SELECT sum(n) FROM lead_counts WHERE campaign_id = c.id), 0)::bigint AS starts, \
+           coalesce((SELECT n FROM campaign_confirms WHERE campaign_id = c.id), 0)::bigint AS confirms, \
+           coalesce((SELECT sum(n) FROM lead_counts WHERE campaign_id = c.id AND status IN (3, 4)), 0)::bigint \
+             AS unsubs \
+         FROM unnest($1::bigint[]) AS c (id)",
     )
     .bind::<Array<BigInt>, _>(&ids)
     .load::<CounterRow>(conn)

@@ -9,9 +9,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use usher_domain::AccountId;
 use usher_domain::ports::PostbackFilter;
 use usher_domain::subscribers::LeadStatus;
-use usher_domain::subscribers::views::{Page, PostbackView};
+use usher_domain::subscribers::views::{LEAD_DETAIL_MAX, Page, PostbackView};
 
-use crate::subscriber_reads::{Count, conditions};
+use crate::subscriber_reads::{Count, cap, capped_count, conditions};
 
 #[derive(QueryableByName)]
 struct PostbackRow {
@@ -89,27 +89,30 @@ pub(crate) async fn list(
     )))
     .load(conn)
     .await?;
-    let total: Count = binds!(sql_query(format!(
-        "SELECT count(*) AS n FROM outbox WHERE account_id = $1 AND kind = 'postback'{filters} \
-         AND $5 > 0 AND $6 >= 0"
-    )))
+    let total: Count = binds!(sql_query(capped_count(&format!(
+        "outbox WHERE account_id = $1 AND kind = 'postback'{filters} AND $5 > 0 AND $6 >= 0"
+    ))))
     .get_result(conn)
     .await?;
+    let (total, capped) = cap(total.n);
     Ok(Page {
-        total: total.n,
+        total,
+        capped,
         rows: rows.into_iter().map(PostbackView::from).collect(),
     })
 }
 
-/// Every postback of lead `lead`, newest first.
+/// The latest [`LEAD_DETAIL_MAX`] postbacks of lead `lead`, newest first.
 pub(crate) async fn of_lead(
     conn: &mut AsyncPgConnection,
     lead: i64,
 ) -> diesel::QueryResult<Vec<PostbackView>> {
     let rows: Vec<PostbackRow> = sql_query(format!(
-        "SELECT {COLUMNS} FROM outbox WHERE lead_id = $1 AND kind = 'postback' ORDER BY id DESC"
+        "SELECT {COLUMNS} FROM outbox WHERE lead_id = $1 AND kind = 'postback' ORDER BY id DESC \
+         LIMIT $2"
     ))
     .bind::<BigInt, _>(lead)
+    .bind::<BigInt, _>(LEAD_DETAIL_MAX)
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(PostbackView::from).collect())

@@ -175,6 +175,8 @@ struct Slot {
     id: Option<i64>,
     /// Its status in the table before this batch (`None`: a new lead).
     stored: Option<LeadStatus>,
+    /// It had joined (a `join_time`) before this batch.
+    stored_joined: bool,
     account: i64,
     lead: Lead,
     username: String,
@@ -377,6 +379,7 @@ pub(crate) async fn apply_batch(
                 Slot {
                     id: Some(row.id),
                     stored: Some(lead.status),
+                    stored_joined: lead.join_time.is_some(),
                     account: 0,
                     lead,
                     username: String::new(),
@@ -449,6 +452,7 @@ pub(crate) async fn apply_batch(
         let slot = slots.entry(key).or_insert_with(|| Slot {
             id: None,
             stored: None,
+            stored_joined: false,
             account: h.account,
             lead: next.clone(),
             username: String::new(),
@@ -578,7 +582,8 @@ async fn write_rollups(
 ) -> QueryResult<()> {
     let days = stats_days(history, ids, slots);
     let counts = lead_counts(ids, slots);
-    if days.is_empty() && counts.is_empty() {
+    let confirms = first_joins(ids, slots);
+    if days.is_empty() && counts.is_empty() && confirms.is_empty() {
         return Ok(());
     }
     let column = |n: usize| days.values().map(|(_, c)| c[n]).collect::<Vec<_>>();
@@ -589,7 +594,11 @@ async fn write_rollups(
              $6::bigint[], $7::bigint[]) \
            ON CONFLICT (campaign_id, day) DO UPDATE SET \
              starts = stats_days.starts + EXCLUDED.starts, holds = stats_days.holds + EXCLUDED.holds, \
-             confirms = stats_days.confirms + EXCLUDED.confirms, unsubs = stats_days.unsubs + EXCLUDED.unsubs) \
+             confirms = stats_days.confirms + EXCLUDED.confirms, unsubs = stats_days.unsubs + EXCLUDED.unsubs), \
+         confirmed AS (\
+           INSERT INTO campaign_confirms (campaign_id, n) \
+           SELECT * FROM unnest($12::bigint[], $13::bigint[]) \
+           ON CONFLICT (campaign_id) DO UPDATE SET n = campaign_confirms.n + EXCLUDED.n) \
          INSERT INTO lead_counts (campaign_id, status, account_id, n) \
          SELECT * FROM unnest($8::bigint[], $9::smallint[], $10::bigint[], $11::bigint[]) \
          ON CONFLICT (campaign_id, status) DO UPDATE SET n = lead_counts.n + EXCLUDED.n",
@@ -605,6 +614,8 @@ async fn write_rollups(
     .bind::<Array<SmallInt>, _>(counts.keys().map(|k| k.1).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(counts.values().map(|v| v.0).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(counts.values().map(|v| v.1).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(confirms.keys().copied().collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(confirms.values().copied().collect::<Vec<_>>())
     .execute(&mut conn)
     .await?;
     Ok(())
@@ -644,6 +655,25 @@ fn stats_days(
         add(key.0, *at, slot.account, column);
     }
     days
+}
+
+/// This batch's additions to `campaign_confirms`: campaign -> leads that
+/// joined for the first time (a `join_time` is never cleared).
+fn first_joins(
+    ids: &HashMap<(i64, i64), i64>,
+    slots: &HashMap<(i64, i64), Slot>,
+) -> BTreeMap<i64, i64> {
+    let mut confirms = BTreeMap::new();
+    for (key, slot) in slots {
+        if slot.changed
+            && ids.contains_key(key)
+            && !slot.stored_joined
+            && slot.lead.join_time.is_some()
+        {
+            *confirms.entry(key.0).or_insert(0) += 1;
+        }
+    }
+    confirms
 }
 
 /// This batch's changes to `lead_counts`: (campaign, status) -> (account,

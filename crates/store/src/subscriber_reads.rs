@@ -12,7 +12,8 @@ use usher_domain::AccountId;
 use usher_domain::ports::{JournalFilter, LeadFilter, PostbackFilter, StoreError, SubscriberReads};
 use usher_domain::subscribers::LeadStatus;
 use usher_domain::subscribers::views::{
-    DayView, JournalView, LeadDetailView, LeadView, Page, PostbackView, WelcomeView,
+    COUNT_CAP, DayView, JournalView, LEAD_DETAIL_MAX, LeadDetailView, LeadView, Page, PostbackView,
+    WelcomeView,
 };
 
 use crate::{PgStore, db_err, postback_reads};
@@ -176,6 +177,20 @@ struct DayRow {
 const LEAD_COLUMNS: &str =
     "id, campaign_id, subscriber, username, name, click, status, start_time, join_time, updated";
 
+/// A statement counting the rows of `from_where` (`<table> WHERE ...`), at
+/// most [`COUNT_CAP`] + 1 of them: its work is bounded whatever matches.
+pub(crate) fn capped_count(from_where: &str) -> String {
+    format!(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM {from_where} LIMIT {}) AS capped",
+        COUNT_CAP + 1
+    )
+}
+
+/// `(total, capped)` of a count that [`capped_count`] made.
+pub(crate) fn cap(n: i64) -> (i64, bool) {
+    (n.min(COUNT_CAP), n > COUNT_CAP)
+}
+
 /// ` AND <condition>` for each filter given.
 pub(crate) fn conditions(parts: &[(bool, &str)]) -> String {
     parts
@@ -247,7 +262,7 @@ impl SubscriberReads for PgStore {
                 "SELECT coalesce(sum(n), 0)::bigint AS n FROM lead_counts WHERE account_id = $1{counted}"
             )
         } else {
-            format!("SELECT count(*) AS n FROM leads WHERE account_id = $1{filters}")
+            capped_count(&format!("leads WHERE account_id = $1{filters}"))
         };
         let owned = if f.campaign.is_some() {
             "EXISTS (SELECT 1 FROM campaigns WHERE id = $2 AND account_id = $1)"
@@ -280,9 +295,14 @@ impl SubscriberReads for PgStore {
         if !first.owned {
             return Ok(None);
         }
-        let total = first.total;
+        let (total, capped) = if f.from.is_none() && f.to.is_none() {
+            (first.total, false)
+        } else {
+            cap(first.total)
+        };
         Ok(Some(Page {
             total,
+            capped,
             rows: rows.into_iter().filter_map(PageRow::lead).collect(),
         }))
     }
@@ -309,12 +329,16 @@ impl SubscriberReads for PgStore {
         let Some(lead) = lead else {
             return Ok(None);
         };
-        let history: Vec<HistoryRow> =
-            sql_query("SELECT status, at FROM lead_history WHERE lead_id = $1 ORDER BY id")
-                .bind::<BigInt, _>(id)
-                .load(&mut conn)
-                .await
-                .map_err(db_err)?;
+        // The latest entries, oldest first.
+        let history: Vec<HistoryRow> = sql_query(
+            "SELECT status, at FROM (SELECT id, status, at FROM lead_history WHERE lead_id = $1 \
+             ORDER BY id DESC LIMIT $2) AS latest ORDER BY id",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<BigInt, _>(LEAD_DETAIL_MAX)
+        .load(&mut conn)
+        .await
+        .map_err(db_err)?;
         let welcome: Vec<WelcomeRow> = sql_query(
             "SELECT state, last_error, coalesce(done_at, created_at) AS time FROM outbox \
              WHERE lead_id = $1 AND kind = 'welcome' ORDER BY id DESC LIMIT 1",
@@ -395,16 +419,22 @@ impl SubscriberReads for PgStore {
                  WHERE account_id = $1{filters} AND $7 > 0 AND $8 >= 0"
             )
         } else {
-            format!(
-                "SELECT count(*) AS n FROM journal WHERE account_id = $1{filters} AND $7 > 0 AND $8 >= 0"
-            )
+            capped_count(&format!(
+                "journal WHERE account_id = $1{filters} AND $7 > 0 AND $8 >= 0"
+            ))
         };
         let total: Count = binds!(sql_query(total))
             .get_result(&mut conn)
             .await
             .map_err(db_err)?;
+        let (total, capped) = if counted {
+            (total.n, false)
+        } else {
+            cap(total.n)
+        };
         Ok(Page {
-            total: total.n,
+            total,
+            capped,
             rows: rows
                 .into_iter()
                 .map(|r| JournalView {

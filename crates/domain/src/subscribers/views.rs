@@ -138,8 +138,11 @@ impl DayView {
 /// A page of a list: the rows asked for and how many match in all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
-    /// Every row matching the filters.
+    /// Every row matching the filters, or [`COUNT_CAP`] when `capped`.
     pub total: i64,
+    /// More than [`COUNT_CAP`] rows match and they were not all counted
+    /// (a filter no counter holds).
+    pub capped: bool,
     /// The rows of this page.
     pub rows: Vec<T>,
 }
@@ -155,6 +158,15 @@ pub struct Window {
 
 /// The largest `limit`.
 pub const LIMIT_MAX: i64 = 200;
+/// The largest `offset`: a page never skips more rows than this. Older
+/// rows are reached by narrowing `from`/`to`.
+pub const OFFSET_MAX: i64 = 10_000;
+/// The most rows a `total` counts when no counter holds the filters; past
+/// it the answer says `total_capped`.
+pub const COUNT_CAP: i64 = 10_000;
+/// The most entries of a lead's `history` and `postbacks` that
+/// `leads/get.json` returns: the latest ones.
+pub const LEAD_DETAIL_MAX: i64 = 100;
 /// The `limit` when none is given.
 pub const LIMIT_DEFAULT: i64 = 50;
 /// The longest `stats/days.json` range, in days.
@@ -192,7 +204,7 @@ pub fn window(limit: Given<i64>, offset: Given<i64>) -> Result<Window, QueryErro
     };
     let offset = match offset {
         Given::Absent => 0,
-        Given::Value(n) if n >= 0 => n,
+        Given::Value(n) if (0..=OFFSET_MAX).contains(&n) => n,
         _ => return Err(QueryError::Offset),
     };
     Ok(Window { limit, offset })
@@ -254,6 +266,14 @@ mod tests {
         );
         assert_eq!(
             window(Given::Absent, Given::Value(-1)),
+            Err(QueryError::Offset)
+        );
+        assert_eq!(
+            window(Given::Absent, Given::Value(OFFSET_MAX)).map(|w| w.offset),
+            Ok(OFFSET_MAX)
+        );
+        assert_eq!(
+            window(Given::Absent, Given::Value(OFFSET_MAX + 1)),
             Err(QueryError::Offset)
         );
     }

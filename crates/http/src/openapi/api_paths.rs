@@ -212,11 +212,26 @@ fn with_total(envelope: Schema) -> Schema {
                 "total".into(),
                 RefOr::T(Schema::Object(
                     integer(Some(0))
-                        .description(Some("Rows matching the filters, on every page."))
+                        .description(Some(
+                            "Rows matching the filters, on every page. Counted from counters \
+                             where they hold the filters; otherwise at most 10000 rows are \
+                             counted, and past that `total` is 10000 and `total_capped` is true.",
+                        ))
                         .build(),
                 )),
             );
             object.required.push("total".into());
+            object.properties.insert(
+                "total_capped".into(),
+                RefOr::T(Schema::Object(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Boolean)
+                        .description(Some(
+                            "Present, and true, only when more rows match than were counted.",
+                        ))
+                        .build(),
+                )),
+            );
             Schema::Object(object)
         }
         other => other,

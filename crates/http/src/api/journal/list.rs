@@ -101,7 +101,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
     path: "/api/journal/list.json",
     summary: "List journal entries",
     description: "Every recorded join, leave, kick, join request, `/start` and block in your \
-                  bots' chats, newest first; `total` counts every entry matching the filters.",
+                  bots' chats, newest first; `total` counts every entry matching the filters (from counters; filtered by bot, chat or time at most 10000, then `total_capped`).",
     params: &[BOT, CHAT, ACTION, PAID, FROM, TO, LIMIT, OFFSET],
     errors: &[
         ErrorCode::Bot,
@@ -137,6 +137,7 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     match state.subscribers.journal(call.account, query).await {
         Ok(page) => envelope::ok_page(
             page.total,
+            page.capped,
             page.rows.iter().map(JournalItem::from).collect(),
         ),
         Err(err) => envelope::error(code(&err, ErrorCode::Bot, ErrorCode::Action)),

@@ -83,8 +83,8 @@ pub const ENDPOINT: Endpoint = Endpoint {
     verb: Verb::Get,
     path: "/api/leads/get.json",
     summary: "Get a lead",
-    description: "One lead of your account, with every status it took, its last welcome \
-                  message and its postbacks.",
+    description: "One lead of your account, with the statuses it took (the latest 100, \
+                  oldest first), its last welcome message and its postbacks (the latest 100).",
     params: &[LEAD_ID],
     errors: &[ErrorCode::Id],
     answer: Answer::Object(Named::of::<LeadDetail<'static>>()),

@@ -21,7 +21,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
     path: "/api/leads/list.json",
     summary: "List leads",
     description: "Your account's leads, newest first (by `id`), filtered by campaign, status \
-                  and start time; `total` counts every lead matching the filters.",
+                  and start time; `total` counts every lead matching the filters (from counters; filtered by time at most 10000, then `total_capped`).",
     params: &[CAMPAIGN, STATUS, FROM, TO, LIMIT, OFFSET],
     errors: &[
         ErrorCode::Campaign,
@@ -67,7 +67,11 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         offset: p.given_integer(OFFSET.name),
     };
     match state.subscribers.leads(call.account, query).await {
-        Ok(page) => envelope::ok_page(page.total, page.rows.iter().map(LeadItem::from).collect()),
+        Ok(page) => envelope::ok_page(
+            page.total,
+            page.capped,
+            page.rows.iter().map(LeadItem::from).collect(),
+        ),
         Err(err) => envelope::error(code(&err, ErrorCode::Campaign, ErrorCode::Status)),
     }
 }

@@ -4,7 +4,7 @@ pub mod get;
 pub mod list;
 
 use serde::Serialize;
-use usher_domain::subscribers::views::LeadView;
+use usher_domain::subscribers::views::{LIMIT_MAX, LeadView, OFFSET_MAX};
 use utoipa::ToSchema;
 
 use super::endpoint::{Param, ParamKind};
@@ -66,7 +66,10 @@ impl<'a> From<&'a LeadView> for LeadItem<'a> {
 /// `limit` of the lists.
 pub(crate) const LIMIT: Param = Param {
     name: "limit",
-    kind: ParamKind::Integer { min: 1, max: 200 },
+    kind: ParamKind::Integer {
+        min: 1,
+        max: LIMIT_MAX,
+    },
     description: "Rows per page, 1 to 200 (default 50). Otherwise `limit`.",
     required: false,
 };
@@ -76,9 +79,10 @@ pub(crate) const OFFSET: Param = Param {
     name: "offset",
     kind: ParamKind::Integer {
         min: 0,
-        max: i64::MAX,
+        max: OFFSET_MAX,
     },
-    description: "Rows to skip (default 0). Otherwise `offset`.",
+    description: "Rows to skip, 0 to 10000 (default 0): every page's work stays bounded. \
+                  Older rows are reached by narrowing `from` and `to`. Otherwise `offset`.",
     required: false,
 };
 

@@ -33,7 +33,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
     summary: "List postbacks",
     description: "Your account's postbacks, newest first, with each one's URL as filled, \
                   tries, last HTTP status and error: where to look when the tracker did not \
-                  hear of a lead. `total` counts every postback matching the filters.",
+                  hear of a lead. `total` counts the postbacks matching the filters, at most 10000 (then `total_capped`).",
     params: &[CAMPAIGN, LEAD, STATE, LIMIT, OFFSET],
     errors: &[
         ErrorCode::Campaign,
@@ -63,6 +63,7 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     match state.subscribers.postbacks(call.account, query).await {
         Ok(page) => envelope::ok_page(
             page.total,
+            page.capped,
             page.rows.iter().map(PostbackItem::from).collect(),
         ),
         Err(err) => envelope::error(code(&err, ErrorCode::Campaign, ErrorCode::State)),
