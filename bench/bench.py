@@ -37,6 +37,8 @@ Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --postbacks-only only the postback step (7)
   --core-only intake and reads only (steps 1 to 3 and 5)
   --intake-only intake and pgbench's inserts only (steps 1 and 2)
+  --forgery-only real intake at 40 connections alone and beside a forged
+              flood (sequential bot ids, wrong secret) at 40 more
   --flow-growth after step 6: 1 million leads and 10 million journal events,
               leads/list.json and stats/days.json against pgbench running
               the same SQL, intake at 100 before and after (about 8 minutes)
@@ -438,6 +440,23 @@ class Run:
                 self.failures.append(f"{name}: {r[name]}")
         log(f"mixed: peak RSS {r['rss_mixed_peak_mib']:.1f} MiB")
 
+    def forged_flood(self):
+        """Issue 22, item 9: real deliveries at 40 connections alone, then
+        beside a flood of forged ones (sequential bot ids, wrong secret) at
+        40 more; the real ones' rate and p99 in both."""
+        r = self.results
+        r["forgery_real_alone"] = self.intake(40, "40 connections, alone")
+        with ThreadPoolExecutor(2) as pool:
+            forged = pool.submit(wrk, BENCH / "intake.lua", self.usher_url, 40, self.duration,
+                                 {"BENCH_BOTS": str(OUT / "bots.txt"), "BENCH_RUN": "99", "BENCH_FORGE": "1"})
+            r["forgery_real_flooded"] = self.intake(40, "40 connections, beside a forged flood at 40")
+            r["forgery_flood"] = forged.result()
+        f = r["forgery_flood"]
+        log(f"forged flood: {f['rate']:.0f} req/s refused, p99 {f['p99_us'] / 1000:.1f} ms")
+        r["forgery_stored"] = self.count_updates(99)
+        if r["forgery_stored"]:
+            self.failures.append(f"forged updates stored: {r['forgery_stored']}")
+
     def flow_reads(self, prefix):
         """leads/list.json, stats/days.json and journal/list.json at 32 connections."""
         _, _, paths = self.flow_paths()
@@ -455,6 +474,14 @@ class Run:
         r["flow_growth_seconds"] = time.monotonic() - grown
         log(f"stored in {r['flow_growth_seconds']:.0f} s")
         self.leads_against_pgbench(account, campaign, paths, "flow")
+        # Issue 22, item 11: the calls whose work used to grow with the rows.
+        for name, path in (
+            ("journal, from=0 (capped total)", f"/api/journal/list.json?id={self.key_a}&from=0"),
+            ("leads, from=0, offset=10000", f"/api/leads/list.json?id={self.key_a}&from=0&offset=10000"),
+            ("postbacks (capped total)", f"/api/postbacks/list.json?id={self.key_a}"),
+            ("camp/list.json (counters)", f"/api/camp/list.json?id={self.key_a}"),
+        ):
+            r[f"flow_bounded_{name}"] = self.read(path, f"{name}, 1M leads, 10M journal events")
         r["flow_intake_100_grown"] = self.intake(100, "100 connections, 1M leads and 10M journal events")
 
     def leads_against_pgbench(self, account, campaign, paths, prefix):
@@ -476,6 +503,9 @@ class Run:
             return
         if self.args.flow_only:
             self.subscriber_flow()
+            return
+        if self.args.forgery_only:
+            self.forged_flood()
             return
         if self.args.mixed_only:
             self.make_flow()
@@ -651,6 +681,17 @@ def table(r, smoke):
                 u, pg = r[f"{prefix}_read_{key}"], r[f"{prefix}_pgbench_{key}"]
                 add(f"{name} (req/s, 32 conns)", f"{u['rate']:.0f}", f"pgbench same SQL {pg['tps']:.0f} tps",
                     f"{u['rate'] / pg['tps']:.2f}x", "")
+    for key in sorted(k for k in r if k.startswith("flow_bounded_")):
+        add(f"{key[len('flow_bounded_'):]}, 1M leads, 10M journal (req/s, p99 ms)",
+            f"{r[key]['rate']:.0f}, {r[key]['p99_us'] / 1000:.1f}", "", "", "")
+    if "forgery_real_alone" in r:
+        alone, flooded, f = r["forgery_real_alone"], r["forgery_real_flooded"], r["forgery_flood"]
+        add("real intake at 40, alone (updates/s, p99 ms)", f"{alone['rate']:.0f}, {alone['p99_us'] / 1000:.1f}",
+            "", "", "")
+        add("real intake at 40 beside a forged flood at 40 (updates/s, p99 ms)",
+            f"{flooded['rate']:.0f}, {flooded['p99_us'] / 1000:.1f}",
+            f"flood {f['rate']:.0f} req/s refused", f"p99 {flooded['p99_us'] / max(alone['p99_us'], 1):.2f}x",
+            "0 forged stored")
     if "flow_intake_100_grown" in r:
         before, after = r["flow_intake_100_before"]["rate"], r["flow_intake_100_grown"]["rate"]
         add("intake at 100 with 1M leads, 10M journal events (updates/s)", f"{after:.0f}", f"before {before:.0f}",
@@ -669,6 +710,8 @@ if __name__ == "__main__":
     parser.add_argument("--profile", action="store_true", help="perf record the machine during intake at 100 and the reads")
     parser.add_argument("--no-growth", action="store_true", help="skip the growth step")
     parser.add_argument("--flow-only", action="store_true", help="only the subscriber flow")
+    parser.add_argument("--forgery-only", action="store_true",
+                        help="real intake alone and beside a forged flood (issue 22, item 9)")
     parser.add_argument("--postbacks-only", action="store_true", help="only the postback step")
     parser.add_argument("--core-only", action="store_true", help="intake and reads only (steps 1 to 3 and 5)")
     parser.add_argument("--mixed-only", action="store_true", help="only the mixed step (9) on a fresh database")

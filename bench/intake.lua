@@ -1,7 +1,9 @@
 -- wrk script: webhook intake. Each request is one realistic Update (90%
 -- chat_member joins and leaves, 10% my_chat_member promotions/demotions) for
 -- one of the bots listed in BENCH_BOTS ("<bot id> <secret>" per line), with
--- its secret header and an update_id no other request uses.
+-- its secret header and an update_id no other request uses. With
+-- BENCH_FORGE set, the same bodies go to sequential bot ids with a forged
+-- secret (the forged flood of issue 22, item 9).
 
 local bots = {}
 local threads = {}
@@ -47,6 +49,13 @@ function request()
     local old, new = "left", "member"
     if not joined then old, new = "member", "left" end
     body = string.format(member, update_id, chat, chat, user, user, date, user, user, old, user, user, new, counter)
+  end
+  if os.getenv("BENCH_FORGE") then
+    -- A forger: sequential bot ids, a secret that is nobody's.
+    return wrk.format("POST", "/telegram/webhook/" .. tostring(1 + counter % 100000), {
+      ["Content-Type"] = "application/json",
+      ["X-Telegram-Bot-Api-Secret-Token"] = "forged-secret-" .. thread_id,
+    }, body)
   end
   return wrk.format("POST", "/telegram/webhook/" .. bot.id, {
     ["Content-Type"] = "application/json",

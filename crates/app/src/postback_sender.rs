@@ -1,9 +1,12 @@
 //! The worker that sends postbacks from the outbox: claims due ones (each
 //! lead's oldest pending one only, a bounded number per target so that a
-//! slow or dead tracker holds up only its own), sends each as a GET, and
-//! records the try by the domain's retry rules.
+//! slow or dead tracker holds up only its own, and a bounded share of the
+//! instance's slots per account so that one account's many slow trackers
+//! hold up only that account), sends each as a GET, and records the try by
+//! the domain's retry rules.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore};
@@ -12,9 +15,6 @@ use usher_domain::ports::{OutboxKind, OutboxStore, PostbackJob, PostbackOutcome}
 use usher_domain::postbacks::{PostbackRetry, Verdict};
 
 use crate::postback_client::PostbackClient;
-
-/// Most postbacks in flight in one instance.
-const IN_FLIGHT_MAX: usize = 1024;
 
 /// The shortest time between two claims of one sender, so that one claim
 /// serves the postbacks queued and the slots freed meanwhile: claiming on
@@ -35,6 +35,10 @@ pub struct PostbackSenderSettings {
     pub per_target: u32,
     /// The longest one GET may take.
     pub timeout: Duration,
+    /// Most in flight in this instance.
+    pub max_in_flight: usize,
+    /// Most in flight for one account in this instance.
+    pub per_account: usize,
 }
 
 /// The postback sender of one instance.
@@ -43,6 +47,8 @@ pub struct PostbackSender {
     client: PostbackClient,
     settings: PostbackSenderSettings,
     slots: Arc<Semaphore>,
+    /// Postbacks in flight here, per account.
+    accounts: Mutex<HashMap<i64, usize>>,
     /// Woken when a postback finishes: its target and its lead's next
     /// postback may be claimable now.
     freed: Notify,
@@ -59,7 +65,8 @@ impl PostbackSender {
             outbox,
             client,
             settings,
-            slots: Arc::new(Semaphore::new(IN_FLIGHT_MAX)),
+            slots: Arc::new(Semaphore::new(settings.max_in_flight.max(1))),
+            accounts: Mutex::new(HashMap::new()),
             freed: Notify::new(),
         }
     }
@@ -80,9 +87,10 @@ impl PostbackSender {
                 this.freed.notified().await;
                 continue;
             }
+            let full = this.full_accounts();
             let jobs = match this
                 .outbox
-                .claim_postbacks(this.settings.per_target.max(1), room, this.lease())
+                .claim_postbacks(this.settings.per_target.max(1), room, this.lease(), &full)
                 .await
             {
                 Ok(jobs) => jobs,
@@ -99,16 +107,69 @@ impl PostbackSender {
                 }
                 continue;
             }
-            for job in jobs {
+            for job in this.within_shares(jobs).await {
                 let Ok(permit) = this.slots.clone().acquire_owned().await else {
                     return;
                 };
                 let sender = this.clone();
                 tokio::spawn(async move {
+                    let account = job.account;
                     sender.send(job).await;
+                    sender.done(account);
                     drop(permit);
                     sender.freed.notify_one();
                 });
+            }
+        }
+    }
+
+    fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<i64, usize>> {
+        self.accounts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The accounts holding their whole share of this instance's slots.
+    fn full_accounts(&self) -> Vec<i64> {
+        let share = self.settings.per_account.max(1);
+        self.accounts()
+            .iter()
+            .filter(|(_, n)| **n >= share)
+            .map(|(account, _)| *account)
+            .collect()
+    }
+
+    /// The claimed jobs that fit their account's share, counted in flight;
+    /// the rest are given back untried (due again at once), so that one
+    /// claim cannot hand an account more than its share.
+    async fn within_shares(&self, jobs: Vec<PostbackJob>) -> Vec<PostbackJob> {
+        let share = self.settings.per_account.max(1);
+        let mut taken = Vec::with_capacity(jobs.len());
+        let mut given_back = Vec::new();
+        {
+            let mut accounts = self.accounts();
+            for job in jobs {
+                let in_flight = accounts.entry(job.account).or_insert(0);
+                if *in_flight >= share {
+                    given_back.push((job.id, job.attempts));
+                } else {
+                    *in_flight += 1;
+                    taken.push(job);
+                }
+            }
+        }
+        if let Err(err) = self.outbox.release_postbacks(&given_back).await {
+            // Their leases run out and they are claimed again then.
+            warn!(error = %format!("{:#}", err.0), "cannot give back postbacks over an account's share");
+        }
+        taken
+    }
+
+    /// A postback of `account` is no longer in flight.
+    fn done(&self, account: i64) {
+        let mut accounts = self.accounts();
+        if let Some(in_flight) = accounts.get_mut(&account) {
+            *in_flight = in_flight.saturating_sub(1);
+            if *in_flight == 0 {
+                accounts.remove(&account);
             }
         }
     }

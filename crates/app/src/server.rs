@@ -128,6 +128,8 @@ pub fn wire(
                 give_up: Duration::from_secs(pb.give_up_s),
             },
             per_target: pb.per_target,
+            max_in_flight: pb.max_in_flight,
+            per_account: pb.per_account,
             timeout: Duration::from_millis(pb.timeout_ms),
         },
     );

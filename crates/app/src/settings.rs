@@ -50,6 +50,11 @@ pub struct PostbackSettings {
     /// Most postbacks in flight to one target (`host:port`), across
     /// instances: a slow tracker holds up only its own.
     pub per_target: u32,
+    /// Most postbacks in flight in one instance.
+    pub max_in_flight: usize,
+    /// Most postbacks of one account in flight in one instance: an
+    /// account's many slow trackers hold up only that account.
+    pub per_account: usize,
 }
 
 /// `[welcome]`: sending welcome messages.

@@ -9,7 +9,7 @@ use crate::cached_sql::sql_query;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
@@ -81,7 +81,9 @@ struct Claimed {
 /// rank first within their key, so `rn <= $1` keeps the key within its cap
 /// counting what is in flight anywhere; at most `$2` in all are locked
 /// (`SKIP LOCKED`) and handed to `$then`, the statement that leases them
-/// for `$3` milliseconds and returns what the sender needs. The literals
+/// for `$3` milliseconds and returns what the sender needs. Items of the
+/// accounts in `$4` are passed over (an account that holds its share of
+/// the sender's slots). The literals
 /// repeat the partial indexes' predicates word for word, which is how
 /// PostgreSQL matches a statement to a partial index.
 // Kept as written: rustfmt would put every piece of the statement on a
@@ -107,20 +109,21 @@ WITH RECURSIVE queued(", $key, ") AS (
     WHERE state = 'pending' AND kind = '", $kind, "' AND leased_until IS NOT NULL
       AND leased_until <= now()
 ), heads AS (
-    SELECT h.id, h.live, h.run_at,
+    SELECT h.id, h.live, h.run_at, h.account_id,
            row_number() OVER (PARTITION BY w.", $key, " ORDER BY h.live DESC, h.run_at, h.id) AS rn
     FROM with_work w CROSS JOIN LATERAL (
-        (SELECT id, leased_until > now() AS live, run_at FROM outbox
+        (SELECT id, leased_until > now() AS live, run_at, account_id FROM outbox
          WHERE ", $key, " = w.", $key, " AND state = 'pending' AND kind = '", $kind, "'
            AND leased_until IS NOT NULL)
         UNION ALL
-        (SELECT o.id, false, o.run_at FROM outbox o
+        (SELECT o.id, false, o.run_at, o.account_id FROM outbox o
          WHERE o.", $key, " = w.", $key, " AND o.state = 'pending' AND o.kind = '", $kind, "'
            AND o.leased_until IS NULL AND o.run_at <= now()", $head, "
          ORDER BY o.run_at, o.id LIMIT $1)
     ) h
 ), chosen AS (
     SELECT id FROM heads WHERE NOT live AND run_at <= now() AND rn <= $1
+      AND account_id <> ALL($4::bigint[])
     ORDER BY rn, id LIMIT $2
 ), locked AS (
     SELECT id FROM outbox
@@ -203,6 +206,8 @@ struct ClaimedPostback {
     attempts: i32,
     #[diesel(sql_type = Timestamptz)]
     created_at: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    account_id: i64,
 }
 
 /// Due postbacks, each the oldest pending one of its lead, at most `$1` of
@@ -225,7 +230,7 @@ const CLAIM_POSTBACKS: &str = claim_heads!(
 SET leased_until = now() + $3 * interval '1 millisecond', attempts = o.attempts + 1
 FROM locked
 WHERE o.id = locked.id
-RETURNING o.id, o.url, o.attempts, o.created_at",
+RETURNING o.id, o.url, o.attempts, o.created_at, o.account_id",
 );
 
 #[derive(QueryableByName)]
@@ -245,6 +250,7 @@ impl PgStore {
         cap: u32,
         limit: u32,
         lease: Duration,
+        skip_accounts: &[i64],
     ) -> Result<Vec<R>, StoreError>
     where
         R: QueryableByName<diesel::pg::Pg> + Send + 'static,
@@ -254,6 +260,7 @@ impl PgStore {
             .bind::<BigInt, _>(i64::from(cap))
             .bind::<BigInt, _>(i64::from(limit))
             .bind::<BigInt, _>(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+            .bind::<Array<BigInt>, _>(skip_accounts)
             .load(&mut conn)
             .await
             .map_err(db_err)
@@ -298,7 +305,7 @@ impl OutboxStore for PgStore {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<WelcomeJob>, StoreError> {
-        let rows: Vec<Claimed> = self.claim(CLAIM, per_bot, limit, lease).await?;
+        let rows: Vec<Claimed> = self.claim(CLAIM, per_bot, limit, lease, &[]).await?;
         Ok(rows.into_iter().map(|row| row.into_job(self)).collect())
     }
 
@@ -347,9 +354,10 @@ impl OutboxStore for PgStore {
         per_target: u32,
         limit: u32,
         lease: Duration,
+        skip_accounts: &[i64],
     ) -> Result<Vec<PostbackJob>, StoreError> {
         let rows: Vec<ClaimedPostback> = self
-            .claim(CLAIM_POSTBACKS, per_target, limit, lease)
+            .claim(CLAIM_POSTBACKS, per_target, limit, lease, skip_accounts)
             .await?;
         Ok(rows
             .into_iter()
@@ -358,8 +366,32 @@ impl OutboxStore for PgStore {
                 url: row.url,
                 attempts: u32::try_from(row.attempts).unwrap_or(1),
                 created: row.created_at,
+                account: row.account_id,
             })
             .collect())
+    }
+
+    async fn release_postbacks(&self, claimed: &[(i64, u32)]) -> Result<(), StoreError> {
+        if claimed.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.outbox_pool.get().await.map_err(db_err)?;
+        sql_query(
+            "UPDATE outbox o SET leased_until = NULL, attempts = o.attempts - 1 \
+             FROM unnest($1::bigint[], $2::int[]) AS r (id, attempt) \
+             WHERE o.id = r.id AND o.attempts = r.attempt AND o.state = 'pending'",
+        )
+        .bind::<Array<BigInt>, _>(claimed.iter().map(|c| c.0).collect::<Vec<_>>())
+        .bind::<Array<Integer>, _>(
+            claimed
+                .iter()
+                .map(|c| i32::try_from(c.1).unwrap_or(i32::MAX))
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 
     /// Written with the other outcomes of the moment, as [`Self::finish`].

@@ -46,6 +46,8 @@ pub struct PostbackJob {
     pub attempts: u32,
     /// When it was queued (with the status change).
     pub created: DateTime<Utc>,
+    /// The account it is sent for.
+    pub account: i64,
 }
 
 /// What a try of a postback leaves on record.
@@ -111,13 +113,20 @@ pub trait OutboxStore: Send + Sync {
     /// Claims due postbacks: only a lead's oldest pending one (a lead's
     /// postbacks go out in order), at most `per_target` of one target
     /// (`host:port`) counting those claimed anywhere and not finished, at
-    /// most `limit` in all, for `lease` (as [`OutboxStore::claim_welcomes`]).
+    /// most `limit` in all, for `lease` (as [`OutboxStore::claim_welcomes`]),
+    /// none of the accounts in `skip_accounts`.
     async fn claim_postbacks(
         &self,
         per_target: u32,
         limit: u32,
         lease: Duration,
+        skip_accounts: &[i64],
     ) -> Result<Vec<PostbackJob>, StoreError>;
+
+    /// Gives back postbacks claimed (each `(id, attempt)`) and not tried:
+    /// they are due again at once, as if never claimed. MUST change nothing
+    /// for an item claimed again since or no longer pending.
+    async fn release_postbacks(&self, claimed: &[(i64, u32)]) -> Result<(), StoreError>;
 
     /// Records try `attempt` of postback `id`. MUST change nothing if the
     /// item is no longer pending or was claimed again since (as
