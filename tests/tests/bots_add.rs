@@ -447,3 +447,74 @@ async fn thirty_two_concurrent_adds_of_one_token_leave_the_intake_its_connection
         200
     );
 }
+
+/// A connected bot whose re-add fails at `setWebhook` keeps its secret.
+/// When Telegram refused, nothing else changes; when it did not answer in
+/// time (and may have taken the new secret), deliveries with the new secret
+/// are told to come again (503), never refused, until an add settles it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_re_add_keeps_the_secret_and_never_refuses_the_one_telegram_may_hold() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    let (bot, id) = app.connected_bot(&acc, "keepbot").await;
+    let secret = bot.webhook.unwrap().secret_token.unwrap();
+    let update = |update_id: i64| json!({ "update_id": update_id, "message": { "message_id": 1, "date": 1, "chat": { "id": 5, "type": "private" } } });
+
+    app.sandbox.add_fault(Fault::on(
+        "setWebhook",
+        FaultKind::Error {
+            status: 400,
+            description: "Bad Request: bad webhook: Failed to resolve host".into(),
+            retry_after: None,
+        },
+    ));
+    assert_eq!(
+        error_of(&app.add_bot(&acc, &bot.token).await),
+        Some("webhook")
+    );
+    assert_eq!(app.deliver(id, Some(&secret), &update(1)).await, 200);
+
+    // Slower than telegram.timeout_ms (2 s in tests): the sandbox still
+    // takes the webhook once its delay is over, as Telegram may.
+    app.sandbox.clear_faults();
+    app.sandbox
+        .add_fault(Fault::on("setWebhook", FaultKind::Delay { ms: 3_000 }).times(1));
+    assert_eq!(
+        error_of(&app.add_bot(&acc, &bot.token).await),
+        Some("webhook")
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let held = loop {
+        let held = app
+            .sandbox
+            .bot(bot.id)
+            .unwrap()
+            .webhook
+            .unwrap()
+            .secret_token
+            .unwrap();
+        if held != secret || std::time::Instant::now() > deadline {
+            break held;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_ne!(held, secret, "the sandbox took the late setWebhook");
+    assert_eq!(app.deliver(id, Some(&secret), &update(2)).await, 200);
+    assert_eq!(
+        app.deliver(id, Some(&held), &update(3)).await,
+        503,
+        "the secret Telegram may hold is not refused"
+    );
+
+    // The next add settles it: Telegram's secret and ours agree again.
+    assert_eq!(app.add_bot(&acc, &bot.token).await["status"], "ok");
+    let fresh = app
+        .sandbox
+        .bot(bot.id)
+        .unwrap()
+        .webhook
+        .unwrap()
+        .secret_token
+        .unwrap();
+    assert_eq!(app.deliver(id, Some(&fresh), &update(4)).await, 200);
+}

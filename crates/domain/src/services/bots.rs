@@ -187,7 +187,12 @@ impl BotService {
         };
         if let Err(err) = self.telegram.set_webhook(token, &hook).await {
             warn!(bot.id = %plan.id, error = %err, "setWebhook failed; nothing changed");
-            if plan.existing.is_some() {
+            // Unreachable (a timeout, a dropped answer): Telegram may have
+            // taken the new secret all the same. It stays staged, so that
+            // deliveries presenting it are told to come again (503) until
+            // the next add settles it, instead of being refused (401).
+            let maybe_taken = matches!(err, TelegramError::Unreachable(_));
+            if plan.existing.is_some() && !maybe_taken {
                 if let Err(err) = self.store.unstage_secret(plan.id, &secret.digest()).await {
                     warn!(bot.id = %plan.id, error = %format!("{:#}", err.0), "cannot drop the staged secret; the next add replaces it");
                 }
@@ -232,7 +237,7 @@ impl BotService {
     ) -> Result<AddPlan, AddBotError> {
         let mut lock = self.store.lock_tg(tg).await?;
         let records = lock.records().await?;
-        if records.iter().any(|r| !r.deleted && r.account != account) {
+        if connected_elsewhere(&records, account) {
             return Err(AddBotError::Exists);
         }
         let plan = match records.into_iter().find(|r| r.account == account) {
@@ -269,7 +274,7 @@ impl BotService {
         let mut lock = self.store.lock_tg(profile.tg).await?;
         // The claim keeps everyone else out; checked again all the same.
         let records = lock.records().await?;
-        if records.iter().any(|r| !r.deleted && r.account != account) {
+        if connected_elsewhere(&records, account) {
             return Err(AddBotError::Exists);
         }
         let record = match plan.existing {
@@ -384,6 +389,11 @@ impl BotService {
         }
         Ok(())
     }
+}
+
+/// Whether another account than `account` has one of `records` connected.
+fn connected_elsewhere(records: &[BotRecord], account: AccountId) -> bool {
+    records.iter().any(|r| !r.deleted && r.account != account)
 }
 
 /// What the first transaction of an add decided.
