@@ -43,6 +43,39 @@ fn run(command: &mut Command, what: &str) -> String {
     text
 }
 
+/// Runs a customer session program against `app` as `account`: the server,
+/// the key and the sandbox come in `USHER_URL`, `USHER_KEY`, `SANDBOX_URL`.
+fn session(command: &mut Command, app: &TestApp, key: &str, what: &str) -> String {
+    run(
+        command
+            .env("USHER_URL", app.api.base())
+            .env("USHER_KEY", key)
+            .env("SANDBOX_URL", app.sandbox.api_url()),
+        what,
+    )
+}
+
+/// Copies the session `file` of `tests/clients` into `dir` and compiles it
+/// and the `sources` beside it with `tsc --strict` as an ES module into
+/// `dir/out`.
+fn compile_typescript(dir: &Path, file: &str, sources: &str) {
+    std::fs::copy(Path::new(CLIENTS).join(file), dir.join(file)).unwrap();
+    std::fs::write(dir.join("package.json"), r#"{"type":"module"}"#).unwrap();
+    std::fs::write(
+        dir.join("tsconfig.json"),
+        format!(
+            r#"{{"compilerOptions":{{"strict":true,"target":"ES2022","module":"NodeNext",
+            "moduleResolution":"NodeNext","lib":["ES2022","DOM"],"outDir":"out",
+            "skipLibCheck":false,"noEmitOnError":true}},"include":["{file}",{sources}]}}"#
+        ),
+    )
+    .unwrap();
+    run(
+        Command::new(node_tool("tsc")).arg("-p").arg(dir),
+        &format!("tsc --strict ({file})"),
+    );
+}
+
 fn scratch(under: &Path, name: &str) -> PathBuf {
     let dir = under.join(format!("{name}-{:016x}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -74,13 +107,12 @@ async fn the_python_client_runs_the_customer_session() {
         !generated.contains("Warning"),
         "the generator warned:\n{generated}"
     );
-    let session = run(
+    let session = session(
         Command::new(python_tool("python3"))
             .arg(Path::new(CLIENTS).join("python_session.py"))
-            .env("USHER_URL", app.api.base())
-            .env("USHER_KEY", &account.key)
-            .env("SANDBOX_URL", app.sandbox.api_url())
             .env("CLIENT_PARENT", &dir),
+        &app,
+        &account.key,
         "the Python session",
     );
     assert!(session.contains("python session: ok"), "{session}");
@@ -101,29 +133,11 @@ async fn the_typescript_client_compiles_strictly_and_runs_the_customer_session()
             .arg(dir.join("schema.ts")),
         "openapi-typescript",
     );
-    std::fs::copy(
-        Path::new(CLIENTS).join("session.ts"),
-        dir.join("session.ts"),
-    )
-    .unwrap();
-    std::fs::write(dir.join("package.json"), r#"{"type":"module"}"#).unwrap();
-    std::fs::write(
-        dir.join("tsconfig.json"),
-        r#"{"compilerOptions":{"strict":true,"target":"ES2022","module":"NodeNext",
-            "moduleResolution":"NodeNext","lib":["ES2022","DOM"],"outDir":"out",
-            "skipLibCheck":false,"noEmitOnError":true},"files":["session.ts","schema.ts"]}"#,
-    )
-    .unwrap();
-    run(
-        Command::new(node_tool("tsc")).arg("-p").arg(&dir),
-        "tsc --strict",
-    );
-    let session = run(
-        Command::new("node")
-            .arg(dir.join("out/session.js"))
-            .env("USHER_URL", app.api.base())
-            .env("USHER_KEY", &account.key)
-            .env("SANDBOX_URL", app.sandbox.api_url()),
+    compile_typescript(&dir, "session.ts", r#""schema.ts""#);
+    let session = session(
+        Command::new("node").arg(dir.join("out/session.js")),
+        &app,
+        &account.key,
         "the TypeScript session",
     );
     assert!(session.contains("typescript session: ok"), "{session}");
@@ -164,13 +178,12 @@ async fn the_openapi_generator_python_client_runs_the_customer_session_with_the_
     let (doc, _) = served_document(&app, &dir).await;
     let out = dir.join("generated");
     openapi_generator("python", &doc, &out, "packageName=usher_oag");
-    let session = run(
+    let session = session(
         Command::new(python_tool("python3"))
             .arg(Path::new(CLIENTS).join("oag_python_session.py"))
-            .env("USHER_URL", app.api.base())
-            .env("USHER_KEY", &account.key)
-            .env("SANDBOX_URL", app.sandbox.api_url())
             .env("CLIENT_PARENT", &out),
+        &app,
+        &account.key,
         "the openapi-generator Python session",
     );
     assert!(
@@ -192,30 +205,11 @@ async fn the_openapi_generator_typescript_fetch_client_compiles_strictly_and_run
         &dir.join("client"),
         "supportsES6=true,importFileExtension=.js",
     );
-    std::fs::copy(
-        Path::new(CLIENTS).join("oag_session.ts"),
-        dir.join("oag_session.ts"),
-    )
-    .unwrap();
-    std::fs::write(dir.join("package.json"), r#"{"type":"module"}"#).unwrap();
-    std::fs::write(
-        dir.join("tsconfig.json"),
-        r#"{"compilerOptions":{"strict":true,"target":"ES2022","module":"NodeNext",
-            "moduleResolution":"NodeNext","lib":["ES2022","DOM"],"outDir":"out",
-            "skipLibCheck":false,"noEmitOnError":true},
-            "include":["oag_session.ts","client/**/*.ts"]}"#,
-    )
-    .unwrap();
-    run(
-        Command::new(node_tool("tsc")).arg("-p").arg(&dir),
-        "tsc --strict (typescript-fetch)",
-    );
-    let session = run(
-        Command::new("node")
-            .arg(dir.join("out/oag_session.js"))
-            .env("USHER_URL", app.api.base())
-            .env("USHER_KEY", &account.key)
-            .env("SANDBOX_URL", app.sandbox.api_url()),
+    compile_typescript(&dir, "oag_session.ts", r#""client/**/*.ts""#);
+    let session = session(
+        Command::new("node").arg(dir.join("out/oag_session.js")),
+        &app,
+        &account.key,
         "the typescript-fetch session",
     );
     assert!(
