@@ -558,6 +558,6 @@ mod tests {
             assert_eq!(claim.matches("FOR UPDATE SKIP LOCKED").count(), 1);
         }
         assert!(CLAIM.ends_with("l.status, l.updated"));
-        assert!(CLAIM_POSTBACKS.ends_with("o.attempts, o.created_at"));
+        assert!(CLAIM_POSTBACKS.ends_with("o.attempts, o.created_at, o.account_id"));
     }
 }
