@@ -43,7 +43,11 @@ Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
               leads/list.json and stats/days.json against pgbench running
               the same SQL, intake at 100 before and after (about 8 minutes)
   --profile   perf-record the whole machine during intake at 100
-              connections and the reads (target/bench/profile-*.txt)
+              connections, the reads and the mixed step
+              (target/bench/profile-*.txt); in the mixed step also sample
+              pg_stat_activity, usher's pools, every process's CPU and
+              pg_stat_statements (preloaded, a restart if it was not:
+              target/bench/profile-mixed-sampled.txt)
 Results: a table on stdout and target/bench/results.json.
 """
 
@@ -196,7 +200,7 @@ class Run:
     def intake(self, connections, label):
         self.run_id += 1
         env = {"BENCH_BOTS": str(OUT / "bots.txt"), "BENCH_RUN": str(self.run_id)}
-        profiler = self.profiler(f"intake-{connections}") if connections == 100 and "grown" not in label else None
+        profiler = self.profiler(f"intake-{connections}") if connections == 100 and "grown" not in label and "mixed" not in label else None
         cpu_before = cpu_seconds(self.server.pid)
         result = wrk(BENCH / "intake.lua", self.usher_url, connections, self.duration, env)
         result["usher_cpu_share"] = (cpu_seconds(self.server.pid) - cpu_before) / (result["duration_us"] / 1e6) / os.cpu_count()
@@ -259,6 +263,8 @@ class Run:
         OUT.mkdir(parents=True, exist_ok=True)
         subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True)
         ensure_max_connections(300)
+        if self.args.profile:
+            ensure_preloaded("pg_stat_statements")
         if not self.args.no_build:
             log("building release binaries")
             subprocess.run(["cargo", "build", "--release", "--locked", "-p", "usher-app", "-p", "usher-sandbox"],
@@ -414,6 +420,11 @@ class Run:
         log(f"mixed: intake at 100, {welcome_rate} welcomes/s, {postback_rate} postbacks/s, reads at 3 x 4 connections paced, "
             f"{seconds} s")
         self.duration, saved = seconds, self.duration
+        sampler = None
+        if self.args.profile:
+            from sampler import Sampler
+            sampler = Sampler(psql, self.db, f"{self.usher_url}/metrics")
+        perf = self.profiler("mixed")
         with ThreadPoolExecutor(3 + len(reads)) as pool:
             intake = pool.submit(self.intake, 100, "mixed: 100 connections beside the flows")
             welcomes = pool.submit(self.flow.steady, welcome_rate, seconds)
@@ -427,6 +438,12 @@ class Run:
             r["mixed_welcomes"] = welcomes.result()
             r["mixed_postbacks"] = postbacks.result()
             r["mixed_reads"] = {name: f.result() for name, f in readers.items()}
+        if perf:
+            perf()
+        if sampler:
+            r["mixed_profile"], text = sampler.stop()
+            (OUT / "profile-mixed-sampled.txt").write_text(text)
+            log(f"mixed: sampled profile written to {OUT / 'profile-mixed-sampled.txt'}\n{text}")
         self.duration = saved
         r["rss_mixed_peak_mib"] = rss_kib(self.server.pid, "VmHWM") / 1024
         log(f"mixed: welcomes {r['mixed_welcomes']}")
@@ -594,6 +611,20 @@ def ensure_max_connections(wanted):
         return
     log(f"raising PostgreSQL max_connections from {current} to {wanted} (restarts the server)")
     psql("postgres", f"ALTER SYSTEM SET max_connections = {wanted}")
+    version = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(x) for x in v.split(".")])[-1]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True)
+    subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True)
+
+
+def ensure_preloaded(library):
+    """With --profile: `library` in PostgreSQL's shared_preload_libraries (a
+    restart when it is not), so pg_stat_statements can time statements."""
+    current = psql("postgres", "SHOW shared_preload_libraries")
+    if library in current:
+        return
+    wanted = ",".join(x for x in [current.strip(), library] if x)
+    log(f"adding {library} to PostgreSQL's shared_preload_libraries (restarts the server)")
+    psql("postgres", f"ALTER SYSTEM SET shared_preload_libraries = '{wanted}'")
     version = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(x) for x in v.split(".")])[-1]
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True)
     subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True)

@@ -107,6 +107,12 @@ impl MetricsSource for ServerMetrics {
         metrics::gauge!("db_pool_connections", "state" => "idle").set(pool.available as f64);
         metrics::gauge!("db_pool_max_connections").set(pool.max_size as f64);
         metrics::gauge!("db_pool_waiting").set(pool.waiting as f64);
+        let outbox = self.store.outbox_pool().status();
+        let in_use = outbox.size.saturating_sub(outbox.available);
+        metrics::gauge!("db_outbox_pool_connections", "state" => "in_use").set(in_use as f64);
+        metrics::gauge!("db_outbox_pool_connections", "state" => "idle")
+            .set(outbox.available as f64);
+        metrics::gauge!("db_outbox_pool_waiting").set(outbox.waiting as f64);
         let last = *self.refresh.last.lock().unwrap_or_else(|p| p.into_inner());
         let due = last.is_none_or(|at| at.elapsed() >= STORE_FIGURES_REFRESH);
         if due && !self.refresh.running.swap(true, Ordering::AcqRel) {

@@ -40,10 +40,12 @@ pub struct Running {
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// A database pool of `settings` with at most `max_size` connections.
-fn pool(settings: &Settings, max_size: usize) -> anyhow::Result<usher_store::DbPool> {
+/// A database pool of `settings` with at most `max_size` connections,
+/// its connections named `name` in `pg_stat_activity` unless the URL names
+/// them already.
+fn pool(settings: &Settings, max_size: usize, name: &str) -> anyhow::Result<usher_store::DbPool> {
     usher_store::database::pool(
-        settings.database.url.expose_secret(),
+        &usher_store::database::with_application_name(settings.database.url.expose_secret(), name),
         &PoolSettings {
             max_size,
             timeout: Duration::from_millis(settings.database.timeout_ms),
@@ -54,7 +56,7 @@ fn pool(settings: &Settings, max_size: usize) -> anyhow::Result<usher_store::DbP
 /// The store of `settings` over its main pool (`database.pool_size`).
 pub fn store(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<PgStore> {
     Ok(PgStore::new(
-        pool(settings, settings.database.pool_size)?,
+        pool(settings, settings.database.pool_size, "usher")?,
         cipher,
     ))
 }
@@ -82,8 +84,15 @@ pub fn wire(
     cipher: TokenCipher,
 ) -> anyhow::Result<(AppState, Health, Metrics, Workers)> {
     let mut store = store(settings, cipher)?
-        .with_outbox_listener(settings.database.url.expose_secret())
-        .with_outbox_pool(pool(settings, settings.database.outbox_pool_size.max(1))?);
+        .with_outbox_listener(&usher_store::database::with_application_name(
+            settings.database.url.expose_secret(),
+            "usher-listen",
+        ))
+        .with_outbox_pool(pool(
+            settings,
+            settings.database.outbox_pool_size.max(1),
+            "usher-outbox",
+        )?);
     if settings.intake.batch_max > 0 {
         store = store.with_group_commit(&BatchSettings {
             max_batch: settings.intake.batch_max,

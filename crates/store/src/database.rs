@@ -55,6 +55,25 @@ pub fn pool(url: &str, settings: &PoolSettings) -> anyhow::Result<DbPool> {
         .context("building the database pool")
 }
 
+/// `url` with `application_name=name` added, so that `pg_stat_activity`
+/// tells each pool's connections apart; a URL that names its application
+/// already, or that does not parse, is kept as it is.
+pub fn with_application_name(url: &str, name: &str) -> String {
+    let Ok(mut parsed) = Url::parse(url) else {
+        return url.to_owned();
+    };
+    if parsed
+        .query_pairs()
+        .any(|(key, _)| key == "application_name")
+    {
+        return url.to_owned();
+    }
+    parsed
+        .query_pairs_mut()
+        .append_pair("application_name", name);
+    parsed.into()
+}
+
 #[derive(QueryableByName)]
 struct Name {
     #[diesel(sql_type = Text)]
@@ -90,4 +109,24 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
         info!(database = %name, "created database");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_application_name;
+
+    #[test]
+    fn a_pool_names_its_connections_unless_the_url_does() {
+        assert_eq!(
+            with_application_name("postgres://u@h:5432/db", "usher"),
+            "postgres://u@h:5432/db?application_name=usher"
+        );
+        assert_eq!(
+            with_application_name("postgres://h/db?sslmode=disable", "usher-outbox"),
+            "postgres://h/db?sslmode=disable&application_name=usher-outbox"
+        );
+        let named = "postgres://h/db?application_name=mine";
+        assert_eq!(with_application_name(named, "usher"), named);
+        assert_eq!(with_application_name("not a url", "usher"), "not a url");
+    }
 }

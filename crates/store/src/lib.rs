@@ -107,6 +107,12 @@ impl PgStore {
     pub fn pool(&self) -> &DbPool {
         &self.pool
     }
+
+    /// The outbox workers' pool (the main pool until
+    /// [`PgStore::with_outbox_pool`]), for metrics.
+    pub fn outbox_pool(&self) -> &DbPool {
+        &self.outbox_pool
+    }
 }
 
 /// Turns any error into the domain's database failure.
