@@ -263,6 +263,7 @@ class Run:
         OUT.mkdir(parents=True, exist_ok=True)
         subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True)
         ensure_max_connections(300)
+        ensure_autovacuum()
         if self.args.profile:
             ensure_preloaded("pg_stat_statements")
         if not self.args.no_build:
@@ -614,6 +615,17 @@ def ensure_max_connections(wanted):
     version = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(x) for x in v.split(".")])[-1]
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True)
     subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True)
+
+
+def ensure_autovacuum():
+    """Production PostgreSQL vacuums and analyzes by itself; some CI machines
+    turn autovacuum off (this one's conf.d did). The bench measures what a
+    deployment would see, so it turns it back on (a reload)."""
+    if psql("postgres", "SHOW autovacuum") == "on":
+        return
+    log("turning PostgreSQL's autovacuum on (it was off)")
+    psql("postgres", "ALTER SYSTEM SET autovacuum = on")
+    psql("postgres", "SELECT pg_reload_conf()")
 
 
 def ensure_preloaded(library):

@@ -44,8 +44,23 @@ pub struct Running {
 /// its connections named `name` in `pg_stat_activity` unless the URL names
 /// them already.
 fn pool(settings: &Settings, max_size: usize, name: &str) -> anyhow::Result<usher_store::DbPool> {
+    pool_at(
+        settings.database.url.expose_secret(),
+        settings,
+        max_size,
+        name,
+    )
+}
+
+/// A pool of `settings`' sizes and timeouts over `url`.
+fn pool_at(
+    url: &str,
+    settings: &Settings,
+    max_size: usize,
+    name: &str,
+) -> anyhow::Result<usher_store::DbPool> {
     usher_store::database::pool(
-        &usher_store::database::with_application_name(settings.database.url.expose_secret(), name),
+        &usher_store::database::with_application_name(url, name),
         &PoolSettings {
             max_size,
             timeout: Duration::from_millis(settings.database.timeout_ms),
@@ -88,7 +103,8 @@ pub fn wire(
             settings.database.url.expose_secret(),
             "usher-listen",
         ))
-        .with_outbox_pool(pool(
+        .with_outbox_pool(pool_at(
+            &usher_store::database::with_custom_plans(settings.database.url.expose_secret()),
             settings,
             settings.database.outbox_pool_size.max(1),
             "usher-outbox",

@@ -127,7 +127,7 @@ WITH RECURSIVE queued(", $key, ") AS (
     ORDER BY rn, id LIMIT $2
 ), locked AS (
     SELECT id FROM outbox
-    WHERE id IN (SELECT id FROM chosen) AND state = 'pending'
+    WHERE id = ANY(ARRAY(SELECT id FROM chosen)) AND state = 'pending'
       AND (leased_until IS NULL OR leased_until <= now())
     FOR UPDATE SKIP LOCKED
 )

@@ -79,7 +79,8 @@ pub(crate) async fn write(
                      $7::int[]) \
                 AS r(id, state, last_error, delay_ms, http_code, error_kind, attempt), \
               (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
-         WHERE o.id = r.id AND o.state = 'pending' AND o.attempts = r.attempt",
+         WHERE o.id = ANY($1::bigint[]) AND o.id = r.id AND o.state = 'pending' \
+           AND o.attempts = r.attempt",
     )
     .bind::<Array<BigInt>, _>(sorted.iter().map(|o| o.id).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(sorted.iter().map(|o| o.state).collect::<Vec<_>>())
