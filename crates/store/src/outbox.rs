@@ -81,9 +81,10 @@ struct Claimed {
 /// rank first within their key, so `rn <= $1` keeps the key within its cap
 /// counting what is in flight anywhere; at most `$2` in all are locked
 /// (`SKIP LOCKED`) and handed to `$then`, the statement that leases them
-/// for `$3` milliseconds and returns what the sender needs. Items of the
-/// accounts in `$4` are passed over (an account that holds its share of
-/// the sender's slots). The literals
+/// for `$3` milliseconds and returns what the sender needs. Of one account
+/// at most its room is chosen: the room paired with it in `$4` / `$6`
+/// (accounts / rooms), or `$5` for an account not listed (the sender's
+/// share per account, less what it has in flight). The literals
 /// repeat the partial indexes' predicates word for word, which is how
 /// PostgreSQL matches a statement to a partial index.
 // Kept as written: rustfmt would put every piece of the statement on a
@@ -122,8 +123,14 @@ WITH RECURSIVE queued(", $key, ") AS (
          ORDER BY o.run_at, o.id LIMIT $1)
     ) h
 ), chosen AS (
-    SELECT id FROM heads WHERE NOT live AND run_at <= now() AND rn <= $1
-      AND account_id <> ALL($4::bigint[])
+    SELECT id FROM (
+        SELECT h.id, h.rn, coalesce(f.room, $5) AS room,
+               row_number() OVER (PARTITION BY h.account_id ORDER BY h.rn, h.id) AS nth
+        FROM heads h LEFT JOIN unnest($4::bigint[], $6::bigint[]) AS f(account, room)
+          ON f.account = h.account_id
+        WHERE NOT h.live AND h.run_at <= now() AND h.rn <= $1
+    ) ranked
+    WHERE nth <= room
     ORDER BY rn, id LIMIT $2
 ), locked AS (
     SELECT id FROM outbox
@@ -250,7 +257,8 @@ impl PgStore {
         cap: u32,
         limit: u32,
         lease: Duration,
-        skip_accounts: &[i64],
+        per_account: u32,
+        rooms: &[(i64, u32)],
     ) -> Result<Vec<R>, StoreError>
     where
         R: QueryableByName<diesel::pg::Pg> + Send + 'static,
@@ -260,7 +268,9 @@ impl PgStore {
             .bind::<BigInt, _>(i64::from(cap))
             .bind::<BigInt, _>(i64::from(limit))
             .bind::<BigInt, _>(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
-            .bind::<Array<BigInt>, _>(skip_accounts)
+            .bind::<Array<BigInt>, _>(rooms.iter().map(|r| r.0).collect::<Vec<_>>())
+            .bind::<BigInt, _>(i64::from(per_account))
+            .bind::<Array<BigInt>, _>(rooms.iter().map(|r| i64::from(r.1)).collect::<Vec<_>>())
             .load(&mut conn)
             .await
             .map_err(db_err)
@@ -305,7 +315,7 @@ impl OutboxStore for PgStore {
         limit: u32,
         lease: Duration,
     ) -> Result<Vec<WelcomeJob>, StoreError> {
-        let rows: Vec<Claimed> = self.claim(CLAIM, per_bot, limit, lease, &[]).await?;
+        let rows: Vec<Claimed> = self.claim(CLAIM, per_bot, limit, lease, limit, &[]).await?;
         Ok(rows.into_iter().map(|row| row.into_job(self)).collect())
     }
 
@@ -354,10 +364,18 @@ impl OutboxStore for PgStore {
         per_target: u32,
         limit: u32,
         lease: Duration,
-        skip_accounts: &[i64],
+        per_account: u32,
+        rooms: &[(i64, u32)],
     ) -> Result<Vec<PostbackJob>, StoreError> {
         let rows: Vec<ClaimedPostback> = self
-            .claim(CLAIM_POSTBACKS, per_target, limit, lease, skip_accounts)
+            .claim(
+                CLAIM_POSTBACKS,
+                per_target,
+                limit,
+                lease,
+                per_account,
+                rooms,
+            )
             .await?;
         Ok(rows
             .into_iter()

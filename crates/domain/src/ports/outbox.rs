@@ -114,13 +114,17 @@ pub trait OutboxStore: Send + Sync {
     /// postbacks go out in order), at most `per_target` of one target
     /// (`host:port`) counting those claimed anywhere and not finished, at
     /// most `limit` in all, for `lease` (as [`OutboxStore::claim_welcomes`]),
-    /// none of the accounts in `skip_accounts`.
+    /// and of one account at most its room: the room paired with it in
+    /// `rooms` (`(account, room)`; 0 claims none of it), or `per_account`
+    /// for an account not listed. So a claim never hands an account more
+    /// than the caller has room for, however many of its postbacks are due.
     async fn claim_postbacks(
         &self,
         per_target: u32,
         limit: u32,
         lease: Duration,
-        skip_accounts: &[i64],
+        per_account: u32,
+        rooms: &[(i64, u32)],
     ) -> Result<Vec<PostbackJob>, StoreError>;
 
     /// Gives back postbacks claimed (each `(id, attempt)`) and not tried:
