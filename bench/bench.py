@@ -42,6 +42,8 @@ Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --flow-growth after step 6: 1 million leads and 10 million journal events,
               leads/list.json and stats/days.json against pgbench running
               the same SQL, intake at 100 before and after (about 8 minutes)
+  --autovacuum turn PostgreSQL's autovacuum on first (a reload), as a
+              deployment has it; this machine's conf.d turns it off
   --profile   perf-record the whole machine during intake at 100
               connections, the reads and the mixed step
               (target/bench/profile-*.txt); in the mixed step also sample
@@ -263,7 +265,8 @@ class Run:
         OUT.mkdir(parents=True, exist_ok=True)
         subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True)
         ensure_max_connections(300)
-        ensure_autovacuum()
+        if self.args.autovacuum:
+            ensure_autovacuum()
         if self.args.profile:
             ensure_preloaded("pg_stat_statements")
         if not self.args.no_build:
@@ -618,9 +621,9 @@ def ensure_max_connections(wanted):
 
 
 def ensure_autovacuum():
-    """Production PostgreSQL vacuums and analyzes by itself; some CI machines
-    turn autovacuum off (this one's conf.d did). The bench measures what a
-    deployment would see, so it turns it back on (a reload)."""
+    """With --autovacuum: production PostgreSQL vacuums and analyzes by
+    itself; some CI machines turn autovacuum off (this one's conf.d does).
+    Turns it on (a reload; `ALTER SYSTEM RESET autovacuum` undoes it)."""
     if psql("postgres", "SHOW autovacuum") == "on":
         return
     log("turning PostgreSQL's autovacuum on (it was off)")
@@ -750,6 +753,8 @@ if __name__ == "__main__":
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--autovacuum", action="store_true",
+                        help="turn PostgreSQL's autovacuum on first, as a deployment has it (docs/benchmarks.md, issue 23)")
     parser.add_argument("--profile", action="store_true", help="perf record the machine during intake at 100 and the reads")
     parser.add_argument("--no-growth", action="store_true", help="skip the growth step")
     parser.add_argument("--flow-only", action="store_true", help="only the subscriber flow")
