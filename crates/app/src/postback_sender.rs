@@ -151,9 +151,9 @@ impl PostbackSender {
     /// the rest are given back untried (due again at once). The claim
     /// already keeps to each account's room, so this only guards the share
     /// should an adapter hand back more. (Claiming past the share and giving
-    /// the excess back was the first design: an account at its share then
-    /// got one postback per claim, and 20,000 postbacks at 1,000/s took
-    /// over a minute to drain.)
+    /// the excess back was the first design: an account one short of its
+    /// share then got one postback per claim, and the rest were leased,
+    /// given back and written twice for nothing.)
     async fn within_shares(&self, jobs: Vec<PostbackJob>) -> Vec<PostbackJob> {
         let share = self.settings.per_account.max(1);
         let mut taken = Vec::with_capacity(jobs.len());
