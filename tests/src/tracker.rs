@@ -86,6 +86,9 @@ struct Script {
 struct Shared {
     script: Mutex<Script>,
     default: Reply,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: std::sync::atomic::AtomicUsize,
+    most_in_flight: std::sync::atomic::AtomicUsize,
 }
 
 /// A running tracker.
@@ -97,6 +100,15 @@ pub struct Tracker {
 }
 
 async fn answer(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    use std::sync::atomic::Ordering;
+    let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    shared.most_in_flight.fetch_max(now, Ordering::SeqCst);
+    let response = answer_one(&req, &shared).await;
+    shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    response
+}
+
+async fn answer_one(req: &HttpRequest, shared: &Shared) -> HttpResponse {
     let reply = {
         let mut script = shared.script.lock().unwrap();
         script.hits.push(Hit {
@@ -135,6 +147,8 @@ impl Tracker {
         let shared = Arc::new(Shared {
             script: Mutex::new(Script::default()),
             default,
+            in_flight: Default::default(),
+            most_in_flight: Default::default(),
         });
         let data = web::Data::from(shared.clone());
         let server = HttpServer::new(move || {
@@ -162,7 +176,15 @@ impl Tracker {
         self.shared.script.lock().unwrap().queued.extend(replies);
     }
 
-    /// Every request so far.
+    /// The most requests this tracker was answering at one moment (from
+    /// the handler's start to its reply), whoever sent them.
+    pub fn most_in_flight(&self) -> usize {
+        self.shared
+            .most_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Every request so far, in arrival order.
     pub fn hits(&self) -> Vec<Hit> {
         self.shared.script.lock().unwrap().hits.clone()
     }

@@ -174,19 +174,16 @@ async fn a_slow_tracker_has_at_most_per_target_requests_in_flight_across_instanc
     cast.start_all(tg, &code, PEOPLE);
     let per = per_lead(&tracker, PEOPLE as usize, Duration::from_secs(60)).await;
     assert!(per.values().all(|n| *n == 1), "posted twice: {per:?}");
-    // With at most CAP requests open at once, the request CAP places after
-    // another can only start once one of them has been answered, a full
-    // answer time after that other one arrived.
-    let mut arrivals: Vec<Instant> = tracker.hits().iter().map(|h| h.at).collect();
-    arrivals.sort();
-    for (n, pair) in arrivals.windows(CAP + 1).enumerate() {
-        let gap = pair[CAP] - pair[0];
-        assert!(
-            gap >= answer - Duration::from_millis(100),
-            "request {} came {gap:?} after request {n}: more than {CAP} in flight",
-            n + CAP
-        );
-    }
+    // The tracker counts the requests it is answering at once (each takes
+    // a full second), so two instances over the cap would show here. An
+    // earlier form of this check compared arrival stamps four apart, and a
+    // handler started late on a loaded machine reordered them.
+    let most = tracker.most_in_flight();
+    assert!(most <= CAP, "{most} requests in flight at once, cap {CAP}");
+    assert!(
+        most >= 2,
+        "the instances never had two open at once ({most})"
+    );
     first.terminate();
     second.terminate();
 }
