@@ -71,7 +71,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = ROOT / "target" / "bench"
-RELEASE = ROOT / "target" / "release"
+# BENCH_PROFILE=debug runs the binaries `cargo test` already built (CI's smoke
+# run checks errors and exactly-once, not speed); figures need release.
+PROFILE = os.environ.get("BENCH_PROFILE", "release")
+RELEASE = ROOT / "target" / PROFILE
 PG_HOST = os.environ.get("USHER_BENCH_PG_HOST", "127.0.0.1")
 PG_PORT = os.environ.get("USHER_BENCH_PG_PORT", "5432")
 PG_USER = os.environ.get("USHER_BENCH_PG_USER", "postgres")
@@ -271,7 +274,8 @@ class Run:
             ensure_preloaded("pg_stat_statements")
         if not self.args.no_build:
             log("building release binaries")
-            subprocess.run(["cargo", "build", "--release", "--locked", "-p", "usher-app", "-p", "usher-sandbox"],
+            subprocess.run(["cargo", "build", *(["--release"] if PROFILE == "release" else []), "--locked",
+                            "-p", "usher-app", "-p", "usher-sandbox"],
                            cwd=ROOT, check=True)
         try:
             self.prepare()
