@@ -160,25 +160,16 @@ async fn a_slow_telegram_has_at_most_send_rate_welcomes_of_one_bot_in_flight_acr
     cast.start_all(tg, &code, PEOPLE);
     let per = delivered(&cast, tg, PEOPLE, Duration::from_secs(60)).await;
     assert!(per.values().all(|n| *n == 1), "greeted twice: {per:?}");
-    // The sandbox takes a message when its delay is over, so the times are
-    // the requests' arrivals plus one answer time. With at most CAP open at
-    // once, the request CAP places after another can only start once one of
-    // them has been answered, a full answer time after that other arrived.
-    let mut taken: Vec<i64> = cast
-        .sandbox
-        .messages(tg)
-        .iter()
-        .map(|m| m.sent_at_ms)
-        .collect();
-    taken.sort_unstable();
-    for (n, window) in taken.windows(CAP + 1).enumerate() {
-        let gap = window[CAP] - window[0];
-        assert!(
-            gap >= answer.as_millis() as i64 - 100,
-            "message {} came {gap} ms after message {n}: more than {CAP} in flight",
-            n + CAP
-        );
-    }
+    // The sandbox counts the Bot API calls it is answering at once (each
+    // send takes a full second), so two instances over the cap would show
+    // here. An earlier form of this check compared the messages' times four
+    // apart, and on a loaded machine late answers reordered them.
+    let most = cast.sandbox.peak_in_flight();
+    assert!(most <= CAP, "{most} sends in flight at once, cap {CAP}");
+    assert!(
+        most >= 2,
+        "the instances never had two sends open at once ({most})"
+    );
     first.terminate();
     second.terminate();
 }
