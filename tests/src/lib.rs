@@ -191,6 +191,16 @@ impl TestApp {
         (bot, id)
     }
 
+    /// The webhook secret Telegram (the sandbox) holds now for the Telegram
+    /// bot `tg`; panics when it has no webhook or no secret.
+    pub fn held_secret(&self, tg: i64) -> String {
+        self.sandbox
+            .bot(tg)
+            .and_then(|bot| bot.webhook)
+            .and_then(|hook| hook.secret_token)
+            .expect("the bot has a webhook with a secret")
+    }
+
     /// Has the sandbox produce `events` for the Telegram bot `tg` and
     /// returns once usher acknowledged them all.
     pub async fn happen(&self, tg: i64, events: impl IntoIterator<Item = SandboxEvent>) {

@@ -485,14 +485,7 @@ async fn a_failed_re_add_keeps_the_secret_and_never_refuses_the_one_telegram_may
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     let held = loop {
-        let held = app
-            .sandbox
-            .bot(bot.id)
-            .unwrap()
-            .webhook
-            .unwrap()
-            .secret_token
-            .unwrap();
+        let held = app.held_secret(bot.id);
         if held != secret || std::time::Instant::now() > deadline {
             break held;
         }
@@ -508,13 +501,6 @@ async fn a_failed_re_add_keeps_the_secret_and_never_refuses_the_one_telegram_may
 
     // The next add settles it: Telegram's secret and ours agree again.
     assert_eq!(app.add_bot(&acc, &bot.token).await["status"], "ok");
-    let fresh = app
-        .sandbox
-        .bot(bot.id)
-        .unwrap()
-        .webhook
-        .unwrap()
-        .secret_token
-        .unwrap();
+    let fresh = app.held_secret(bot.id);
     assert_eq!(app.deliver(id, Some(&fresh), &update(4)).await, 200);
 }

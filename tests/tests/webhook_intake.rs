@@ -803,14 +803,7 @@ async fn a_bot_being_re_added_keeps_its_webhook_without_holding_up_other_bots() 
     );
 
     assert_eq!(re_add.await.unwrap()["status"], "ok");
-    let fresh = app
-        .sandbox
-        .bot(bot.id)
-        .unwrap()
-        .webhook
-        .unwrap()
-        .secret_token
-        .unwrap();
+    let fresh = app.held_secret(bot.id);
     assert_eq!(app.deliver(id, Some(&fresh), &update(2)).await, 200);
     assert_eq!(
         app.deliver(id, Some(&secret), &update(3)).await,
