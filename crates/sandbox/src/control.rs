@@ -14,6 +14,8 @@
 //! | `POST /_sandbox/faults` (a [`Fault`] as JSON) | adds a fault |
 //! | `DELETE /_sandbox/faults` | removes every fault |
 //! | `GET /_sandbox/calls` | every Bot API call received, oldest first |
+//! | `POST /_sandbox/load` (a [`LoadSpec`] as JSON) | starts producing member updates at a fixed rate (open loop); answers `{"load": id}` |
+//! | `GET /_sandbox/load/{id}` | that run's [`LoadReport`](crate::LoadReport): produced, delivered, production-to-2xx percentiles |
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -21,6 +23,7 @@ use serde_json::json;
 
 use crate::events::SandboxEvent;
 use crate::faults::Fault;
+use crate::load::LoadSpec;
 use crate::state::State;
 
 /// Registers the control routes.
@@ -38,7 +41,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/bots/{id}/floods", web::get().to(floods))
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::delete().to(clear_faults))
-            .route("/calls", web::get().to(calls)),
+            .route("/calls", web::get().to(calls))
+            .route("/load", web::post().to(start_load))
+            .route("/load/{id}", web::get().to(load_report)),
     );
 }
 
@@ -139,4 +144,25 @@ async fn messages(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
 
 async fn floods(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "floods": state.floods(*id) }))
+}
+
+/// Starts an open-loop load run (see [`crate::load`](LoadSpec)): `{"load": id}`.
+async fn start_load(state: web::Data<State>, body: web::Json<LoadSpec>) -> HttpResponse {
+    let spec = body.into_inner();
+    if spec.bots.is_empty() || spec.rate == 0 || !(spec.seconds > 0.0 && spec.seconds <= 3600.0) {
+        return HttpResponse::BadRequest()
+            .json(json!({ "error": "a load needs bots, a rate above 0 and 0 < seconds <= 3600" }));
+    }
+    if let Some(unknown) = spec.bots.iter().find(|&&bot| state.bot(bot).is_none()) {
+        return HttpResponse::NotFound().json(json!({ "error": "no such bot", "bot": unknown }));
+    }
+    let id = state.into_inner().spawn_load(spec);
+    HttpResponse::Ok().json(json!({ "load": id }))
+}
+
+async fn load_report(state: web::Data<State>, id: web::Path<u64>) -> HttpResponse {
+    match state.load_report(*id) {
+        Some(report) => HttpResponse::Ok().json(report),
+        None => HttpResponse::NotFound().json(json!({ "error": "no such load" })),
+    }
 }

@@ -406,6 +406,16 @@ impl SandboxEvent {
     /// world has it (message ids, previous statuses, invite links it made),
     /// produced like any other. `None` for an unknown bot.
     pub(crate) fn happen(&self, state: &State, bot: i64) -> Option<(i64, bool)> {
+        self.happen_for(state, bot, None)
+    }
+
+    /// [`SandboxEvent::happen`], for the load run `load` when given.
+    pub(crate) fn happen_for(
+        &self,
+        state: &State,
+        bot: i64,
+        load: Option<u64>,
+    ) -> Option<(i64, bool)> {
         let fake = state.bot(bot)?;
         let mut update = self.to_update((fake.id, &fake.username, &fake.first_name));
         {
@@ -438,6 +448,6 @@ impl SandboxEvent {
                 update[kind]["invite_link"] = link.object.clone();
             }
         }
-        state.enqueue(bot, update)
+        state.enqueue_for(bot, update, load)
     }
 }

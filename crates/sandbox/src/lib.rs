@@ -29,6 +29,7 @@ mod envelope;
 mod events;
 mod faults;
 mod flood;
+mod load;
 mod markdown;
 mod methods;
 mod params;
@@ -48,6 +49,7 @@ use actix_web::{App, HttpServer, web};
 pub use delivery::DeliveryOptions;
 pub use events::{SandboxChat, SandboxEvent, SandboxUser};
 pub use faults::{Fault, FaultKind};
+pub use load::{LoadReport, LoadSpec};
 pub use state::{Attempt, CallRecord, FakeBot, SentMessage, WebhookState};
 
 /// How to run a sandbox.

@@ -15,6 +15,7 @@ use crate::allowed;
 use crate::delivery::{self, DeliveryOptions};
 use crate::faults::Fault;
 use crate::flood::Flood;
+use crate::load::Loads;
 use crate::updates::{Backoff, Outcome, Pending, QueueKey, UPDATE_LIFETIME_S, Updates};
 use crate::world::World;
 
@@ -91,6 +92,10 @@ pub(crate) struct Delivery {
     pub body: String,
     pub url: String,
     pub secret: Option<String>,
+    /// When the update was produced.
+    pub produced: Instant,
+    /// The load run that produced it, if one did.
+    pub load: Option<u64>,
 }
 
 struct BotRuntime {
@@ -112,6 +117,7 @@ pub(crate) struct Inner {
     pub(crate) world: World,
     faults: Vec<Fault>,
     calls: Vec<CallRecord>,
+    loads: Loads,
 }
 
 struct Runtime {
@@ -282,7 +288,18 @@ impl State {
     /// it carries one, lets the world take it in, and queues it unless the
     /// bot did not ask for its kind or it is over a day old. Returns the
     /// `update_id` and whether it was queued; `None` for an unknown bot.
-    pub(crate) fn enqueue(&self, id: i64, mut update: Value) -> Option<(i64, bool)> {
+    pub(crate) fn enqueue(&self, id: i64, update: Value) -> Option<(i64, bool)> {
+        self.enqueue_for(id, update, None)
+    }
+
+    /// [`State::enqueue`], for the load run `load` when given: its
+    /// delivery is timed for that run.
+    pub(crate) fn enqueue_for(
+        &self,
+        id: i64,
+        mut update: Value,
+        load: Option<u64>,
+    ) -> Option<(i64, bool)> {
         let mut guard = self.lock();
         let inner = &mut *guard;
         let allowed = inner.bots.get(&id)?.allowed_updates.clone();
@@ -314,6 +331,8 @@ impl State {
             update_id,
             body: update,
             expires_at: date + UPDATE_LIFETIME_S,
+            produced: Instant::now(),
+            load,
         };
         let queued = runtime.updates.push(key, pending, now);
         runtime.notify.notify_one();
@@ -356,6 +375,8 @@ impl State {
                 body: pending.body.to_string(),
                 url: hook.url.clone(),
                 secret: hook.secret_token.clone(),
+                produced: pending.produced,
+                load: pending.load,
             })
             .collect();
         (deliveries, wake)
@@ -371,6 +392,12 @@ impl State {
         backoff: &Backoff,
     ) {
         let mut inner = self.lock();
+        if let Some(load) = delivery.load {
+            let delivered = matches!(outcome, Outcome::Delivered);
+            inner
+                .loads
+                .record(load, delivered, delivery.produced.elapsed());
+        }
         let Some(runtime) = inner.runtimes.get_mut(&id) else {
             return;
         };
@@ -439,6 +466,31 @@ impl State {
             .get(&id)
             .map(|r| r.attempts.clone())
             .unwrap_or_default()
+    }
+
+    /// Load run `id` has produced `produced` updates so far; `done` when it
+    /// has produced them all.
+    pub(crate) fn load_progress(&self, id: u64, produced: u64, done: bool) {
+        self.lock().loads.progress(id, produced, done);
+    }
+
+    /// How load run `id` went so far; `None` for an unknown run.
+    pub(crate) fn load_report(&self, id: u64) -> Option<crate::load::LoadReport> {
+        self.lock().loads.report(id)
+    }
+
+    /// Starts a load run on the sandbox's runtime; returns its id.
+    pub(crate) fn spawn_load(self: &Arc<Self>, spec: crate::load::LoadSpec) -> u64 {
+        let id = {
+            let mut inner = self.lock();
+            let id = inner.loads.next_id();
+            inner.loads.start(id);
+            id
+        };
+        self.runtime
+            .handle
+            .spawn(crate::load::run(self.clone(), id, spec));
+        id
     }
 
     /// `Err(retry_after)` while bot `id` waits out a flood.

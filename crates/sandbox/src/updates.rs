@@ -56,6 +56,10 @@ pub(crate) struct Pending {
     pub body: Value,
     /// Unix time after which it is dropped.
     pub expires_at: i64,
+    /// When it was produced: a load run's latencies count from here.
+    pub produced: Instant,
+    /// The load run that produced it, if one did.
+    pub load: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -269,6 +273,8 @@ mod tests {
             update_id: id,
             body: json!({}),
             expires_at: i64::MAX,
+            produced: Instant::now(),
+            load: None,
         }
     }
 
