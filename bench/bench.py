@@ -24,8 +24,14 @@ one run, on the same machine and PostgreSQL:
    1,000 a second to ten trackers, then with a slow and a failing tracker
    beside them;
 8. the subscriber reads (leads, stats, journal) at 32 connections;
-9. the mixed run: intake at 100 connections, welcomes, postbacks and paced
-   API reads at once, with zero errors, nothing lost or doubled.
+9. the mixed run, open loop (bench/openloop.py): intake produced by
+   tg-sandbox at half of step 1's throughput, welcomes, postbacks and API
+   reads (oha), each at a fixed rate; then closed loop: intake at 100
+   connections (wrk), welcomes, postbacks and paced API reads at once;
+   both with zero errors, nothing lost or doubled;
+10. the forged flood (issue 22, item 9): real intake alone and beside a
+   flood of forged updates, closed loop (wrk, --forgery-only) and open loop
+   (the sandbox's real deliveries and oha's forged ones at one rate).
 
 Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --smoke     a few seconds, few bots, no growth step; fails unless zero
@@ -38,7 +44,10 @@ Usage: python3 bench/bench.py [--smoke] [--keep] [--no-build] [--profile]
   --core-only intake and reads only (steps 1 to 3 and 5)
   --intake-only intake and pgbench's inserts only (steps 1 and 2)
   --forgery-only real intake at 40 connections alone and beside a forged
-              flood (sequential bot ids, wrong secret) at 40 more
+              flood (sequential bot ids, wrong secret) at 40 more; then the
+              same open loop at half of intake's throughput
+  --mixed-only the two mixed steps (open loop, then closed loop)
+  --open-only the open-loop mixed step
   --flow-growth after step 6: 1 million leads and 10 million journal events,
               leads/list.json and stats/days.json against pgbench running
               the same SQL, intake at 100 before and after (about 8 minutes)
@@ -465,6 +474,120 @@ class Run:
                 self.failures.append(f"{name}: {r[name]}")
         log(f"mixed: peak RSS {r['rss_mixed_peak_mib']:.1f} MiB")
 
+    def open_intake(self):
+        """Open-loop intake over every bot (bench/openloop.py)."""
+        from openloop import Intake
+        tgs, ids = zip(*[(tg, bot_id) for bot_id, (tg, _) in sorted(self.tgs.items())])
+        return Intake(self, psql, tgs, ids)
+
+    def open_rate(self):
+        """The open-loop steps' intake rate: half of intake's closed-loop
+        throughput at 100 connections alone, measured first when this run
+        has not yet."""
+        if "intake_100" not in self.results:
+            self.results["intake_100"] = self.intake(100, "100 connections")
+        return max(50, round(self.results["intake_100"]["rate"] / 2))
+
+    def reset_peak_rss(self):
+        """Starts usher's peak RSS (VmHWM) afresh, so a step's peak is its own."""
+        try:
+            Path(f"/proc/{self.server.pid}/clear_refs").write_text("5")
+        except OSError as err:
+            log(f"could not reset the peak RSS: {err}")
+
+    def mixed_open(self):
+        """Issue 23's open-loop mixed step: intake at half of its alone
+        throughput, /start at the subscriber issue's rate, postbacks at the
+        postback issue's rate and paced reads, each produced at a fixed rate
+        whatever usher does; intake alone at the same rate first."""
+        import openloop
+        r = self.results
+        intake = self.open_intake()
+        rate = self.open_rate()
+        welcome_rate, seconds = self.welcome_load()
+        postback_rate, _ = self.postback_load()
+        r["open_intake_alone"] = intake.measure(rate, seconds)
+        log(f"open loop: intake alone at {rate}/s: {r['open_intake_alone']}")
+        if r["open_intake_alone"]["lost"] or not r["open_intake_alone"]["exactly_once"]:
+            self.failures.append(f"open intake alone: {r['open_intake_alone']}")
+        _, _, paths = self.flow_paths()
+        reads = {"list": f"/api/bots/list.json?id={self.key_a}", "leads": paths["leads"],
+                 "chats": f"/api/bots/chats.json?id={self.key_a}&id={self.chats_bot}"}
+        read_rate = 20 if self.smoke else 150
+        log(f"open loop, mixed: intake {rate}/s, {welcome_rate} welcomes/s, {postback_rate} postbacks/s, "
+            f"reads {read_rate}/s on each of {len(reads)} paths, {seconds} s")
+        sampler = None
+        if self.args.profile:
+            from sampler import Sampler
+            sampler = Sampler(psql, self.db, f"{self.usher_url}/metrics")
+        self.reset_peak_rss()
+        outcomes = openloop.api_outcomes(self.usher_url)
+        with ThreadPoolExecutor(3 + len(reads)) as pool:
+            started = intake.start(rate, seconds)
+            welcomes = pool.submit(self.flow.steady, welcome_rate, seconds)
+            postbacks = pool.submit(self.pb_flow.healthy, postback_rate, seconds)
+            readers = {name: pool.submit(openloop.oha, self.usher_url + path, read_rate, seconds, 4)
+                       for name, path in reads.items()}
+            r["open_reads"] = {name: f.result() for name, f in readers.items()}
+            r["open_intake"] = intake.finish(started)
+            r["open_welcomes"] = welcomes.result()
+            r["open_postbacks"] = postbacks.result()
+        if sampler:
+            r["open_profile"], text = sampler.stop()
+            (OUT / "profile-open-sampled.txt").write_text(text)
+            log(f"open loop: sampled profile written to {OUT / 'profile-open-sampled.txt'}\n{text}")
+        r["open_reads_failed"] = openloop.reads_failed(outcomes, openloop.api_outcomes(self.usher_url),
+                                                       lambda route: route.startswith("/api/"))
+        r["rss_open_peak_mib"] = rss_kib(self.server.pid, "VmHWM") / 1024
+        log(f"open loop, mixed: intake {r['open_intake']}")
+        log(f"open loop, mixed: welcomes {r['open_welcomes']}")
+        log(f"open loop, mixed: postbacks {r['open_postbacks']}")
+        for name, read in r["open_reads"].items():
+            log(f"open loop, mixed: {name} {read['rate']:.0f} req/s, p99 {read['p99_us'] / 1000:.1f} ms, "
+                f"not 200: {read['not_200']}")
+        log(f"open loop, mixed: reads answered with an error: {r['open_reads_failed']}; "
+            f"peak RSS {r['rss_open_peak_mib']:.1f} MiB")
+        if r["open_intake"]["lost"] or not r["open_intake"]["exactly_once"]:
+            self.failures.append(f"open intake: {r['open_intake']}")
+        for name in ("open_welcomes", "open_postbacks"):
+            if r[name]["lost"] or r[name]["twice"]:
+                self.failures.append(f"{name}: {r[name]}")
+        if r["open_reads_failed"] or any(read["not_200"] for read in r["open_reads"].values()):
+            self.failures.append(f"open reads: {r['open_reads']}, {r['open_reads_failed']} error answers")
+
+    def forged_open(self):
+        """Issue 22, item 9, open loop: real deliveries at a fixed rate (the
+        open-loop steps' rate) alone, then beside forged updates at the same
+        rate to random bot ids with a wrong secret (oha)."""
+        import openloop
+        r = self.results
+        intake = self.open_intake()
+        rate = self.open_rate()
+        body = OUT / "forged-update.json"
+        forged_id = 1_000_000_000_000 + 98 * 100_000_000
+        body.write_text(json.dumps({"update_id": forged_id, "chat_member": {
+            "chat": {"id": -1001999, "title": "Forged", "type": "channel"},
+            "from": {"id": 5, "is_bot": False, "first_name": "F"}, "date": int(time.time()),
+            "old_chat_member": {"user": {"id": 5, "is_bot": False, "first_name": "F"}, "status": "left"},
+            "new_chat_member": {"user": {"id": 5, "is_bot": False, "first_name": "F"}, "status": "member"}}}))
+        r["forgery_open_alone"] = intake.measure(rate, self.duration)
+        started = intake.start(rate, self.duration)
+        port = self.usher_url.rsplit(":", 1)[1]
+        r["forgery_open_flood"] = openloop.oha(
+            rf"http://127\.0\.0\.1:{port}/telegram/webhook/[1-9][0-9]{{0,5}}", rate, self.duration, 40,
+            method="POST", headers=["X-Telegram-Bot-Api-Secret-Token: forged-secret"], body_path=body, regex=True)
+        r["forgery_open_flooded"] = intake.finish(started)
+        r["forgery_open_stored"] = int(psql(self.db, f"SELECT count(*) FROM updates WHERE update_id = {forged_id}"))
+        a, f, flood = r["forgery_open_alone"], r["forgery_open_flooded"], r["forgery_open_flood"]
+        log(f"open loop, forged flood: real at {rate}/s alone p99 {a['p99_ms']:.1f} ms, beside "
+            f"{flood['rate']:.0f} forged/s ({flood['codes']}) p99 {f['p99_ms']:.1f} ms; "
+            f"forged stored {r['forgery_open_stored']}")
+        for name in ("forgery_open_alone", "forgery_open_flooded"):
+            if r[name]["lost"] or not r[name]["exactly_once"]:
+                self.failures.append(f"{name}: {r[name]}")
+        if r["forgery_open_stored"] or flood["codes"].get("200"):
+            self.failures.append(f"forged updates accepted: {flood['codes']}, stored {r['forgery_open_stored']}")
+
     def forged_flood(self):
         """Issue 22, item 9: real deliveries at 40 connections alone, then
         beside a flood of forged ones (sequential bot ids, wrong secret) at
@@ -531,11 +654,15 @@ class Run:
             return
         if self.args.forgery_only:
             self.forged_flood()
+            self.forged_open()
             return
-        if self.args.mixed_only:
+        if self.args.mixed_only or self.args.open_only:
             self.make_flow()
             self.make_pb_flow()
-            self.mixed()
+            self.mixed_open()
+            if self.args.mixed_only:
+                self.reset_peak_rss()
+                self.mixed()
             return
         psql(self.db, "CREATE TABLE bench_rows (bot_id BIGINT, update_id BIGINT, kind TEXT, payload JSON, "
                       "received_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (bot_id, update_id))")
@@ -569,6 +696,9 @@ class Run:
             return
         self.subscriber_flow()
         self.flow_reads("empty")
+        self.forged_open()
+        self.mixed_open()
+        self.reset_peak_rss()
         self.mixed()
         if self.smoke or self.args.no_growth:
             return
@@ -715,7 +845,25 @@ def table(r, smoke):
         for name, read in r["mixed_reads"].items():
             add(f"mixed: {name} reads, 4 conns paced (req/s), p99 (ms), errors",
                 f"{read['rate']:.0f}, {read['p99_us'] / 1000:.1f}, {read['errors']}", "", "", "0 errors")
-        add("RSS peak after the mixed run (MiB)", f"{r['rss_mixed_peak_mib']:.1f}", "", "", "< 100")
+        add("RSS peak in the closed-loop mixed step (MiB)", f"{r['rss_mixed_peak_mib']:.1f}", "", "", "< 150")
+    if "open_intake" in r:
+        a, i, w, p = r["open_intake_alone"], r["open_intake"], r["open_welcomes"], r["open_postbacks"]
+        add(f"open loop: intake alone at {round(a['rate'])}/s: "
+            "produced to 2xx p50 / p99 (ms), lost, exactly-once",
+            f"{a['p50_ms']:.1f} / {a['p99_ms']:.1f}, {a['lost']}, {a['exactly_once']}", "", "", "")
+        add(f"open loop, mixed: intake at {round(i['rate'])}/s: p50 / p99 (ms), lost, exactly-once",
+            f"{i['p50_ms']:.1f} / {i['p99_ms']:.1f}, {i['lost']}, {i['exactly_once']}",
+            f"alone p99 {a['p99_ms']:.1f}", f"{i['p99_ms'] / max(a['p99_ms'], 0.001):.2f}x", "p99 < 50, 0, true")
+        add(f"open loop, mixed: /start to welcome, {w['starts']} at {w['rate']}/s: p50 / p99 (ms), lost, twice",
+            f"{w['p50_ms']:.0f} / {w['p99_ms']:.0f}, {w['lost']}, {w['twice']}", "", "", "p99 < 300, 0, 0")
+        add(f"open loop, mixed: postback commit to GET, {p['postbacks']} at {p['rate']:.0f}/s: p50 / p99 (ms), "
+            "lost, twice", f"{p['commit_p50_ms']:.0f} / {p['commit_p99_ms']:.0f}, {p['lost']}, {p['twice']}",
+            f"produced to GET p99 {p['produce_p99_ms']:.0f}", "", "p99 < 300, 0, 0")
+        for name, read in r["open_reads"].items():
+            add(f"open loop, mixed: {name} reads at a fixed rate (req/s), p99 (ms)",
+                f"{read['rate']:.0f}, {read['p99_us'] / 1000:.1f}", "", "", "p99 < 100")
+        add("open loop, mixed: reads answered with an error", f"{r['open_reads_failed']}", "", "", "0")
+        add("RSS peak in the open-loop mixed step (MiB)", f"{r['rss_open_peak_mib']:.1f}", "", "", "< 150")
     grown = [("intake at 100 (updates/s)", "intake_100", "grown_intake_100"),
              ("list.json (req/s)", "read_list", "grown_read_list"),
              ("chats.json (req/s)", "read_chats", "grown_read_chats")]
@@ -742,6 +890,13 @@ def table(r, smoke):
             f"{flooded['rate']:.0f}, {flooded['p99_us'] / 1000:.1f}",
             f"flood {f['rate']:.0f} req/s refused", f"p99 {flooded['p99_us'] / max(alone['p99_us'], 1):.2f}x",
             "0 forged stored")
+    if "forgery_open_alone" in r:
+        a, f, flood = r["forgery_open_alone"], r["forgery_open_flooded"], r["forgery_open_flood"]
+        add(f"open loop: real intake at {round(a['rate'])}/s alone, produced to 2xx p99 (ms)", f"{a['p99_ms']:.1f}",
+            "", "", "")
+        add(f"open loop: the same beside {flood['rate']:.0f} forged updates/s, p99 (ms)", f"{f['p99_ms']:.1f}",
+            f"forged answered {flood['codes']}", f"{f['p99_ms'] / max(a['p99_ms'], 0.001):.2f}x",
+            f"≈ alone; {r['forgery_open_stored']} forged stored (0)")
     if "flow_intake_100_grown" in r:
         before, after = r["flow_intake_100_before"]["rate"], r["flow_intake_100_grown"]["rate"]
         add("intake at 100 with 1M leads, 10M journal events (updates/s)", f"{after:.0f}", f"before {before:.0f}",
@@ -766,7 +921,9 @@ if __name__ == "__main__":
                         help="real intake alone and beside a forged flood (issue 22, item 9)")
     parser.add_argument("--postbacks-only", action="store_true", help="only the postback step")
     parser.add_argument("--core-only", action="store_true", help="intake and reads only (steps 1 to 3 and 5)")
-    parser.add_argument("--mixed-only", action="store_true", help="only the mixed step (9) on a fresh database")
+    parser.add_argument("--mixed-only", action="store_true",
+                        help="only the mixed steps (9, open loop then closed loop) on a fresh database")
+    parser.add_argument("--open-only", action="store_true", help="only the open-loop mixed step on a fresh database")
     parser.add_argument("--reads-only", action="store_true", help="the reads and pgbench selects only (steps 3 and 5)")
     parser.add_argument("--intake-only", action="store_true", help="intake and pgbench inserts only (steps 1 and 2)")
     parser.add_argument("--flow-growth", action="store_true",
