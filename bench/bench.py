@@ -276,6 +276,7 @@ class Run:
     def main(self):
         OUT.mkdir(parents=True, exist_ok=True)
         subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True)
+        subprocess.run([str(ROOT / "scripts" / "ensure-bench-tools.sh")], check=True)
         ensure_max_connections(300)
         if self.args.autovacuum:
             ensure_autovacuum()

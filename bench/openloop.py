@@ -22,7 +22,9 @@ lower rate (the coordinated omission of a closed-loop tool such as wrk).
 """
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -36,10 +38,16 @@ def _http(method, url, body=None):
         return json.loads(res.read())
 
 
+def oha_path():
+    """oha on PATH, or where `cargo install` put it."""
+    cargo_home = os.environ.get("CARGO_HOME", os.path.expanduser("~/.cargo"))
+    return shutil.which("oha") or os.path.join(cargo_home, "bin", "oha")
+
+
 def oha(url, rate, seconds, connections=16, method="GET", headers=(), body_path=None, regex=False):
     """`rate` requests a second to `url` for `seconds` with oha; its rate,
     latency percentiles (µs, corrected) and the answers that were not 200."""
-    cmd = ["oha", "-q", str(rate), "-z", f"{seconds}s", "-c", str(connections), "--latency-correction",
+    cmd = [oha_path(), "-q", str(rate), "-z", f"{seconds}s", "-c", str(connections), "--latency-correction",
            "--no-tui", "--output-format", "json", "-m", method]
     for header in headers:
         cmd += ["-H", header]
@@ -50,7 +58,9 @@ def oha(url, rate, seconds, connections=16, method="GET", headers=(), body_path=
     out = json.loads(subprocess.run([*cmd, url], check=True, capture_output=True, text=True).stdout)
     codes = out.get("statusCodeDistribution") or {}
     answered = sum(codes.values())
-    failed = sum((out.get("errorDistribution") or {}).values())
+    # Requests still in flight when the duration ends are "aborted due to
+    # deadline": cut off by oha, not failed by usher.
+    failed = sum(n for error, n in (out.get("errorDistribution") or {}).items() if "deadline" not in error)
     pct = out.get("latencyPercentiles") or {}
     us = lambda v: (v or 0) * 1e6
     return {"rate": out["summary"]["requestsPerSec"] or 0, "requests": answered + failed,

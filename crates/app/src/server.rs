@@ -113,6 +113,7 @@ pub fn wire(
         store = store.with_group_commit(&BatchSettings {
             max_batch: settings.intake.batch_max,
             workers: settings.intake.batch_workers,
+            max_held: settings.intake.max_held,
         });
     }
     let health = Health(Arc::new(DatabaseReadiness {

@@ -76,6 +76,9 @@ pub struct IntakeSettings {
     pub batch_max: usize,
     /// Batch transactions in flight at once.
     pub batch_workers: usize,
+    /// Most updates held at once (admission control; see
+    /// [`usher_store::BatchSettings::max_held`]).
+    pub max_held: usize,
 }
 
 /// `[database]`.

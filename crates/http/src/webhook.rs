@@ -39,7 +39,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Handles one delivery: 200 (empty) once the update is committed, or was
 /// already, or the bot is deleted; 401 for a wrong secret; 404 for an
 /// unknown bot; 400 for a body that is not an Update; 503 with
-/// `Retry-After` when the database failed, so Telegram delivers it again.
+/// `Retry-After` when the database failed or intake is full, so Telegram
+/// delivers it again.
 #[instrument(skip_all, fields(bot.id = %bot))]
 pub async fn handle(
     req: HttpRequest,
@@ -88,6 +89,8 @@ pub async fn handle(
             )
         }
         Ok(Err(IntakeError::Busy)) => ("unread", "busy", unavailable()),
+        // Admission control: Telegram keeps the update and delivers it again.
+        Ok(Err(IntakeError::Shed)) => ("unread", "shed", unavailable()),
         Ok(Err(IntakeError::Store(err))) => {
             error!(error = %format!("{:#}", err.0), "database failure; Telegram will retry");
             ("unread", "db", unavailable())

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::cached_sql::sql_query;
 use chrono::{DateTime, Utc};
@@ -15,7 +16,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tracing::warn;
 use usher_domain::BotId;
-use usher_domain::intake::{BotMembership, Effect, IncomingUpdate, MemberEvent};
+use usher_domain::intake::{Admission, BotMembership, Effect, IncomingUpdate, MemberEvent};
 use usher_domain::ports::{Applied, StoreError};
 
 use crate::batch_queue::next_batch;
@@ -28,6 +29,10 @@ pub struct BatchSettings {
     pub max_batch: usize,
     /// Transactions in flight at once (each holds one connection).
     pub workers: usize,
+    /// Most updates held at once, waiting for a batch or in one; past it
+    /// (three quarters of it for all but `/start`) a delivery is answered
+    /// [`Applied::Shed`] at once. See [`Admission`].
+    pub max_held: usize,
 }
 
 impl Default for BatchSettings {
@@ -35,6 +40,7 @@ impl Default for BatchSettings {
         Self {
             max_batch: 128,
             workers: 4,
+            max_held: 1024,
         }
     }
 }
@@ -56,18 +62,36 @@ struct Job {
 /// The queue in front of the batch workers.
 pub(crate) struct Batcher {
     tx: mpsc::Sender<Job>,
+    admission: Admission,
+    held: Arc<AtomicUsize>,
+}
+
+/// One admitted update, counted out of `held` when its answer is in.
+struct Held(Arc<AtomicUsize>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+        metrics::gauge!("intake_held").decrement(1.0);
+    }
 }
 
 impl Batcher {
     /// Starts the workers on the current tokio runtime.
     pub(crate) fn start(pool: DbPool, settings: &BatchSettings) -> Self {
         let max = settings.max_batch.max(1);
-        let (tx, rx) = mpsc::channel(max * settings.workers.max(1) * 4);
+        let admission = Admission::new(settings.max_held);
+        // Never full: admission turns deliveries away first.
+        let (tx, rx) = mpsc::channel(admission.limit());
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..settings.workers.max(1) {
             tokio::spawn(worker(pool.clone(), rx.clone(), max));
         }
-        Self { tx }
+        Self {
+            tx,
+            admission,
+            held: Arc::new(AtomicUsize::new(0)),
+        }
     }
 
     /// Applies one update as part of a batch; answers once it is committed.
@@ -78,6 +102,12 @@ impl Batcher {
         update: &IncomingUpdate,
         raw: &str,
     ) -> Result<Applied, StoreError> {
+        let before = self.held.fetch_add(1, Ordering::AcqRel);
+        let _held = Held(self.held.clone());
+        metrics::gauge!("intake_held").increment(1.0);
+        if !self.admission.admits(before, update.priority()) {
+            return Ok(Applied::Shed);
+        }
         let (reply, answer) = oneshot::channel();
         let job = Job {
             item: Item {

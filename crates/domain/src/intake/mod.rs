@@ -5,10 +5,12 @@
 //! unknown values, unlike teloxide's `Update`, which silently turns such
 //! updates into an empty `UpdateKind::Error`.
 
+mod admission;
 mod effect;
 mod parse;
 pub mod wire;
 
+pub use admission::{Admission, Priority};
 pub use effect::{
     BotMembership, ChatRef, Effect, MemberEvent, MemberEventKind, StartCommand, UserRef,
 };

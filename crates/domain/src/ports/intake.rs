@@ -33,6 +33,10 @@ pub enum Applied {
     /// The bot is being added or deleted right now; nothing changed, and
     /// the delivery should be retried shortly.
     Busy,
+    /// This instance holds as many updates as its admission allows (see
+    /// [`crate::intake::Admission`]); nothing changed, and the delivery
+    /// should be retried shortly.
+    Shed,
 }
 
 /// Updates and their effects.

@@ -35,6 +35,10 @@ pub enum IntakeError {
     /// should retry shortly.
     #[error("bot busy")]
     Busy,
+    /// Intake is full (admission control): nothing was applied; Telegram
+    /// should retry shortly.
+    #[error("intake full")]
+    Shed,
     /// The database failed: nothing was applied; Telegram should retry.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -100,6 +104,7 @@ impl IntakeService {
             Applied::UnknownBot => Err(IntakeError::UnknownBot),
             Applied::BadSecret => Err(IntakeError::BadSecret),
             Applied::Busy => Err(IntakeError::Busy),
+            Applied::Shed => Err(IntakeError::Shed),
         }
     }
 }
