@@ -150,8 +150,8 @@ pub(crate) fn event_at(spec: &LoadSpec, n: u64) -> (i64, SandboxEvent) {
         kind: "channel".into(),
     };
     let owner = SandboxUser::new(1, "Owner");
-    let event = if n % 10 == 0 {
-        if n % 20 == 0 {
+    let event = if n.is_multiple_of(10) {
+        if n.is_multiple_of(20) {
             SandboxEvent::Promote {
                 chat,
                 by: owner,
