@@ -486,13 +486,13 @@ class Run:
         tgs, ids = zip(*[(tg, bot_id) for bot_id, (tg, _) in sorted(self.tgs.items())])
         return Intake(self, psql, tgs, ids)
 
-    def open_rate(self):
-        """The open-loop steps' intake rate: half of intake's closed-loop
-        throughput at 100 connections alone, measured first when this run
-        has not yet."""
+    def alone_rate(self, share):
+        """`share` of intake's closed-loop throughput at 100 connections
+        alone (measured first when this run has not yet): the open-loop
+        steps' intake rate."""
         if "intake_100" not in self.results:
             self.results["intake_100"] = self.intake(100, "100 connections")
-        return max(50, round(self.results["intake_100"]["rate"] / 2))
+        return max(50, round(self.results["intake_100"]["rate"] * share))
 
     def settle(self, timeout=180):
         """Waits until the outbox has nothing pending (what a step left
@@ -517,7 +517,7 @@ class Run:
         import openloop
         r = self.results
         intake = self.open_intake()
-        rate = max(50, round(self.open_rate() * share * 2))
+        rate = self.alone_rate(share)
         welcome_rate, seconds = self.welcome_load()
         postback_rate, _ = self.postback_load()
         r[f"{prefix}_intake_alone"] = intake.measure(rate, seconds)
@@ -579,7 +579,7 @@ class Run:
         # A quarter of the alone throughput each, real and forged: together
         # half of what the machine does, so the figure says whether forged
         # work displaces real work, not that two saturating loads share CPU.
-        rate = max(50, self.open_rate() // 2)
+        rate = self.alone_rate(0.25)
         body = OUT / "forged-update.json"
         forged_id = 1_000_000_000_000 + 98 * 100_000_000
         body.write_text(json.dumps({"update_id": forged_id, "chat_member": {

@@ -30,12 +30,7 @@ import time
 import urllib.request
 from collections import Counter
 
-
-def _http(method, url, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as res:
-        return json.loads(res.read())
+from subscribers import _http
 
 
 def oha_path():

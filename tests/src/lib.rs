@@ -254,6 +254,19 @@ impl TestApp {
         req.send().await.unwrap().status().as_u16()
     }
 
+    /// The text of `GET /metrics`.
+    pub async fn metrics_text(&self) -> String {
+        self.api
+            .http()
+            .get(format!("{}/metrics", self.api.base()))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// The address the server listens on.
     pub fn addr(&self) -> std::net::SocketAddr {
         self.running.addr

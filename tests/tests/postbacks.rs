@@ -708,17 +708,7 @@ async fn postback_metrics_count_results_and_latency() {
     s.settled(1).await;
     let deadline = Instant::now() + WAIT;
     loop {
-        let text = s
-            .app
-            .api
-            .http()
-            .get(format!("{}/metrics", s.app.api.base()))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = s.app.metrics_text().await;
         let has = |needle: &str| text.lines().any(|l| l.starts_with(needle));
         if has("postbacks_total{result=\"sent\",error=\"\"}")
             && has("postbacks_total{result=\"retry\",error=\"http\"}")

@@ -50,16 +50,7 @@ async fn metrics_count_leads_and_welcomes() {
     // The outbox records "sent" a moment after the sandbox has the message.
     let deadline = Instant::now() + Duration::from_secs(10);
     let text = loop {
-        let text = app
-            .api
-            .http()
-            .get(format!("{}/metrics", app.api.base()))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = app.metrics_text().await;
         if expected.iter().all(|e| text.contains(e)) || Instant::now() > deadline {
             break text;
         }

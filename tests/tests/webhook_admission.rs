@@ -23,17 +23,9 @@ fn text(id: i64, text: &str) -> serde_json::Value {
 }
 
 async fn metric(app: &TestApp, line_start: &str) -> f64 {
-    let body = app
-        .api
-        .http()
-        .get(format!("{}/metrics", app.api.base()))
-        .send()
+    app.metrics_text()
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    body.lines()
+        .lines()
         .find(|l| l.starts_with(line_start))
         .and_then(|l| l.rsplit(' ').next())
         .map_or(0.0, |v| v.parse().unwrap())
