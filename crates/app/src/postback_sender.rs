@@ -114,7 +114,8 @@ impl PostbackSender {
                 }
                 continue;
             }
-            for job in this.within_shares(jobs).await {
+            this.count_in_flight(&jobs);
+            for job in jobs {
                 let Ok(permit) = this.slots.clone().acquire_owned().await else {
                     return;
                 };
@@ -147,34 +148,18 @@ impl PostbackSender {
             .collect()
     }
 
-    /// The claimed jobs that fit their account's share, counted in flight;
-    /// the rest are given back untried (due again at once). The claim
-    /// already keeps to each account's room, so this only guards the share
-    /// should an adapter hand back more. (Claiming past the share and giving
-    /// the excess back was the first design: an account one short of its
-    /// share then got one postback per claim, and the rest were leased,
-    /// given back and written twice for nothing.)
-    async fn within_shares(&self, jobs: Vec<PostbackJob>) -> Vec<PostbackJob> {
-        let share = self.settings.per_account.max(1);
-        let mut taken = Vec::with_capacity(jobs.len());
-        let mut given_back = Vec::new();
-        {
-            let mut accounts = self.accounts();
-            for job in jobs {
-                let in_flight = accounts.entry(job.account).or_insert(0);
-                if *in_flight >= share {
-                    given_back.push((job.id, job.attempts));
-                } else {
-                    *in_flight += 1;
-                    taken.push(job);
-                }
-            }
+    /// Counts the claimed jobs in flight for their accounts. The claim
+    /// already keeps to each account's room ([`OutboxStore::claim_postbacks`]
+    /// promises it), and only this loop adds to the counts, so no job here
+    /// is past its account's share. (Claiming past the share and giving the
+    /// excess back was the first design: an account one short of its share
+    /// then got one postback per claim, and the rest were leased, given back
+    /// and written twice for nothing.)
+    fn count_in_flight(&self, jobs: &[PostbackJob]) {
+        let mut accounts = self.accounts();
+        for job in jobs {
+            *accounts.entry(job.account).or_insert(0) += 1;
         }
-        if let Err(err) = self.outbox.release_postbacks(&given_back).await {
-            // Their leases run out and they are claimed again then.
-            warn!(error = %format!("{:#}", err.0), "cannot give back postbacks over an account's share");
-        }
-        taken
     }
 
     /// A postback of `account` is no longer in flight.

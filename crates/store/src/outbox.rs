@@ -389,29 +389,6 @@ impl OutboxStore for PgStore {
             .collect())
     }
 
-    async fn release_postbacks(&self, claimed: &[(i64, u32)]) -> Result<(), StoreError> {
-        if claimed.is_empty() {
-            return Ok(());
-        }
-        let mut conn = self.outbox_pool.get().await.map_err(db_err)?;
-        sql_query(
-            "UPDATE outbox o SET leased_until = NULL, attempts = o.attempts - 1 \
-             FROM unnest($1::bigint[], $2::int[]) AS r (id, attempt) \
-             WHERE o.id = r.id AND o.attempts = r.attempt AND o.state = 'pending'",
-        )
-        .bind::<Array<BigInt>, _>(claimed.iter().map(|c| c.0).collect::<Vec<_>>())
-        .bind::<Array<Integer>, _>(
-            claimed
-                .iter()
-                .map(|c| i32::try_from(c.1).unwrap_or(i32::MAX))
-                .collect::<Vec<_>>(),
-        )
-        .execute(&mut conn)
-        .await
-        .map_err(db_err)?;
-        Ok(())
-    }
-
     /// Written with the other outcomes of the moment, as [`Self::finish`].
     async fn finish_postback(
         &self,

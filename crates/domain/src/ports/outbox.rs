@@ -127,11 +127,6 @@ pub trait OutboxStore: Send + Sync {
         rooms: &[(i64, u32)],
     ) -> Result<Vec<PostbackJob>, StoreError>;
 
-    /// Gives back postbacks claimed (each `(id, attempt)`) and not tried:
-    /// they are due again at once, as if never claimed. MUST change nothing
-    /// for an item claimed again since or no longer pending.
-    async fn release_postbacks(&self, claimed: &[(i64, u32)]) -> Result<(), StoreError>;
-
     /// Records try `attempt` of postback `id`. MUST change nothing if the
     /// item is no longer pending or was claimed again since (as
     /// [`OutboxStore::finish`]).
