@@ -416,6 +416,16 @@ impl State {
         runtime.notify.notify_one();
     }
 
+    /// Forgets bot `id`'s last delivery error, as the official server does
+    /// whenever a webhook is closed or a new one is set
+    /// (`Client::on_webhook_closed`, `Client::finish_set_webhook`).
+    pub(crate) fn forget_webhook_error(&self, id: i64) {
+        if let Some(runtime) = self.lock().runtimes.get_mut(&id) {
+            runtime.last_error_date = None;
+            runtime.last_error_message = None;
+        }
+    }
+
     /// `(pending_update_count, last_error_date, last_error_message)`.
     pub(crate) fn queue_info(&self, id: i64) -> (usize, Option<i64>, Option<String>) {
         self.lock()

@@ -84,6 +84,9 @@ pub(crate) fn set_webhook(state: &State, bot: &FakeBot, params: &Params) -> Http
     if drop {
         state.drop_pending(bot.id);
     }
+    if changed.unwrap_or(true) {
+        state.forget_webhook_error(bot.id);
+    }
     let description = if changed.unwrap_or(true) {
         "Webhook was set"
     } else {
@@ -92,7 +95,8 @@ pub(crate) fn set_webhook(state: &State, bot: &FakeBot, params: &Params) -> Http
     envelope::ok(Value::Bool(true), Some(description))
 }
 
-/// `deleteWebhook`; updates stay queued unless `drop_pending_updates`.
+/// `deleteWebhook`; updates stay queued unless `drop_pending_updates`, and
+/// the last delivery error is forgotten with the webhook.
 pub(crate) fn delete_webhook(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
     if params::boolean(params, "drop_pending_updates") {
         state.drop_pending(bot.id);
@@ -100,6 +104,9 @@ pub(crate) fn delete_webhook(state: &State, bot: &FakeBot, params: &Params) -> H
     let had = state
         .with_bot(bot.id, |fake| fake.webhook.take().is_some())
         .unwrap_or(false);
+    if had {
+        state.forget_webhook_error(bot.id);
+    }
     let description = if had {
         "Webhook was deleted"
     } else {

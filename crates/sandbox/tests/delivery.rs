@@ -91,6 +91,51 @@ async fn retries_at_once_then_with_doubling_delays_until_a_2xx() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_last_error_stays_until_the_webhook_is_deleted_or_changed() {
+    let sb = sandbox().await;
+    let bot = sb.create_bot("b", "B", None);
+    let info = async || ok(&sb, &bot.token, "getWebhookInfo", json!({})).await;
+    let failed = |info: &Value| {
+        info.get("last_error_date").is_some() && info.get("last_error_message").is_some()
+    };
+    // Each receiver fails its first delivery, then takes it: an error is
+    // recorded and nothing is in flight once the update is delivered.
+    let (_first, first_url) = receiver(1).await;
+    let hook = json!({ "url": first_url, "allowed_updates": ["message"] });
+    ok(&sb, &bot.token, "setWebhook", hook.clone()).await;
+    sb.send_update(bot.id, message(1, 1));
+    assert!(sb.wait_delivered(bot.id, Duration::from_secs(5)).await);
+    assert!(
+        failed(&info().await),
+        "a delivered update keeps the last error"
+    );
+    ok(&sb, &bot.token, "setWebhook", hook).await;
+    assert!(
+        failed(&info().await),
+        "setting the same webhook changes nothing"
+    );
+    ok(&sb, &bot.token, "deleteWebhook", json!({})).await;
+    let deleted = info().await;
+    assert!(
+        !failed(&deleted),
+        "deleteWebhook clears the error: {deleted}"
+    );
+
+    let (_second, second_url) = receiver(1).await;
+    ok(&sb, &bot.token, "setWebhook", json!({ "url": second_url })).await;
+    sb.send_update(bot.id, message(1, 2));
+    assert!(sb.wait_delivered(bot.id, Duration::from_secs(5)).await);
+    assert!(failed(&info().await));
+    let (_third, third_url) = receiver(0).await;
+    ok(&sb, &bot.token, "setWebhook", json!({ "url": third_url })).await;
+    let changed = info().await;
+    assert!(
+        !failed(&changed),
+        "a new webhook starts with no error: {changed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_failing_chat_does_not_delay_another_chats_updates() {
     let sb = sandbox().await;
     let hook = Receiver::default();
