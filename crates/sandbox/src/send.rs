@@ -191,11 +191,18 @@ pub(crate) fn send_message(state: &State, bot: &FakeBot, params: &Params) -> Htt
     let message_id = state.lock().world.next_message_id(bot.id, chat_id);
     let mut message = json!({
         "message_id": message_id,
-        "from": bot_user(bot),
         "chat": chat,
         "date": unix_now(),
         "text": parsed.text,
     });
+    // A channel's post is sent on behalf of the channel: the official server
+    // writes `sender_chat` and, in a channel only, no `from`
+    // (`Client::JsonMessage`, from TDLib's `messageSenderChat`).
+    if message["chat"]["type"] == "channel" {
+        message["sender_chat"] = message["chat"].clone();
+    } else {
+        message["from"] = bot_user(bot);
+    }
     if !parsed.entities.is_empty() {
         message["entities"] = Value::Array(parsed.entities);
     }

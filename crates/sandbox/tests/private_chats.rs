@@ -523,3 +523,43 @@ async fn get_chat_and_get_chat_member_know_what_the_bot_knows() {
     .await;
     assert_eq!(answer, (400, "Bad Request: user not found".into()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_to_a_channel_is_sent_on_behalf_of_the_channel() {
+    let sb = sandbox().await;
+    let bot = sb.create_bot("trackbot", "Track", None);
+    sb.send_event(bot.id, &start_event(42, "x"));
+    sb.send_event(
+        bot.id,
+        &SandboxEvent::Promote {
+            chat: channel(),
+            by: person(1, "O", None),
+            date: None,
+        },
+    );
+    let post = ok(
+        &sb,
+        &bot.token,
+        "sendMessage",
+        json!({ "chat_id": channel().id, "text": "news" }),
+    )
+    .await;
+    assert_eq!(post["sender_chat"]["id"], channel().id);
+    assert_eq!(post["sender_chat"]["type"], "channel");
+    assert_eq!(post["chat"]["id"], channel().id);
+    assert!(
+        post.get("from").is_none(),
+        "no sender user in a channel: {post}"
+    );
+
+    let private = ok(
+        &sb,
+        &bot.token,
+        "sendMessage",
+        json!({ "chat_id": 42, "text": "hi" }),
+    )
+    .await;
+    assert_eq!(private["from"]["id"], bot.id);
+    assert_eq!(private["from"]["is_bot"], true);
+    assert!(private.get("sender_chat").is_none(), "{private}");
+}
