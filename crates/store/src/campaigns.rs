@@ -351,3 +351,19 @@ struct StatusRow {
     #[diesel(sql_type = diesel::sql_types::SmallInt)]
     status: i16,
 }
+
+#[cfg(test)]
+mod tests {
+    use usher_domain::CampaignStatus;
+
+    /// The SQL of bots.rs, profile.rs, subscriber_intake.rs and outbox.rs
+    /// writes a deleted campaign's code as the constant `2`, never as a
+    /// parameter: the partial indexes `campaigns_one_per_chat` and
+    /// `campaigns_live_by_bot` (`WHERE status <> 2`) serve a query only
+    /// when its predicate repeats theirs. This pins the domain's code to it.
+    #[test]
+    fn the_sql_constant_for_a_deleted_campaign_is_the_domains_code() {
+        assert_eq!(CampaignStatus::Deleted.code(), 2);
+        assert_eq!(CampaignStatus::from_code(2), CampaignStatus::Deleted);
+    }
+}

@@ -321,7 +321,7 @@ pub(crate) async fn apply_batch(
         campaigns.iter().map(|c| (c.code.as_str(), c)).collect();
     let by_chat: HashMap<(i64, i64), &CampaignRow> = campaigns
         .iter()
-        .filter(|c| c.status != 2)
+        .filter(|c| c.status != CampaignStatus::Deleted.code())
         .map(|c| ((c.bot_id, c.chat_id), c))
         .collect();
     // The campaign (of the bot that received it) each happening concerns.
