@@ -81,13 +81,14 @@ pub(crate) fn set_webhook(state: &State, bot: &FakeBot, params: &Params) -> Http
         fake.webhook = Some(new);
         changed
     });
+    let changed = changed.unwrap_or(true);
     if drop {
         state.drop_pending(bot.id);
     }
-    if changed.unwrap_or(true) {
+    if changed {
         state.forget_webhook_error(bot.id);
     }
-    let description = if changed.unwrap_or(true) {
+    let description = if changed {
         "Webhook was set"
     } else {
         "Webhook is already set"

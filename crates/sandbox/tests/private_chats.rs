@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::{hook_up, ok, person, receiver, refused, sandbox};
-use usher_sandbox::{SandboxChat, SandboxEvent, SandboxOptions, start};
+use usher_sandbox::{SandboxChat, SandboxEvent, SandboxHandle, SandboxOptions, start};
 
 fn channel() -> SandboxChat {
     SandboxChat {
@@ -18,6 +18,19 @@ fn channel() -> SandboxChat {
         title: "My Channel".into(),
         kind: "channel".into(),
     }
+}
+
+/// Makes the bot an administrator of [`channel`], as its owner (user 1)
+/// would, with the rights to post and invite.
+fn promote_in_channel(sb: &SandboxHandle, bot: i64) {
+    sb.send_event(
+        bot,
+        &SandboxEvent::Promote {
+            chat: channel(),
+            by: person(1, "Owner", None),
+            date: None,
+        },
+    );
 }
 
 fn start_event(id: i64, payload: &str) -> SandboxEvent {
@@ -291,15 +304,7 @@ async fn a_join_request_approved_becomes_a_join_via_the_request() {
     let (hook, url) = receiver(0).await;
     let bot = sb.create_bot("trackbot", "Track", None);
     hook_up(&sb, &bot.token, &url).await;
-    let owner = person(1, "Owner", None);
-    sb.send_event(
-        bot.id,
-        &SandboxEvent::Promote {
-            chat: channel(),
-            by: owner,
-            date: None,
-        },
-    );
+    promote_in_channel(&sb, bot.id);
     let link = ok(
         &sb,
         &bot.token,
@@ -396,14 +401,7 @@ async fn a_declined_request_delivers_nothing_and_rights_are_checked() {
         (400, "Bad Request: chat not found".into()),
         "the bot is not there"
     );
-    sb.send_event(
-        bot.id,
-        &SandboxEvent::Promote {
-            chat: channel(),
-            by: person(1, "O", None),
-            date: None,
-        },
-    );
+    promote_in_channel(&sb, bot.id);
     let answer = refused(
         &sb,
         &bot.token,
@@ -475,14 +473,7 @@ async fn get_chat_and_get_chat_member_know_what_the_bot_knows() {
     let answer = refused(&sb, &bot.token, "getChat", json!({})).await;
     assert_eq!(answer, (400, "Bad Request: chat_id is empty".into()));
     sb.send_event(bot.id, &start_event(42, "x"));
-    sb.send_event(
-        bot.id,
-        &SandboxEvent::Promote {
-            chat: channel(),
-            by: person(1, "O", None),
-            date: None,
-        },
-    );
+    promote_in_channel(&sb, bot.id);
     let private = ok(&sb, &bot.token, "getChat", json!({ "chat_id": 42 })).await;
     assert_eq!(private["type"], "private");
     assert_eq!(private["username"], "ann");
@@ -529,14 +520,7 @@ async fn a_post_to_a_channel_is_sent_on_behalf_of_the_channel() {
     let sb = sandbox().await;
     let bot = sb.create_bot("trackbot", "Track", None);
     sb.send_event(bot.id, &start_event(42, "x"));
-    sb.send_event(
-        bot.id,
-        &SandboxEvent::Promote {
-            chat: channel(),
-            by: person(1, "O", None),
-            date: None,
-        },
-    );
+    promote_in_channel(&sb, bot.id);
     let post = ok(
         &sb,
         &bot.token,
