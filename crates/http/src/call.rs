@@ -1,29 +1,62 @@
 //! Reading one API call: body, then key, then account, in the order of
 //! `conventions.md` (`request`, `key`, `ban`), before any endpoint check.
+//! [`ApiCall`] is an actix extractor, so a handler that takes one starts
+//! only once the call is read and authenticated; a call that fails here is
+//! answered with its [`ErrorCode`] and never reaches the handler.
 
-use actix_web::http::header;
-use actix_web::{HttpMessage, HttpRequest, web};
+use actix_web::dev::Payload;
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use bytes::BytesMut;
 use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
 use usher_domain::{AccountId, ApiKey};
 
 use crate::params::{ParamValue, Params, form_pairs};
-use crate::{AppState, BODY_LIMIT, ErrorCode};
+use crate::{AppState, ErrorCode};
+
+/// Largest request body the API reads (`conventions.md`).
+pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// Past this much, an oversized body is no longer drained before answering
 /// `request`; the connection is closed instead.
 const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
 
 /// An authenticated call and its parameters.
-pub(crate) struct ApiCall {
+pub struct ApiCall {
     /// The caller's account.
     pub account: AccountId,
     /// The endpoint's parameters (the key itself is not among them).
-    pub params: Params,
+    pub(crate) params: Params,
+}
+
+impl FromRequest for ApiCall {
+    type Error = ErrorCode;
+    type Future = LocalBoxFuture<'static, Result<Self, ErrorCode>>;
+
+    /// A `POST` reads its body; any other method (the router lets only the
+    /// endpoint's own verb through) reads the query string.
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            // The state is registered with the app; missing, it is a bug of
+            // the wiring, answered like any internal failure.
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or(ErrorCode::Db)?;
+            if req.method() == Method::POST {
+                post(&req, payload, &state).await
+            } else {
+                get(&req, &state).await
+            }
+        })
+    }
 }
 
 /// A GET call: parameters from the query string.
-pub(crate) async fn get(req: &HttpRequest, state: &AppState) -> Result<ApiCall, ErrorCode> {
+async fn get(req: &HttpRequest, state: &AppState) -> Result<ApiCall, ErrorCode> {
     let query = Query::parse(req)?;
     let account = authenticate(req, &query, state).await?;
     let params = Params::from_pairs(
@@ -38,11 +71,7 @@ pub(crate) async fn get(req: &HttpRequest, state: &AppState) -> Result<ApiCall, 
 
 /// A POST call: parameters from the body (JSON or form); the query string
 /// only carries the key.
-pub(crate) async fn post(
-    req: &HttpRequest,
-    payload: web::Payload,
-    state: &AppState,
-) -> Result<ApiCall, ErrorCode> {
+async fn post(req: &HttpRequest, payload: Payload, state: &AppState) -> Result<ApiCall, ErrorCode> {
     let body = read_body(req, payload).await?;
     let params = parse_body(req, &body)?;
     let query = Query::parse(req)?;
@@ -101,7 +130,7 @@ async fn authenticate(
 }
 
 /// Reads at most [`BODY_LIMIT`] bytes; a larger body is `request`.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<BytesMut, ErrorCode> {
+async fn read_body(req: &HttpRequest, mut payload: Payload) -> Result<BytesMut, ErrorCode> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

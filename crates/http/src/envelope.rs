@@ -1,7 +1,7 @@
 //! The JSON envelope every API answer uses: always HTTP 200.
 
-use actix_web::HttpResponse;
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::json;
 
@@ -62,6 +62,18 @@ pub fn error(code: ErrorCode) -> HttpResponse {
     let mut res = respond(&json!({ "status": "error", "error": code.as_str() }));
     res.extensions_mut().insert(code);
     res
+}
+/// A handler or extractor that fails with a code answers the envelope
+/// `{"status":"error","error":"<code>"}` with HTTP 200, so handlers return
+/// `Result<HttpResponse, ErrorCode>` and use `?`.
+impl ResponseError for ErrorCode {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::OK
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        error(*self)
+    }
 }
 
 fn respond(body: &serde_json::Value) -> HttpResponse {

@@ -214,6 +214,29 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// By value, as `?` needs, through the by-reference mapping below.
+macro_rules! from_owned {
+    ($($error:ty),+ $(,)?) => {$(
+        impl From<$error> for ErrorCode {
+            fn from(err: $error) -> Self {
+                (&err).into()
+            }
+        }
+    )+};
+}
+
+from_owned!(
+    StoreError,
+    AuthError,
+    AddBotError,
+    ChatsError,
+    DeleteBotError,
+    AddCampaignError,
+    CampaignIdError,
+    EditCampaignError,
+    ProfileError,
+);
+
 impl From<&StoreError> for ErrorCode {
     /// A database failure is logged here, once, with its whole cause chain;
     /// the client only learns `db`.

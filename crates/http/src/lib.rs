@@ -7,7 +7,7 @@
 //! [`json_errors`] into the envelope.
 
 pub mod api;
-mod call;
+pub mod call;
 pub mod envelope;
 pub mod error_code;
 #[doc(hidden)]
@@ -18,37 +18,16 @@ pub mod metrics;
 pub mod openapi;
 mod params;
 mod request_log;
+mod state;
 pub mod webhook;
 
 use actix_web::http::Method;
 use actix_web::web;
-use usher_domain::services::{AccountService, BotService, CampaignService, IntakeService};
 
+pub use call::BODY_LIMIT;
 pub use error_code::ErrorCode;
 pub use request_log::RequestLog;
-
-/// Largest request body the API reads (`conventions.md`).
-pub const BODY_LIMIT: usize = 64 * 1024;
-
-/// What the handlers share: the domain services.
-#[derive(Clone)]
-pub struct AppState {
-    /// Accounts and authentication.
-    pub accounts: AccountService,
-    /// The bot lifecycle.
-    pub bots: BotService,
-    /// Webhook intake.
-    pub intake: IntakeService,
-    /// Campaigns.
-    pub campaigns: CampaignService,
-    /// Leads, the journal and stats.
-    pub subscribers: usher_domain::services::SubscriberService,
-    /// The account's profile and global postback templates.
-    pub profile: usher_domain::services::ProfileService,
-    /// The public base URL of the service (`http.public_url`): the
-    /// document's `servers`.
-    pub public_url: String,
-}
+pub use state::AppState;
 
 /// Every route [`configure`] registers, as (method, path pattern): the
 /// JSON API's endpoints, the document, the reference page, the probes, the

@@ -11,7 +11,7 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, RefOr, Required, ResponseBuilder};
 
-use super::{BEARER, QUERY_KEY};
+use super::names::{BEARER, QUERY_KEY};
 use crate::api::{Answer, Endpoint, Named, ParamKind, Verb};
 
 /// The media type of every answer and of the documented POST bodies.

@@ -5,6 +5,7 @@
 //! read by the reference page at `GET /docs`.
 
 mod api_paths;
+mod names;
 mod service_paths;
 
 use std::sync::LazyLock;
@@ -19,18 +20,8 @@ use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, P
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{ENDPOINTS, unknown_endpoint};
-
-/// Where the document is served.
-pub const DOCUMENT_PATH: &str = "/api/openapi.json";
-/// The reference page; it redirects to [`DOCS_FILES`]'s index.
-pub const DOCS_PATH: &str = "/docs";
-/// The page and its assets (Swagger UI, embedded in the binary).
-pub const DOCS_FILES: &str = "/docs/{file}";
-
-/// The security scheme of the key as the query parameter `id`.
-const QUERY_KEY: &str = "query_key";
-/// The security scheme of the key as `Authorization: Bearer`.
-const BEARER: &str = "bearer";
+use names::{BEARER, QUERY_KEY};
+pub use names::{DOCS_FILES, DOCS_PATH, DOCUMENT_PATH};
 
 const INTRODUCTION: &str = "\
 usher connects your Telegram bots: hand over a BotFather token, and usher checks it with \

@@ -11,7 +11,7 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, Required, Response, ResponseBuilder};
 
 use super::api_paths::{JSON, word};
-use super::{DOCS_FILES, DOCS_PATH, DOCUMENT_PATH};
+use super::names::{DOCS_FILES, DOCS_PATH, DOCUMENT_PATH};
 use crate::health::{HEALTHZ, READYZ};
 use crate::metrics::METRICS;
 use crate::webhook::{SECRET_HEADER, WEBHOOK};

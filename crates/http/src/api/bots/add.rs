@@ -1,12 +1,13 @@
 //! `POST /api/bots/add.json`: connect (or restore) a bot by its token.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use tracing::instrument;
 use utoipa::ToSchema;
 
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// The token parameter.
 const TOKEN: Param = Param {
@@ -57,24 +58,12 @@ pub struct AddedBot {
 
 /// Handles the call. The token is read, passed on, and never logged.
 #[instrument(skip_all, name = "bots.add")]
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    let call = match call::post(&req, payload, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
-    let Some(token) = call.params.text(TOKEN.name) else {
-        return envelope::error(ErrorCode::Token);
-    };
-    match state.bots.add(call.account, token).await {
-        Ok(bot) => envelope::ok(AddedBot {
-            id: bot.id.0,
-            username: bot.username,
-            name: bot.name,
-        }),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    let token = call.params.text(TOKEN.name).ok_or(ErrorCode::Token)?;
+    let bot = state.bots.add(call.account, token).await?;
+    Ok(envelope::ok(AddedBot {
+        id: bot.id.0,
+        username: bot.username,
+        name: bot.name,
+    }))
 }

@@ -1,13 +1,14 @@
 //! `GET /api/bots/chats.json?id=`: the campaign picker's chats.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use usher_domain::{AdminChat, BotId};
 use utoipa::ToSchema;
 
 use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
 use crate::api::params::BOT_ID;
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// `GET /api/bots/chats.json`.
 pub const ENDPOINT: Endpoint = Endpoint {
@@ -49,16 +50,10 @@ impl<'a> From<&'a AdminChat> for Chat<'a> {
 }
 
 /// Handles the call.
-pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let call = match call::get(&req, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
-    let Some(bot) = call.params.positive_id(BOT_ID.name) else {
-        return envelope::error(ErrorCode::Id);
-    };
-    match state.bots.chats(call.account, BotId(bot)).await {
-        Ok(chats) => envelope::ok(chats.iter().map(Chat::from).collect::<Vec<_>>()),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    let bot = call.params.positive_id(BOT_ID.name).ok_or(ErrorCode::Id)?;
+    let chats = state.bots.chats(call.account, BotId(bot)).await?;
+    Ok(envelope::ok(
+        chats.iter().map(Chat::from).collect::<Vec<_>>(),
+    ))
 }

@@ -1,11 +1,12 @@
 //! `POST /api/bots/del.json`: soft-delete a bot.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use usher_domain::BotId;
 
 use crate::api::endpoint::{Answer, Endpoint, Verb};
 use crate::api::params::BOT_ID;
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// `POST /api/bots/del.json`.
 pub const ENDPOINT: Endpoint = Endpoint {
@@ -24,20 +25,8 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    let call = match call::post(&req, payload, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
-    let Some(bot) = call.params.positive_id(BOT_ID.name) else {
-        return envelope::error(ErrorCode::Id);
-    };
-    match state.bots.delete(call.account, BotId(bot)).await {
-        Ok(()) => envelope::ok_empty(),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    let bot = call.params.positive_id(BOT_ID.name).ok_or(ErrorCode::Id)?;
+    state.bots.delete(call.account, BotId(bot)).await?;
+    Ok(envelope::ok_empty())
 }

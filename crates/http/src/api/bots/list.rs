@@ -1,13 +1,14 @@
 //! `GET /api/bots/list.json`: every bot of the account, deleted ones too.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use usher_domain::BotSummary;
 use utoipa::ToSchema;
 
 use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
 use crate::api::schema;
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// `GET /api/bots/list.json`.
 pub const ENDPOINT: Endpoint = Endpoint {
@@ -59,13 +60,9 @@ impl From<BotSummary> for Bot {
 }
 
 /// Handles the call.
-pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let call = match call::get(&req, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
-    match state.bots.list(call.account).await {
-        Ok(bots) => envelope::ok(bots.into_iter().map(Bot::from).collect::<Vec<_>>()),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    let bots = state.bots.list(call.account).await?;
+    Ok(envelope::ok(
+        bots.into_iter().map(Bot::from).collect::<Vec<_>>(),
+    ))
 }

@@ -1,13 +1,14 @@
 //! `POST /api/camp/add.json`: `bot`, `chat`, `welcome`, then the optional
 //! `button_text`, `button_url`, `unsub_window`.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use usher_domain::{BotId, ChatId};
 
 use super::{BUTTON_TEXT, BUTTON_URL, CampaignDetail, UNSUB_WINDOW, WELCOME, settings_input};
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::api::params::TEMPLATES;
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 const BOT: Param = Param {
     name: "bot",
@@ -59,20 +60,10 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call; answers the new campaign as `camp/get.json` would.
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    let call = match call::post(&req, payload, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
     let bot = call.params.positive_id(BOT.name).map(BotId);
     let chat = call.params.nonzero_integer(CHAT.name).map(ChatId);
     let input = settings_input(&call.params);
-    match state.campaigns.add(call.account, bot, chat, input).await {
-        Ok(campaign) => envelope::ok(CampaignDetail::from(&campaign)),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+    let campaign = state.campaigns.add(call.account, bot, chat, input).await?;
+    Ok(envelope::ok(CampaignDetail::from(&campaign)))
 }

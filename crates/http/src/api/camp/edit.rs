@@ -1,13 +1,14 @@
 //! `POST /api/camp/edit.json`: `id` and any of `welcome`, `button_text`,
 //! `button_url`, `unsub_window`, `pb_*`.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use usher_domain::CampaignId;
 
 use super::{BUTTON_TEXT, BUTTON_URL, CampaignDetail, UNSUB_WINDOW, WELCOME, settings_input};
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, Verb};
 use crate::api::params::{CAMPAIGN_ID, TEMPLATES};
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// `welcome` is optional here.
 const OPTIONAL_WELCOME: Param = Param {
@@ -48,22 +49,9 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    let call = match call::post(&req, payload, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
     let id = call.params.positive_id(CAMPAIGN_ID.name).map(CampaignId);
-    match state
-        .campaigns
-        .edit(call.account, id, settings_input(&call.params))
-        .await
-    {
-        Ok(campaign) => envelope::ok(CampaignDetail::from(&campaign)),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+    let input = settings_input(&call.params);
+    let campaign = state.campaigns.edit(call.account, id, input).await?;
+    Ok(envelope::ok(CampaignDetail::from(&campaign)))
 }

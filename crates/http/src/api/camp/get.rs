@@ -1,12 +1,13 @@
 //! `GET /api/camp/get.json?id=`: one campaign, deleted ones too (status 2).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use usher_domain::CampaignId;
 
 use super::CampaignDetail;
 use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
 use crate::api::params::CAMPAIGN_ID;
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// `GET /api/camp/get.json`.
 pub const ENDPOINT: Endpoint = Endpoint {
@@ -22,16 +23,11 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let call = match call::get(&req, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
-    let Some(id) = call.params.positive_id(CAMPAIGN_ID.name).map(CampaignId) else {
-        return envelope::error(ErrorCode::Id);
-    };
-    match state.campaigns.get(call.account, id).await {
-        Ok(campaign) => envelope::ok(CampaignDetail::from(&campaign)),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    let id = call
+        .params
+        .positive_id(CAMPAIGN_ID.name)
+        .ok_or(ErrorCode::Id)?;
+    let campaign = state.campaigns.get(call.account, CampaignId(id)).await?;
+    Ok(envelope::ok(CampaignDetail::from(&campaign)))
 }

@@ -1,10 +1,11 @@
 //! `GET /api/camp/list.json`: the account's campaigns that are not deleted.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use super::CampaignSummary;
 use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// `GET /api/camp/list.json`.
 pub const ENDPOINT: Endpoint = Endpoint {
@@ -19,13 +20,9 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let call = match call::get(&req, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
-    match state.campaigns.list(call.account).await {
-        Ok(list) => envelope::ok(list.iter().map(CampaignSummary::from).collect::<Vec<_>>()),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    let list = state.campaigns.list(call.account).await?;
+    Ok(envelope::ok(
+        list.iter().map(CampaignSummary::from).collect::<Vec<_>>(),
+    ))
 }

@@ -8,7 +8,7 @@ pub mod list;
 pub mod pause;
 pub mod resume;
 
-use actix_web::{HttpRequest, HttpResponse, Route, web};
+use actix_web::{HttpResponse, Route, web};
 use serde::Serialize;
 use usher_domain::{Campaign, CampaignId};
 use utoipa::ToSchema;
@@ -20,8 +20,9 @@ use usher_domain::subscribers::campaign_link;
 use super::endpoint::{Answer, Endpoint, Param, ParamKind, Verb};
 use super::params::{CAMPAIGN_ID, given_templates};
 use crate::api::schema;
+use crate::call::ApiCall;
 use crate::params::Params;
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::{AppState, ErrorCode, envelope};
 use usher_domain::subscribers::LeadStatus;
 
 /// `welcome` of `camp/add.json` (required) and `camp/edit.json`.
@@ -209,26 +210,20 @@ pub(crate) enum Change {
 
 /// Shared body of pause, resume and del: param `id`, answer `{"status":"ok"}`.
 pub(crate) async fn change(
-    req: HttpRequest,
-    payload: web::Payload,
+    call: ApiCall,
     state: web::Data<AppState>,
     change: Change,
-) -> HttpResponse {
-    let call = match call::post(&req, payload, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
-    let Some(id) = call.params.positive_id(CAMPAIGN_ID.name).map(CampaignId) else {
-        return envelope::error(ErrorCode::Id);
-    };
+) -> Result<HttpResponse, ErrorCode> {
+    let id = call
+        .params
+        .positive_id(CAMPAIGN_ID.name)
+        .ok_or(ErrorCode::Id)?;
+    let id = CampaignId(id);
     let campaigns = &state.campaigns;
-    let result = match change {
-        Change::Pause => campaigns.pause(call.account, id).await,
-        Change::Resume => campaigns.resume(call.account, id).await,
-        Change::Delete => campaigns.delete(call.account, id).await,
-    };
-    match result {
-        Ok(()) => envelope::ok_empty(),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
+    match change {
+        Change::Pause => campaigns.pause(call.account, id).await?,
+        Change::Resume => campaigns.resume(call.account, id).await?,
+        Change::Delete => campaigns.delete(call.account, id).await?,
     }
+    Ok(envelope::ok_empty())
 }

@@ -1,10 +1,11 @@
 //! `POST /api/camp/pause.json`: pauses an active campaign (a paused one stays paused).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use super::{Change, change, change_endpoint};
-use crate::AppState;
 use crate::api::endpoint::Endpoint;
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode};
 
 /// `POST /api/camp/pause.json`.
 pub const ENDPOINT: Endpoint = change_endpoint(
@@ -17,10 +18,6 @@ pub const ENDPOINT: Endpoint = change_endpoint(
 );
 
 /// Handles the call.
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    change(req, payload, state, Change::Pause).await
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    change(call, state, Change::Pause).await
 }

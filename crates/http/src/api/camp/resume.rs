@@ -1,10 +1,11 @@
 //! `POST /api/camp/resume.json`: resumes a paused campaign (an active one stays active).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use super::{Change, change, change_endpoint};
-use crate::AppState;
 use crate::api::endpoint::Endpoint;
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode};
 
 /// `POST /api/camp/resume.json`.
 pub const ENDPOINT: Endpoint = change_endpoint(
@@ -16,10 +17,6 @@ pub const ENDPOINT: Endpoint = change_endpoint(
 );
 
 /// Handles the call.
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    change(req, payload, state, Change::Resume).await
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    change(call, state, Change::Resume).await
 }

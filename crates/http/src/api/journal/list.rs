@@ -1,7 +1,7 @@
 //! `GET /api/journal/list.json`: joins, leaves, kicks, requests, starts and
 //! blocks, newest first.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use usher_domain::services::{ACTIONS, JournalQuery};
 use usher_domain::subscribers::views::JournalView;
@@ -11,7 +11,8 @@ use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::api::leads::list::code;
 use crate::api::leads::{FROM, LIMIT, OFFSET, TO, time};
 use crate::api::schema;
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 const BOT: Param = Param {
     name: "bot",
@@ -118,11 +119,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let call = match call::get(&req, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
     let p = &call.params;
     let query = JournalQuery {
         bot: p.given_integer(BOT.name),
@@ -134,12 +131,14 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         limit: p.given_integer(LIMIT.name),
         offset: p.given_integer(OFFSET.name),
     };
-    match state.subscribers.journal(call.account, query).await {
-        Ok(page) => envelope::ok_page(
-            page.total,
-            page.capped,
-            page.rows.iter().map(JournalItem::from).collect(),
-        ),
-        Err(err) => envelope::error(code(&err, ErrorCode::Bot, ErrorCode::Action)),
-    }
+    let page = state
+        .subscribers
+        .journal(call.account, query)
+        .await
+        .map_err(|err| code(&err, ErrorCode::Bot, ErrorCode::Action))?;
+    Ok(envelope::ok_page(
+        page.total,
+        page.capped,
+        page.rows.iter().map(JournalItem::from).collect(),
+    ))
 }

@@ -1,6 +1,6 @@
 //! `GET /api/leads/get.json?id=`: one lead with its history and welcome.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use usher_domain::subscribers::views::LeadDetailView;
 use utoipa::ToSchema;
@@ -9,7 +9,8 @@ use super::{LeadItem, time};
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::api::postbacks::PostbackItem;
 use crate::api::schema;
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 const LEAD_ID: Param = Param {
     name: "id",
@@ -92,15 +93,12 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let call = match call::get(&req, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
     let id = call.params.positive_id(LEAD_ID.name);
-    match state.subscribers.lead(call.account, id).await {
-        Ok(Some(lead)) => envelope::ok(LeadDetail::from(&lead)),
-        Ok(None) => envelope::error(ErrorCode::Id),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+    let lead = state
+        .subscribers
+        .lead(call.account, id)
+        .await?
+        .ok_or(ErrorCode::Id)?;
+    Ok(envelope::ok(LeadDetail::from(&lead)))
 }

@@ -1,12 +1,13 @@
 //! `GET /api/leads/list.json`: the account's leads, newest first.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use usher_domain::services::{LeadQuery, ReadError};
 use usher_domain::subscribers::views::QueryError;
 
 use super::{CAMPAIGN, FROM, LIMIT, LeadItem, OFFSET, TO};
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 const STATUS: Param = Param {
     name: "status",
@@ -52,11 +53,7 @@ pub(crate) fn code(err: &ReadError, owner: ErrorCode, kind: ErrorCode) -> ErrorC
 }
 
 /// Handles the call.
-pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let call = match call::get(&req, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
     let p = &call.params;
     let query = LeadQuery {
         campaign: p.given_integer(CAMPAIGN.name),
@@ -66,12 +63,14 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         limit: p.given_integer(LIMIT.name),
         offset: p.given_integer(OFFSET.name),
     };
-    match state.subscribers.leads(call.account, query).await {
-        Ok(page) => envelope::ok_page(
-            page.total,
-            page.capped,
-            page.rows.iter().map(LeadItem::from).collect(),
-        ),
-        Err(err) => envelope::error(code(&err, ErrorCode::Campaign, ErrorCode::Status)),
-    }
+    let page = state
+        .subscribers
+        .leads(call.account, query)
+        .await
+        .map_err(|err| code(&err, ErrorCode::Campaign, ErrorCode::Status))?;
+    Ok(envelope::ok_page(
+        page.total,
+        page.capped,
+        page.rows.iter().map(LeadItem::from).collect(),
+    ))
 }

@@ -1,6 +1,6 @@
 //! `GET /api/postbacks/list.json`: the account's postbacks, newest first.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use usher_domain::services::PostbackQuery;
 use usher_domain::subscribers::views::POSTBACK_STATES;
 
@@ -8,7 +8,8 @@ use super::PostbackItem;
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::api::leads::list::code;
 use crate::api::leads::{CAMPAIGN, LIMIT, OFFSET};
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 const LEAD: Param = Param {
     name: "lead",
@@ -47,11 +48,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let call = match call::get(&req, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
     let p = &call.params;
     let query = PostbackQuery {
         campaign: p.given_integer(CAMPAIGN.name),
@@ -60,12 +57,14 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         limit: p.given_integer(LIMIT.name),
         offset: p.given_integer(OFFSET.name),
     };
-    match state.subscribers.postbacks(call.account, query).await {
-        Ok(page) => envelope::ok_page(
-            page.total,
-            page.capped,
-            page.rows.iter().map(PostbackItem::from).collect(),
-        ),
-        Err(err) => envelope::error(code(&err, ErrorCode::Campaign, ErrorCode::State)),
-    }
+    let page = state
+        .subscribers
+        .postbacks(call.account, query)
+        .await
+        .map_err(|err| code(&err, ErrorCode::Campaign, ErrorCode::State))?;
+    Ok(envelope::ok_page(
+        page.total,
+        page.capped,
+        page.rows.iter().map(PostbackItem::from).collect(),
+    ))
 }

@@ -1,12 +1,13 @@
 //! `POST /api/profile/apikey.json`: a new API key; the old one stops
 //! working at once.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// The new key.
 #[derive(Serialize, ToSchema)]
@@ -31,18 +32,12 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    let call = match call::post(&req, payload, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
-    match state.accounts.rotate_key(call.account).await {
-        Ok(Some(key)) => envelope::ok(NewKey { key: key.reveal() }),
-        Ok(None) => envelope::error(ErrorCode::Key),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    // None: the account went away since the key was checked.
+    let key = state
+        .accounts
+        .rotate_key(call.account)
+        .await?
+        .ok_or(ErrorCode::Key)?;
+    Ok(envelope::ok(NewKey { key: key.reveal() }))
 }

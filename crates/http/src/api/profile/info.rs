@@ -1,11 +1,12 @@
 //! `GET /api/profile/info.json`: the account, its counts and its global
 //! postback templates.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use super::ProfileDetail;
 use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// `GET /api/profile/info.json`.
 pub const ENDPOINT: Endpoint = Endpoint {
@@ -22,13 +23,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let call = match call::get(&req, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
-    match state.profile.info(call.account).await {
-        Ok(profile) => envelope::ok(ProfileDetail::from(&profile)),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    let profile = state.profile.info(call.account).await?;
+    Ok(envelope::ok(ProfileDetail::from(&profile)))
 }

@@ -1,12 +1,13 @@
 //! `POST /api/profile/postbacks.json`: the account's global postback
 //! templates.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use super::ProfileDetail;
 use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
 use crate::api::params::{TEMPLATES, given_templates};
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// `POST /api/profile/postbacks.json`.
 pub const ENDPOINT: Endpoint = Endpoint {
@@ -24,21 +25,8 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    let call = match call::post(&req, payload, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
-    match state
-        .profile
-        .set_postbacks(call.account, given_templates(&call.params))
-        .await
-    {
-        Ok(profile) => envelope::ok(ProfileDetail::from(&profile)),
-        Err(err) => envelope::error(ErrorCode::from(&err)),
-    }
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
+    let templates = given_templates(&call.params);
+    let profile = state.profile.set_postbacks(call.account, templates).await?;
+    Ok(envelope::ok(ProfileDetail::from(&profile)))
 }

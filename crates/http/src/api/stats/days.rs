@@ -1,7 +1,7 @@
 //! `GET /api/stats/days.json`: per UTC day, starts, holds, confirms,
 //! unsubs and the conversion rate.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use usher_domain::subscribers::views::DayView;
 use utoipa::ToSchema;
@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use crate::api::endpoint::{Answer, Endpoint, Named, Verb};
 use crate::api::leads::list::code;
 use crate::api::leads::{CAMPAIGN, FROM, TO};
-use crate::{AppState, ErrorCode, call, envelope};
+use crate::call::ApiCall;
+use crate::{AppState, ErrorCode, envelope};
 
 /// One day.
 #[derive(Serialize, ToSchema)]
@@ -62,14 +63,10 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// Handles the call.
-pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let call = match call::get(&req, &state).await {
-        Ok(call) => call,
-        Err(code) => return envelope::error(code),
-    };
+pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpResponse, ErrorCode> {
     let p = &call.params;
     let now = chrono::Utc::now().timestamp();
-    match state
+    let days = state
         .subscribers
         .days(
             call.account,
@@ -79,8 +76,6 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
             now,
         )
         .await
-    {
-        Ok(days) => envelope::ok(days.iter().map(Day::from).collect::<Vec<_>>()),
-        Err(err) => envelope::error(code(&err, ErrorCode::Campaign, ErrorCode::Status)),
-    }
+        .map_err(|err| code(&err, ErrorCode::Campaign, ErrorCode::Status))?;
+    Ok(envelope::ok(days.iter().map(Day::from).collect::<Vec<_>>()))
 }
