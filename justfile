@@ -8,11 +8,12 @@ run:
 test:
     scripts/test.sh
 
-# Format, lints, and the domain's dependency check.
+# Format, lints, the domain's dependency check and the import-circle check.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     scripts/check-domain-deps.sh
+    scripts/check-module-cycles.py
 
 # Format the code.
 fmt:

@@ -8,7 +8,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use usher_sandbox::{SandboxChat, SandboxEvent, SandboxHandle, SandboxOptions, SandboxUser};
 
-use crate::{Api, TestDb, cli_account, fast_sandbox, settings_env, test_settings};
+use crate::api::Api;
+use crate::db::TestDb;
+use crate::process::{cli_account, settings_env};
+use crate::setup::{fast_sandbox, test_settings};
 
 /// A free loopback port.
 pub fn free_port() -> u16 {

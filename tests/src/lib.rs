@@ -9,6 +9,7 @@ mod cluster;
 mod db;
 mod pg_proxy;
 mod process;
+mod setup;
 mod tools;
 mod tracker;
 
@@ -16,11 +17,10 @@ use std::net::TcpListener;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use secrecy::SecretString;
 use usher_app::{Running, Settings};
 use usher_domain::services::AccountService;
 use usher_sandbox::{
-    DeliveryOptions, FakeBot, SandboxChat, SandboxEvent, SandboxHandle, SandboxOptions, SandboxUser,
+    FakeBot, SandboxChat, SandboxEvent, SandboxHandle, SandboxOptions, SandboxUser,
 };
 use usher_store::TokenCipher;
 
@@ -30,6 +30,7 @@ pub use cluster::TempCluster;
 pub use db::TestDb;
 pub use pg_proxy::PgProxy;
 pub use process::{UsherProcess, cli_account, settings_env};
+pub use setup::{fast_sandbox, test_settings};
 pub use tools::{chromium, node_tool, node_tools, python_tool};
 pub use tracker::{Hit, Reply, Tracker};
 
@@ -80,34 +81,6 @@ fn init_logs() {
             .with_test_writer()
             .try_init();
     });
-}
-
-/// A sandbox that retries failed deliveries quickly (50 ms doubling to
-/// 400 ms, instead of Telegram's 1 s to 60 s).
-pub fn fast_sandbox() -> SandboxOptions {
-    SandboxOptions {
-        delivery: DeliveryOptions {
-            retry_initial: Duration::from_millis(50),
-            retry_max: Duration::from_millis(400),
-            timeout: Duration::from_secs(10),
-        },
-        ..SandboxOptions::default()
-    }
-}
-
-/// Settings for a test server on `db`, calling `sandbox` as Telegram.
-pub fn test_settings(db: &TestDb, sandbox: &SandboxHandle, public_url: &str) -> Settings {
-    let mut settings = Settings::defaults().unwrap();
-    settings.database.url = SecretString::from(db.url.clone());
-    settings.database.pool_size = 8;
-    settings.http.listen = "127.0.0.1:0".into();
-    settings.http.public_url = public_url.into();
-    settings.http.workers = 2;
-    settings.http.shutdown_timeout_s = 1;
-    settings.telegram.api_url = sandbox.api_url();
-    settings.telegram.timeout_ms = 2_000;
-    settings.secrets.token_key = Some(TokenCipher::generate_key());
-    settings
 }
 
 impl TestApp {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use crate::postbacks::Templates;
+use crate::text::http_url_ok;
 use crate::{AccountId, BotId, CampaignId, ChatId};
 
 /// A campaign's status as the API shows it.
@@ -171,27 +172,6 @@ pub fn welcome_ok(welcome: &str) -> bool {
         && welcome.chars().count() <= WELCOME_MAX_CHARS
         && crate::subscribers::markdown::check(welcome).is_ok()
         && welcome_longest_units(welcome).is_some_and(|units| units <= WELCOME_MAX_CHARS)
-}
-
-/// Whether `url` is an http or https URL with a host.
-pub fn http_url_ok(url: &str, max: usize) -> bool {
-    if url.len() > max || url.chars().any(char::is_whitespace) {
-        return false;
-    }
-    let lower = url.to_ascii_lowercase();
-    let Some(rest) = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-    else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    let host = host.split(':').next().unwrap_or_default();
-    !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._[]".contains(c))
 }
 
 /// Whether a button is both parts or neither: a text of 1 to 64 characters

@@ -11,6 +11,7 @@ pub mod account;
 pub mod api_key;
 pub mod bot;
 pub mod campaign;
+pub mod given;
 pub mod ids;
 pub mod intake;
 pub mod ports;
@@ -18,6 +19,7 @@ pub mod postbacks;
 pub mod secret;
 pub mod services;
 pub mod subscribers;
+pub mod text;
 pub mod token;
 
 pub use account::{Account, AccountCredentials};

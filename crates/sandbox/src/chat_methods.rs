@@ -4,8 +4,9 @@
 use actix_web::HttpResponse;
 use serde_json::{Value, json};
 
+use crate::arguments::{chat_id, user_id};
 use crate::envelope::{self, Refusal};
-use crate::methods::{bot_user, chat_id, user_id};
+use crate::events::bot_user;
 use crate::params::{self, Params};
 use crate::state::{FakeBot, State, unix_now};
 use crate::world::is_member;

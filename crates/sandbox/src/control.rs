@@ -23,7 +23,7 @@ use serde_json::json;
 
 use crate::events::SandboxEvent;
 use crate::faults::Fault;
-use crate::load::LoadSpec;
+use crate::load_runs::LoadSpec;
 use crate::state::State;
 
 /// Registers the control routes.
@@ -57,7 +57,12 @@ struct NewBot {
 
 async fn create_bot(state: web::Data<State>, body: web::Json<NewBot>) -> HttpResponse {
     let state = state.into_inner();
-    let bot = state.create_bot(&body.username, &body.first_name, body.last_name.as_deref());
+    let bot = crate::delivery::create_bot(
+        &state,
+        &body.username,
+        &body.first_name,
+        body.last_name.as_deref(),
+    );
     HttpResponse::Ok().json(bot)
 }
 
@@ -156,7 +161,7 @@ async fn start_load(state: web::Data<State>, body: web::Json<LoadSpec>) -> HttpR
     if let Some(unknown) = spec.bots.iter().find(|&&bot| state.bot(bot).is_none()) {
         return HttpResponse::NotFound().json(json!({ "error": "no such bot", "bot": unknown }));
     }
-    let id = state.into_inner().spawn_load(spec);
+    let id = crate::load::spawn(&state.into_inner(), spec);
     HttpResponse::Ok().json(json!({ "load": id }))
 }
 

@@ -8,32 +8,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::state::{Attempt, Delivery, State};
+use crate::delivery_options::DeliveryOptions;
+use crate::state::{Attempt, Delivery, FakeBot, State};
 use crate::updates::{Backoff, Outcome};
-
-/// Delivery timing.
-#[derive(Debug, Clone)]
-pub struct DeliveryOptions {
-    /// The delay the doubling starts from (Telegram: 1 s). The first retry
-    /// is immediate; later ones wait 2, 4, 8... times this.
-    pub retry_initial: Duration,
-    /// The lower end of the random cap on the delay (Telegram: 60 s; the
-    /// cap is drawn between this and twice this).
-    pub retry_max: Duration,
-    /// How long one delivery may take before it counts as failed
-    /// (Telegram: 60 s).
-    pub timeout: Duration,
-}
-
-impl Default for DeliveryOptions {
-    fn default() -> Self {
-        Self {
-            retry_initial: Duration::from_secs(1),
-            retry_max: Duration::from_secs(60),
-            timeout: Duration::from_secs(60),
-        }
-    }
-}
 
 /// The delivery loop of one bot; ends when the sandbox stops.
 pub(crate) async fn run(
@@ -117,4 +94,17 @@ async fn deliver(
         error,
     };
     state.finish_delivery(bot, &delivery, attempt, outcome, &backoff);
+}
+
+/// Registers a new bot in `state` and starts its delivery loop.
+pub(crate) fn create_bot(
+    state: &Arc<State>,
+    username: &str,
+    first: &str,
+    last: Option<&str>,
+) -> FakeBot {
+    let bot = state.register_bot(username, first, last);
+    let (client, options) = state.delivery_setup();
+    state.spawn(run(state.clone(), bot.id, client, options));
+    bot
 }

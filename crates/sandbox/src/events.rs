@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::state::{State, unix_now};
+use crate::state::{FakeBot, State, unix_now};
 
 /// A chat in which something happens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -450,4 +450,9 @@ impl SandboxEvent {
         }
         state.enqueue_for(bot, update, load)
     }
+}
+
+/// The bot's `User` object as it appears inside messages and links.
+pub(crate) fn bot_user(bot: &FakeBot) -> Value {
+    bot_user_json((bot.id, &bot.username, &bot.first_name))
 }

@@ -21,15 +21,18 @@
 //! `/_sandbox/` (see [`control`]).
 
 mod allowed;
+mod arguments;
 mod bot_api;
 mod chat_methods;
 pub mod control;
 mod delivery;
+mod delivery_options;
 mod envelope;
 mod events;
 mod faults;
 mod flood;
 mod load;
+mod load_runs;
 mod markdown;
 mod methods;
 mod params;
@@ -46,10 +49,10 @@ use std::time::{Duration, Instant};
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 
-pub use delivery::DeliveryOptions;
+pub use delivery_options::DeliveryOptions;
 pub use events::{SandboxChat, SandboxEvent, SandboxUser};
 pub use faults::{Fault, FaultKind};
-pub use load::{LoadReport, LoadSpec};
+pub use load_runs::{LoadReport, LoadSpec};
 pub use state::{Attempt, CallRecord, FakeBot, SentMessage, WebhookState};
 
 /// How to run a sandbox.
@@ -134,7 +137,7 @@ impl SandboxHandle {
 
     /// Registers a new bot and returns it with its token.
     pub fn create_bot(&self, username: &str, first_name: &str, last_name: Option<&str>) -> FakeBot {
-        self.state.create_bot(username, first_name, last_name)
+        delivery::create_bot(&self.state, username, first_name, last_name)
     }
 
     /// Gives bot `id` a new token, as @BotFather's /revoke does: the old

@@ -6,9 +6,10 @@
 use actix_web::HttpResponse;
 use serde_json::{Value, json};
 
+use crate::arguments::chat_id;
 use crate::envelope::{self, Refusal};
+use crate::events::bot_user;
 use crate::markdown::{self, Parsed, checked_link};
-use crate::methods::{bot_user, chat_id};
 use crate::params::{self, Params};
 use crate::state::{FakeBot, SentMessage, State, unix_now};
 use crate::world::is_member;

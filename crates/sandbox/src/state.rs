@@ -12,10 +12,10 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 use crate::allowed;
-use crate::delivery::{self, DeliveryOptions};
+use crate::delivery_options::DeliveryOptions;
 use crate::faults::Fault;
 use crate::flood::Flood;
-use crate::load::Loads;
+use crate::load_runs::{LoadReport, Loads};
 use crate::updates::{Backoff, Outcome, Pending, QueueKey, UPDATE_LIFETIME_S, Updates};
 use crate::world::World;
 
@@ -202,54 +202,51 @@ impl State {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Registers a bot and starts its delivery task.
-    pub(crate) fn create_bot(
-        self: &Arc<Self>,
-        username: &str,
-        first: &str,
-        last: Option<&str>,
-    ) -> FakeBot {
-        let bot = {
-            let mut inner = self.lock();
-            let mut rng = rand::thread_rng();
-            // Real bot ids today have 10 digits and exceed 32 bits.
-            let mut id = rng.gen_range(5_000_000_000i64..9_000_000_000);
-            while inner.bots.contains_key(&id) {
-                id += 1;
-            }
-            let bot = FakeBot {
-                id,
-                token: new_token(id),
-                username: username.to_owned(),
-                first_name: first.to_owned(),
-                last_name: last.map(str::to_owned),
-                webhook: None,
-                allowed_updates: allowed::default_kinds(),
-            };
-            inner.bots.insert(id, bot.clone());
-            inner.runtimes.insert(
-                id,
-                BotRuntime {
-                    updates: Updates::default(),
-                    next_update_id: rng.gen_range(100_000_000..800_000_000),
-                    last_error_date: None,
-                    last_error_message: None,
-                    attempts: Vec::new(),
-                    flood: Flood::default(),
-                    floods: 0,
-                    sent: Vec::new(),
-                    notify: Arc::new(Notify::new()),
-                },
-            );
-            bot
+    /// Registers a bot; its delivery loop is started by
+    /// [`crate::delivery::create_bot`].
+    pub(crate) fn register_bot(&self, username: &str, first: &str, last: Option<&str>) -> FakeBot {
+        let mut inner = self.lock();
+        let mut rng = rand::thread_rng();
+        // Real bot ids today have 10 digits and exceed 32 bits.
+        let mut id = rng.gen_range(5_000_000_000i64..9_000_000_000);
+        while inner.bots.contains_key(&id) {
+            id += 1;
+        }
+        let bot = FakeBot {
+            id,
+            token: new_token(id),
+            username: username.to_owned(),
+            first_name: first.to_owned(),
+            last_name: last.map(str::to_owned),
+            webhook: None,
+            allowed_updates: allowed::default_kinds(),
         };
-        self.runtime.handle.spawn(delivery::run(
-            self.clone(),
-            bot.id,
-            self.runtime.client.clone(),
-            self.runtime.options.clone(),
-        ));
+        inner.bots.insert(id, bot.clone());
+        inner.runtimes.insert(
+            id,
+            BotRuntime {
+                updates: Updates::default(),
+                next_update_id: rng.gen_range(100_000_000..800_000_000),
+                last_error_date: None,
+                last_error_message: None,
+                attempts: Vec::new(),
+                flood: Flood::default(),
+                floods: 0,
+                sent: Vec::new(),
+                notify: Arc::new(Notify::new()),
+            },
+        );
         bot
+    }
+
+    /// The HTTP client and timing the delivery loops use.
+    pub(crate) fn delivery_setup(&self) -> (reqwest::Client, DeliveryOptions) {
+        (self.runtime.client.clone(), self.runtime.options.clone())
+    }
+
+    /// Runs `task` on the sandbox's runtime.
+    pub(crate) fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.runtime.handle.spawn(task);
     }
 
     pub(crate) fn regenerate_token(&self, id: i64) -> Option<String> {
@@ -485,21 +482,15 @@ impl State {
     }
 
     /// How load run `id` went so far; `None` for an unknown run.
-    pub(crate) fn load_report(&self, id: u64) -> Option<crate::load::LoadReport> {
+    pub(crate) fn load_report(&self, id: u64) -> Option<LoadReport> {
         self.lock().loads.report(id)
     }
 
-    /// Starts a load run on the sandbox's runtime; returns its id.
-    pub(crate) fn spawn_load(self: &Arc<Self>, spec: crate::load::LoadSpec) -> u64 {
-        let id = {
-            let mut inner = self.lock();
-            let id = inner.loads.next_id();
-            inner.loads.start(id);
-            id
-        };
-        self.runtime
-            .handle
-            .spawn(crate::load::run(self.clone(), id, spec));
+    /// Registers a new load run as started; returns its id.
+    pub(crate) fn start_load(&self) -> u64 {
+        let mut inner = self.lock();
+        let id = inner.loads.next_id();
+        inner.loads.start(id);
         id
     }
 

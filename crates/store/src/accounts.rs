@@ -8,9 +8,10 @@ use diesel_async::RunQueryDsl;
 use usher_domain::ports::{AccountStore, StoreError};
 use usher_domain::{AccountCredentials, AccountId, ApiKeyHash};
 
+use crate::error::db_err;
 use crate::key_cache::ACCOUNTS_CHANNEL;
+use crate::pg_store::PgStore;
 use crate::schema::accounts;
-use crate::{PgStore, db_err};
 
 #[async_trait]
 impl AccountStore for PgStore {

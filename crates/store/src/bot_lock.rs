@@ -13,9 +13,10 @@ use usher_domain::ports::{BotLock, NewBot, Reconnect, StoreError};
 use usher_domain::{BotId, BotRecord, TgBotId};
 
 use crate::cipher::TokenCipher;
+use crate::database::DbPool;
+use crate::error::db_err;
 use crate::rows::BotRow;
 use crate::schema::{bot_chats, bots};
-use crate::{DbPool, db_err};
 
 /// An open transaction holding the lock of one Telegram bot.
 pub(crate) struct PgBotLock {
@@ -60,7 +61,7 @@ impl PgBotLock {
     /// Holds off webhook intake for record `id` until this transaction ends
     /// (intake takes the shared side of this lock, without waiting).
     async fn exclude_intake(&mut self, id: BotId) -> Result<(), StoreError> {
-        sql_query(crate::intake::BOT_WRITE_LOCK)
+        sql_query(crate::intake::locks::BOT_WRITE_LOCK)
             .bind::<BigInt, _>(id.0)
             .execute(self.conn()?)
             .await

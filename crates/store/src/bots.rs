@@ -12,9 +12,10 @@ use usher_domain::{AccountId, AdminChat, BotId, BotRecord, BotStatus, BotSummary
 
 use crate::bot_lock::PgBotLock;
 use crate::cached_sql::sql_query;
+use crate::error::db_err;
+use crate::pg_store::PgStore;
 use crate::rows::{BotRow, ChatRow};
 use crate::schema::{bots, campaigns};
-use crate::{PgStore, db_err};
 
 /// The ids of bots with Warning: a live campaign through the bot tracks a
 /// chat where the bot is not (any more) an administrator, as the
@@ -161,7 +162,7 @@ impl BotStore for PgStore {
         };
         // Not from an update: update_id 0 ranks it below any update of the
         // same second.
-        crate::intake_batch::record_membership(&mut conn, bot, 0, &change)
+        crate::intake::membership::record_membership(&mut conn, bot, 0, &change)
             .await
             .map_err(db_err)
     }

@@ -18,8 +18,9 @@ use usher_domain::{
     Counters,
 };
 
+use crate::error::db_err;
+use crate::pg_store::PgStore;
 use crate::schema::{bots, campaigns};
-use crate::{PgStore, db_err};
 
 type Row = (Base, TemplateColumns);
 

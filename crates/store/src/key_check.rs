@@ -9,8 +9,8 @@ use diesel::sql_types::{BigInt, Bytea};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use usher_domain::{BotToken, TgBotId};
 
-use crate::TokenCipher;
 use crate::cached_sql::sql_query;
+use crate::cipher::TokenCipher;
 
 /// The value sealed as the proof: a well-formed token of no real bot.
 const PROOF: &str = "1:usher-token-key-check-not-a-real-bot";

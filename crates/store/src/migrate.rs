@@ -64,7 +64,7 @@ pub async fn is_current(url: &str) -> anyhow::Result<bool> {
 
 /// Whether the database behind `pool` answers and has every embedded
 /// migration applied (for readiness probes; uses a pooled connection).
-pub async fn check(pool: &crate::DbPool) -> Result<(), &'static str> {
+pub async fn check(pool: &crate::database::DbPool) -> Result<(), &'static str> {
     use diesel::migration::MigrationSource;
     use diesel::pg::Pg;
 

@@ -17,7 +17,8 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use usher_domain::ports::StoreError;
 
 use crate::batch_queue::next_batch;
-use crate::{DbPool, db_err};
+use crate::database::DbPool;
+use crate::error::db_err;
 
 /// Most outcomes in one statement.
 const MAX_BATCH: usize = 512;

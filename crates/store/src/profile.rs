@@ -10,8 +10,9 @@ use usher_domain::ports::{Profile, ProfileStore, StoreError};
 use usher_domain::postbacks::Templates;
 use usher_domain::subscribers::LeadStatus;
 
+use crate::error::db_err;
+use crate::pg_store::PgStore;
 use crate::schema::accounts;
-use crate::{PgStore, db_err};
 
 #[derive(QueryableByName)]
 struct ProfileRow {

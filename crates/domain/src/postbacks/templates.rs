@@ -7,10 +7,9 @@ use std::net::IpAddr;
 use url::{Host, Url};
 
 use super::address::is_blocked;
-use crate::campaign::http_url_ok;
-use crate::services::Given;
+use crate::given::Given;
 use crate::subscribers::LeadStatus;
-use crate::subscribers::welcome::{fill, percent_encode};
+use crate::text::{fill, http_url_ok, percent_encode};
 
 /// The longest template, in bytes.
 pub const TEMPLATE_MAX: usize = 2048;

@@ -3,22 +3,12 @@
 use std::sync::Arc;
 
 use crate::campaign::{button_ok, generate_code, welcome_ok};
+pub use crate::given::Given;
 use crate::ports::{
     BotStore, CampaignStore, InsertCampaignError, NewCampaign, SettingsSwap, StoreError,
 };
 use crate::postbacks::Templates;
 use crate::{AccountId, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus, ChatId};
-
-/// A parameter as a request gave it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Given<T> {
-    /// Not in the request.
-    Absent,
-    /// Present and of the right type.
-    Value(T),
-    /// Present but not of the right type.
-    Invalid,
-}
 
 /// The settings parameters of `camp/add.json` and `camp/edit.json`.
 #[derive(Debug, Clone, Copy)]

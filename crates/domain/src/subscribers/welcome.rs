@@ -53,41 +53,6 @@ pub struct OutgoingMessage {
     pub button: Option<(String, String)>,
 }
 
-/// Percent-encodes `value` for a URL's query (RFC 3986 unreserved kept).
-pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// Fills `{macro}`s of `template` from `values`; unknown ones stay.
-pub fn fill(template: &str, values: &[(&str, String)]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let tail = &rest[start..];
-        match values.iter().find(|(name, _)| tail.starts_with(name)) {
-            Some((name, value)) => {
-                out.push_str(value);
-                rest = &tail[name.len()..];
-            }
-            None => {
-                out.push('{');
-                rest = &tail[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 impl WelcomeParts {
     /// The message: macros in the text escaped for legacy Markdown where
     /// they stand, macros in the button URL percent-encoded.

@@ -11,7 +11,7 @@ use usher_domain::ports::PostbackFilter;
 use usher_domain::subscribers::LeadStatus;
 use usher_domain::subscribers::views::{LEAD_DETAIL_MAX, Page, PostbackView};
 
-use crate::subscriber_reads::{Count, cap, capped_count, conditions};
+use super::paging::{Count, cap, capped_count, conditions};
 
 #[derive(QueryableByName)]
 struct PostbackRow {

@@ -12,11 +12,14 @@ use usher_domain::AccountId;
 use usher_domain::ports::{JournalFilter, LeadFilter, PostbackFilter, StoreError, SubscriberReads};
 use usher_domain::subscribers::LeadStatus;
 use usher_domain::subscribers::views::{
-    COUNT_CAP, DayView, JournalView, LEAD_DETAIL_MAX, LeadDetailView, LeadView, Page, PostbackView,
+    DayView, JournalView, LEAD_DETAIL_MAX, LeadDetailView, LeadView, Page, PostbackView,
     WelcomeView,
 };
 
-use crate::{PgStore, db_err, postback_reads};
+use super::paging::{Count, cap, capped_count, conditions};
+use super::postbacks;
+use crate::error::db_err;
+use crate::pg_store::PgStore;
 
 #[derive(QueryableByName)]
 struct LeadRow {
@@ -107,12 +110,6 @@ impl PageRow {
 }
 
 #[derive(QueryableByName)]
-pub(crate) struct Count {
-    #[diesel(sql_type = BigInt)]
-    pub(crate) n: i64,
-}
-
-#[derive(QueryableByName)]
 struct Exists {
     #[diesel(sql_type = Bool)]
     found: bool,
@@ -177,29 +174,6 @@ struct DayRow {
 const LEAD_COLUMNS: &str =
     "id, campaign_id, subscriber, username, name, click, status, start_time, join_time, updated";
 
-/// A statement counting the rows of `from_where` (`<table> WHERE ...`), at
-/// most [`COUNT_CAP`] + 1 of them: its work is bounded whatever matches.
-pub(crate) fn capped_count(from_where: &str) -> String {
-    format!(
-        "SELECT count(*) AS n FROM (SELECT 1 FROM {from_where} LIMIT {}) AS capped",
-        COUNT_CAP + 1
-    )
-}
-
-/// `(total, capped)` of a count that [`capped_count`] made.
-pub(crate) fn cap(n: i64) -> (i64, bool) {
-    (n.min(COUNT_CAP), n > COUNT_CAP)
-}
-
-/// ` AND <condition>` for each filter given.
-pub(crate) fn conditions(parts: &[(bool, &str)]) -> String {
-    parts
-        .iter()
-        .filter(|(given, _)| *given)
-        .map(|(_, sql)| format!(" AND {sql}"))
-        .collect()
-}
-
 impl PgStore {
     /// Whether row `id` of `table` (`campaigns`, `bots` or `leads`) is the account's.
     async fn owns(&self, table: &str, account: AccountId, id: i64) -> Result<bool, StoreError> {
@@ -236,7 +210,7 @@ impl SubscriberReads for PgStore {
         filter: &PostbackFilter,
     ) -> Result<Page<PostbackView>, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        postback_reads::list(&mut conn, account, filter)
+        postbacks::list(&mut conn, account, filter)
             .await
             .map_err(db_err)
     }
@@ -347,9 +321,7 @@ impl SubscriberReads for PgStore {
         .load(&mut conn)
         .await
         .map_err(db_err)?;
-        let postbacks = postback_reads::of_lead(&mut conn, id)
-            .await
-            .map_err(db_err)?;
+        let postbacks = postbacks::of_lead(&mut conn, id).await.map_err(db_err)?;
         Ok(Some(LeadDetailView {
             postbacks,
             lead: lead.into(),
