@@ -3,6 +3,7 @@
 //! message's legacy Markdown. Pure code: the store applies what the rules
 //! decide in the transaction that records the update.
 
+pub mod batch;
 pub mod deep_link;
 pub mod lead;
 pub mod markdown;

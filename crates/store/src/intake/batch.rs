@@ -22,6 +22,8 @@ use super::membership::{Newest, insert_events, upsert_memberships};
 use crate::batch_queue::next_batch;
 use crate::database::DbPool;
 use crate::error::db_err;
+use usher_domain::AccountId;
+use usher_domain::subscribers::batch::{CampaignLookup, FreshUpdate};
 
 /// How updates are grouped.
 #[derive(Debug, Clone)]
@@ -220,10 +222,10 @@ async fn apply_batch(
     // The campaigns the batch may concern come in the same round trip
     // (pipelined: the two reads are independent).
     let mut shared: &AsyncPgConnection = conn;
-    let lookup = super::subscribers::CampaignLookup::of(
+    let lookup = CampaignLookup::of(
         jobs.iter()
             .filter(|j| locked.contains(&j.bot.0))
-            .map(|j| (j.bot.0, &j.update.effect)),
+            .map(|j| (j.bot, &j.update.effect)),
     );
     let (targets, campaigns) = futures_util::future::join(
         sql_query(
@@ -306,11 +308,11 @@ async fn apply_batch(
             Effect::Start(_) | Effect::Blocked { .. } | Effect::None => {}
         }
     }
-    let subscriber_updates: Vec<super::subscribers::Fresh<'_>> = fresh
+    let subscriber_updates: Vec<FreshUpdate<'_>> = fresh
         .iter()
-        .map(|&i| super::subscribers::Fresh {
-            bot: jobs[i].bot.0,
-            account: targets.get(&jobs[i].bot.0).map_or(0, |t| t.account_id),
+        .map(|&i| FreshUpdate {
+            bot: jobs[i].bot,
+            account: AccountId(targets.get(&jobs[i].bot.0).map_or(0, |t| t.account_id)),
             update_id: jobs[i].update.update_id,
             effect: &jobs[i].update.effect,
         })
