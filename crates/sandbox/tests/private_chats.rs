@@ -33,6 +33,14 @@ fn promote_in_channel(sb: &SandboxHandle, bot: i64) {
     );
 }
 
+/// What the webhook received, in the order the updates were made: Telegram
+/// (and the sandbox) deliver up to `max_connections` at once, so arrival
+/// order is not update order.
+fn in_update_order(mut updates: Vec<Value>) -> Vec<Value> {
+    updates.sort_by_key(|u| u["update_id"].as_i64());
+    updates
+}
+
 fn start_event(id: i64, payload: &str) -> SandboxEvent {
     SandboxEvent::Start {
         user: person(id, "Ann", Some("ann")),
@@ -50,7 +58,7 @@ async fn a_deep_link_start_arrives_as_telegram_sends_it() {
     sb.send_event(bot.id, &start_event(42, "Ab12Cd34-click_1"));
     sb.send_event(bot.id, &start_event(42, "again"));
     assert!(sb.wait_delivered(bot.id, Duration::from_secs(5)).await);
-    let updates = hook.updates();
+    let updates = in_update_order(hook.updates());
     let message = &updates[0]["message"];
     assert_eq!(message["text"], "/start Ab12Cd34-click_1");
     assert_eq!(
@@ -367,7 +375,7 @@ async fn a_join_request_approved_becomes_a_join_via_the_request() {
     );
     assert!(sb.wait_delivered(bot.id, Duration::from_secs(5)).await);
 
-    let updates = hook.updates();
+    let updates = in_update_order(hook.updates());
     let request = &updates[1]["chat_join_request"];
     assert_eq!(request["invite_link"], link, "the whole link the bot made");
     assert_eq!(request["user_chat_id"], 42);
