@@ -6,7 +6,6 @@
 //! - [`PgStore`]: the [`usher_domain::ports`] implementations.
 
 mod accounts;
-mod batch_queue;
 mod bot_lock;
 mod bots;
 mod cached_sql;
@@ -14,6 +13,7 @@ mod campaigns;
 mod cipher;
 pub mod database;
 mod error;
+mod group_commit;
 mod intake;
 mod key_cache;
 mod key_check;

@@ -6,19 +6,17 @@
 //! they take a few transactions a second. Batches form by themselves: while
 //! one is written, the next outcomes queue up behind it.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cached_sql::sql_query;
 use diesel::QueryResult;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use tokio::sync::{Mutex, mpsc, oneshot};
 use usher_domain::ports::StoreError;
 
-use crate::batch_queue::next_batch;
 use crate::database::DbPool;
 use crate::error::db_err;
+use crate::group_commit::{GroupCommit, Grouping};
 
 /// Most outcomes in one statement.
 const MAX_BATCH: usize = 512;
@@ -94,58 +92,46 @@ pub(crate) async fn write(
     .await
 }
 
-struct Job {
-    outcome: Outcome,
-    reply: oneshot::Sender<Result<(), StoreError>>,
-}
-
 /// The queue in front of the outcome writers.
 pub(crate) struct OutcomeRecorder {
-    tx: mpsc::Sender<Job>,
+    group: GroupCommit<Outcome, ()>,
 }
 
 impl OutcomeRecorder {
     /// Starts the writers on the current tokio runtime, over `pool`.
     pub(crate) fn start(pool: DbPool) -> Self {
-        let (tx, rx) = mpsc::channel(MAX_BATCH * WRITERS * 4);
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..WRITERS {
-            tokio::spawn(writer(pool.clone(), rx.clone()));
-        }
-        Self { tx }
+        let grouping = Grouping {
+            workers: WRITERS,
+            max_batch: MAX_BATCH,
+            gather: GATHER,
+            capacity: MAX_BATCH * WRITERS * 4,
+        };
+        let group = GroupCommit::start("outcome recorder", grouping, move |outcomes| {
+            let pool = pool.clone();
+            async move {
+                let written = match pool.get().await {
+                    Ok(mut conn) => write(&mut conn, &outcomes)
+                        .await
+                        .map_err(|e| format!("{e:#}")),
+                    Err(err) => Err(format!("{err:#}")),
+                };
+                outcomes
+                    .iter()
+                    .map(|_| {
+                        written
+                            .as_ref()
+                            .map(|_| ())
+                            .map_err(|e| db_err(anyhow::anyhow!("recording outbox outcomes: {e}")))
+                    })
+                    .collect()
+            }
+        });
+        Self { group }
     }
 
     /// Records `outcome` as part of a batch; answers once it is committed,
     /// or with the batch's failure (the caller may try again).
     pub(crate) async fn record(&self, outcome: Outcome) -> Result<(), StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Job { outcome, reply })
-            .await
-            .map_err(|_| db_err(anyhow::anyhow!("outcome recorder stopped")))?;
-        answer
-            .await
-            .map_err(|_| db_err(anyhow::anyhow!("outcome recorder dropped a record")))?
-    }
-}
-
-async fn writer(pool: DbPool, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
-    while let Some(jobs) = next_batch(&rx, MAX_BATCH, GATHER).await {
-        let (outcomes, replies): (Vec<Outcome>, Vec<_>) =
-            jobs.into_iter().map(|j| (j.outcome, j.reply)).unzip();
-        let written = match pool.get().await {
-            Ok(mut conn) => write(&mut conn, &outcomes)
-                .await
-                .map_err(|e| format!("{e:#}")),
-            Err(err) => Err(format!("{err:#}")),
-        };
-        for reply in replies {
-            let _ = reply.send(
-                written
-                    .as_ref()
-                    .map(|_| ())
-                    .map_err(|e| db_err(anyhow::anyhow!("recording outbox outcomes: {e}"))),
-            );
-        }
+        self.group.submit(outcome).await
     }
 }

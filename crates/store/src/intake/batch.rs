@@ -12,16 +12,16 @@ use crate::cached_sql::sql_query;
 use diesel::sql_types::{Array, BigInt, Bool, Text};
 use diesel::{QueryResult, QueryableByName};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use tokio::sync::{Mutex, mpsc, oneshot};
+use std::time::Duration;
 use tracing::warn;
 use usher_domain::BotId;
 use usher_domain::intake::{Admission, Effect, IncomingUpdate, MemberEvent};
 use usher_domain::ports::{Applied, StoreError};
 
 use super::membership::{Newest, insert_events, upsert_memberships};
-use crate::batch_queue::next_batch;
 use crate::database::DbPool;
 use crate::error::db_err;
+use crate::group_commit::{GroupCommit, Grouping};
 use usher_domain::AccountId;
 use usher_domain::subscribers::batch::{CampaignLookup, FreshUpdate};
 
@@ -57,14 +57,9 @@ pub(crate) struct Item {
     pub(crate) raw: String,
 }
 
-struct Job {
-    item: Item,
-    reply: oneshot::Sender<Result<Applied, StoreError>>,
-}
-
 /// The queue in front of the batch workers.
 pub(crate) struct Batcher {
-    tx: mpsc::Sender<Job>,
+    group: GroupCommit<Item, Applied>,
     admission: Admission,
     held: Arc<AtomicUsize>,
 }
@@ -82,16 +77,20 @@ impl Drop for Held {
 impl Batcher {
     /// Starts the workers on the current tokio runtime.
     pub(crate) fn start(pool: DbPool, settings: &BatchSettings) -> Self {
-        let max = settings.max_batch.max(1);
         let admission = Admission::new(settings.max_held);
-        // Never full: admission turns deliveries away first.
-        let (tx, rx) = mpsc::channel(admission.limit());
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..settings.workers.max(1) {
-            tokio::spawn(worker(pool.clone(), rx.clone(), max));
-        }
+        let grouping = Grouping {
+            workers: settings.workers,
+            max_batch: settings.max_batch,
+            gather: Duration::ZERO,
+            // Never full: admission turns deliveries away first.
+            capacity: admission.limit(),
+        };
+        let group = GroupCommit::start("intake batcher", grouping, move |items| {
+            let pool = pool.clone();
+            async move { run(&pool, items).await }
+        });
         Self {
-            tx,
+            group,
             admission,
             held: Arc::new(AtomicUsize::new(0)),
         }
@@ -111,52 +110,33 @@ impl Batcher {
         if !self.admission.admits(before, update.priority()) {
             return Ok(Applied::Shed);
         }
-        let (reply, answer) = oneshot::channel();
-        let job = Job {
-            item: Item {
-                bot,
-                secret_digest: *secret_digest,
-                update: update.clone(),
-                raw: raw.to_owned(),
-            },
-            reply,
+        let item = Item {
+            bot,
+            secret_digest: *secret_digest,
+            update: update.clone(),
+            raw: raw.to_owned(),
         };
-        self.tx
-            .send(job)
-            .await
-            .map_err(|_| db_err(anyhow::anyhow!("intake batcher stopped")))?;
-        answer
-            .await
-            .map_err(|_| db_err(anyhow::anyhow!("intake batcher dropped an update")))?
+        self.group.submit(item).await
     }
 }
 
-async fn worker(pool: DbPool, rx: Arc<Mutex<mpsc::Receiver<Job>>>, max: usize) {
-    while let Some(jobs) = next_batch(&rx, max, std::time::Duration::ZERO).await {
-        run(&pool, jobs).await;
-    }
-}
-
-async fn run(pool: &DbPool, jobs: Vec<Job>) {
-    let (items, replies): (Vec<Item>, Vec<_>) = jobs.into_iter().map(|j| (j.item, j.reply)).unzip();
+/// Commits one batch: one result per item, in order.
+async fn run(pool: &DbPool, items: Vec<Item>) -> Vec<Result<Applied, StoreError>> {
     match apply_in_transaction(pool, &items).await {
-        Ok(results) => {
-            for (reply, result) in replies.into_iter().zip(results) {
-                let _ = reply.send(Ok(result));
-            }
-        }
+        Ok(results) => results.into_iter().map(Ok).collect(),
         Err(err) if items.len() > 1 => {
             // One bad update must not fail the others: apply them one by one.
             warn!(batch = items.len(), error = %format!("{:#}", err.0), "batch failed; applying its updates one by one");
-            for (item, reply) in items.iter().zip(replies) {
-                let _ = reply.send(apply_one(pool, item).await);
+            let mut results = Vec::with_capacity(items.len());
+            for item in &items {
+                results.push(apply_one(pool, item).await);
             }
+            results
         }
-        Err(err) => {
-            for reply in replies {
-                let _ = reply.send(Err(StoreError(anyhow::anyhow!("{:#}", err.0))));
-            }
-        }
+        Err(err) => items
+            .iter()
+            .map(|_| Err(StoreError(anyhow::anyhow!("{:#}", err.0))))
+            .collect(),
     }
 }
 
