@@ -357,9 +357,9 @@ struct StatusRow {
 mod tests {
     use usher_domain::CampaignStatus;
 
-    /// The SQL of bots.rs, profile.rs, subscriber_intake.rs and outbox.rs
-    /// writes a deleted campaign's code as the constant `2`, never as a
-    /// parameter: the partial indexes `campaigns_one_per_chat` and
+    /// The SQL of bots.rs, profile.rs, intake/subscribers/reads.rs and
+    /// outbox/claims.rs writes a deleted campaign's code as the constant
+    /// `2`, never as a parameter: the partial indexes `campaigns_one_per_chat` and
     /// `campaigns_live_by_bot` (`WHERE status <> 2`) serve a query only
     /// when its predicate repeats theirs. This pins the domain's code to it.
     #[test]

@@ -1,28 +1,17 @@
-//! [`OutboxStore`] on Postgres: claims with `FOR UPDATE SKIP LOCKED` and a
-//! lease, outcomes, per-bot pauses, and `LISTEN usher_outbox` to wake idle
-//! workers when an intake transaction queues work.
+//! The outbox's two claim statements, written once as a template
+//! (`claim_heads!`), and the rows they return turned into jobs.
 
-use std::time::Duration;
-
-use crate::cached_sql::sql_query;
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
+use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
 use usher_domain::TgBotId;
-use usher_domain::ports::{
-    JobOutcome, OutboxKind, OutboxStore, PostbackJob, PostbackOutcome, StoreError, WelcomeJob,
-};
-use usher_domain::postbacks::Verdict;
+use usher_domain::ports::{PostbackJob, WelcomeJob};
 use usher_domain::subscribers::{LeadStatus, WelcomeParts};
 
-use crate::error::db_err;
-use crate::outcome_batch::Outcome;
 use crate::pg_store::PgStore;
 
 #[derive(QueryableByName)]
-struct Claimed {
+pub(super) struct Claimed {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = BigInt)]
@@ -142,7 +131,7 @@ WITH RECURSIVE queued(", $key, ") AS (
 /// token. A claim reads a few index entries per bot however long the queues
 /// are; ranking every pending welcome took over a second a claim at 30,000
 /// pending.
-const CLAIM: &str = claim_heads!(
+pub(super) const CLAIM: &str = claim_heads!(
     key: "bot_id",
     kind: "welcome",
     head: "",
@@ -159,7 +148,7 @@ RETURNING o.id, o.bot_id, b.tg, b.token_enc, o.recipient, o.attempts, o.created_
 impl Claimed {
     /// The job of this row. A token that does not decrypt fails this job
     /// alone, never the claim: one bad row must not stall every bot.
-    fn into_job(self, store: &PgStore) -> WelcomeJob {
+    pub(super) fn into_job(self, store: &PgStore) -> WelcomeJob {
         let token = store
             .cipher
             .decrypt(TgBotId(self.tg), &self.token_enc)
@@ -199,7 +188,7 @@ impl Claimed {
 }
 
 #[derive(QueryableByName)]
-struct ClaimedPostback {
+pub(super) struct ClaimedPostback {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = Text)]
@@ -221,7 +210,7 @@ struct ClaimedPostback {
 /// candidate). So a claim reads only the head of each queue (and, behind a
 /// tracker whose leads wait on retries, the due postbacks those leads hold
 /// back).
-const CLAIM_POSTBACKS: &str = claim_heads!(
+pub(super) const CLAIM_POSTBACKS: &str = claim_heads!(
     key: "target",
     kind: "postback",
     head: "
@@ -235,188 +224,16 @@ WHERE o.id = locked.id
 RETURNING o.id, o.url, o.attempts, o.created_at, o.account_id",
 );
 
-#[derive(QueryableByName)]
-struct Depth {
-    #[diesel(sql_type = BigInt)]
-    pending: i64,
-    #[diesel(sql_type = BigInt)]
-    oldest_s: i64,
-}
-
-impl PgStore {
-    /// Runs a claim statement: `$1` the cap per bot or target, `$2` the most
-    /// in all, `$3` the lease in milliseconds.
-    async fn claim<R>(
-        &self,
-        statement: &'static str,
-        cap: u32,
-        limit: u32,
-        lease: Duration,
-        per_account: u32,
-        rooms: &[(i64, u32)],
-    ) -> Result<Vec<R>, StoreError>
-    where
-        R: QueryableByName<diesel::pg::Pg> + Send + 'static,
-    {
-        let mut conn = self.outbox_pool.get().await.map_err(db_err)?;
-        sql_query(statement)
-            .bind::<BigInt, _>(i64::from(cap))
-            .bind::<BigInt, _>(i64::from(limit))
-            .bind::<BigInt, _>(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
-            .bind::<Array<BigInt>, _>(rooms.iter().map(|r| r.0).collect::<Vec<_>>())
-            .bind::<BigInt, _>(i64::from(per_account))
-            .bind::<Array<BigInt>, _>(rooms.iter().map(|r| i64::from(r.1)).collect::<Vec<_>>())
-            .load(&mut conn)
-            .await
-            .map_err(db_err)
-    }
-
-    /// Records one outcome: through the batching recorder when the outbox
-    /// workers' pool has one, else in a statement of its own.
-    async fn record_outcome(&self, outcome: Outcome) -> Result<(), StoreError> {
-        if let Some(recorder) = &self.recorder {
-            return recorder.record(outcome).await;
+impl ClaimedPostback {
+    /// The job of this row.
+    pub(super) fn into_job(self) -> PostbackJob {
+        PostbackJob {
+            id: self.id,
+            url: self.url,
+            attempts: u32::try_from(self.attempts).unwrap_or(1),
+            created: self.created_at,
+            account: self.account_id,
         }
-        let mut conn = self.outbox_pool.get().await.map_err(db_err)?;
-        crate::outcome_batch::write(&mut conn, std::slice::from_ref(&outcome))
-            .await
-            .map_err(db_err)?;
-        Ok(())
-    }
-
-    /// Pending outbox items and the age in seconds of the oldest, for the
-    /// metrics.
-    pub async fn outbox_depth(&self) -> Result<(i64, i64), StoreError> {
-        let mut conn = self.pool.get().await.map_err(db_err)?;
-        let depth: Depth = sql_query(
-            "SELECT count(*) AS pending, \
-               coalesce(extract(epoch FROM now() - min(created_at)), 0)::bigint AS oldest_s \
-             FROM (SELECT created_at FROM outbox WHERE state = 'pending' AND kind = 'welcome' \
-                   UNION ALL \
-                   SELECT created_at FROM outbox WHERE state = 'pending' AND kind = 'postback') AS p",
-        )
-        .get_result(&mut conn)
-        .await
-        .map_err(db_err)?;
-        Ok((depth.pending, depth.oldest_s))
-    }
-}
-
-#[async_trait]
-impl OutboxStore for PgStore {
-    async fn claim_welcomes(
-        &self,
-        per_bot: u32,
-        limit: u32,
-        lease: Duration,
-    ) -> Result<Vec<WelcomeJob>, StoreError> {
-        let rows: Vec<Claimed> = self.claim(CLAIM, per_bot, limit, lease, limit, &[]).await?;
-        Ok(rows.into_iter().map(|row| row.into_job(self)).collect())
-    }
-
-    /// Written with the other outcomes of the moment, in one statement
-    /// committed without waiting for its WAL flush (see
-    /// `outcome_batch::write` for the crash window that leaves).
-    async fn finish(&self, id: i64, attempt: u32, outcome: &JobOutcome) -> Result<(), StoreError> {
-        let (state, error, delay_ms) = match outcome {
-            JobOutcome::Sent => ("sent", "", 0),
-            JobOutcome::Failed(reason) => ("failed", reason.as_str(), 0),
-            JobOutcome::Dropped(reason) => ("dropped", reason.as_str(), 0),
-            JobOutcome::Retry(wait, reason) => (
-                "pending",
-                reason.as_str(),
-                i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
-            ),
-        };
-        self.record_outcome(Outcome {
-            id,
-            attempt: i32::try_from(attempt).unwrap_or(i32::MAX),
-            state,
-            error: error.to_owned(),
-            delay_ms,
-            http_code: None,
-            error_kind: None,
-        })
-        .await
-    }
-
-    async fn pause_bot(&self, bot: i64, wait: Duration) -> Result<(), StoreError> {
-        let mut conn = self.outbox_pool.get().await.map_err(db_err)?;
-        sql_query(
-            "UPDATE outbox SET run_at = greatest(run_at, now() + $2 * interval '1 millisecond') \
-             WHERE bot_id = $1 AND state = 'pending' AND kind = 'welcome'",
-        )
-        .bind::<BigInt, _>(bot)
-        .bind::<BigInt, _>(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
-        .execute(&mut conn)
-        .await
-        .map_err(db_err)?;
-        Ok(())
-    }
-
-    async fn claim_postbacks(
-        &self,
-        per_target: u32,
-        limit: u32,
-        lease: Duration,
-        per_account: u32,
-        rooms: &[(i64, u32)],
-    ) -> Result<Vec<PostbackJob>, StoreError> {
-        let rows: Vec<ClaimedPostback> = self
-            .claim(
-                CLAIM_POSTBACKS,
-                per_target,
-                limit,
-                lease,
-                per_account,
-                rooms,
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| PostbackJob {
-                id: row.id,
-                url: row.url,
-                attempts: u32::try_from(row.attempts).unwrap_or(1),
-                created: row.created_at,
-                account: row.account_id,
-            })
-            .collect())
-    }
-
-    /// Written with the other outcomes of the moment, as [`Self::finish`].
-    async fn finish_postback(
-        &self,
-        id: i64,
-        attempt: u32,
-        outcome: &PostbackOutcome,
-    ) -> Result<(), StoreError> {
-        let (state, delay_ms) = match outcome.verdict {
-            Verdict::Delivered => ("sent", 0),
-            Verdict::Failed => ("failed", 0),
-            Verdict::Retry(wait) => (
-                "pending",
-                i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
-            ),
-        };
-        self.record_outcome(Outcome {
-            id,
-            attempt: i32::try_from(attempt).unwrap_or(i32::MAX),
-            state,
-            error: outcome.detail.clone(),
-            delay_ms,
-            http_code: Some(i32::from(outcome.code)),
-            error_kind: Some(outcome.error),
-        })
-        .await
-    }
-
-    async fn wait_for_work(&self, kind: OutboxKind, timeout: Duration) {
-        let wake = match kind {
-            OutboxKind::Welcome => &self.outbox_wake.welcome,
-            OutboxKind::Postback => &self.outbox_wake.postback,
-        };
-        let _ = tokio::time::timeout(timeout, wake.notified()).await;
     }
 }
 
