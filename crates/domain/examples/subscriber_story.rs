@@ -82,7 +82,10 @@ fn main() {
 
     // What a store reads: the campaigns the batch names, then its leads.
     let lookup = CampaignLookup::of(fresh.iter().map(|f| (f.bot, f.effect)));
-    println!("campaigns to read: codes {:?}, chats {:?}", lookup.codes, lookup.chats);
+    println!(
+        "campaigns to read: codes {:?}, chats {:?}",
+        lookup.codes, lookup.chats
+    );
     let campaigns = [campaign()];
     let happenings = Happenings::of(&fresh, &campaigns);
     println!("leads to lock and read: {:?}", happenings.lead_keys());
@@ -91,7 +94,11 @@ fn main() {
     print_plan(&plan);
 
     let lead = &plan.leads[0];
-    assert_eq!(lead.lead.status, LeadStatus::Cancel, "left inside the window");
+    assert_eq!(
+        lead.lead.status,
+        LeadStatus::Cancel,
+        "left inside the window"
+    );
     assert_eq!(lead.lead.click, "click42");
     let path: Vec<_> = plan.history.iter().map(|c| c.status.name()).collect();
     assert_eq!(path, ["wait", "approve", "cancel"]);
@@ -122,7 +129,10 @@ fn print_plan(plan: &BatchPlan) {
         );
     }
     for welcome in &plan.welcomes {
-        println!("welcome queued for {:?} through bot {:?}", welcome.lead, welcome.bot);
+        println!(
+            "welcome queued for {:?} through bot {:?}",
+            welcome.lead, welcome.bot
+        );
     }
     for postback in &plan.postbacks {
         let mut macros = postback.macros.clone();

@@ -63,6 +63,7 @@ pub fn error(code: ErrorCode) -> HttpResponse {
     res.extensions_mut().insert(code);
     res
 }
+
 /// A handler or extractor that fails with a code answers the envelope
 /// `{"status":"error","error":"<code>"}` with HTTP 200, so handlers return
 /// `Result<HttpResponse, ErrorCode>` and use `?`.

@@ -1,5 +1,5 @@
-//! The Bot API methods the sandbox implements, and the parameter rules
-//! they share with the official server.
+//! The Bot API methods the sandbox implements: each method name to its
+//! handler (the parameters they share are read in `arguments`).
 
 use actix_web::HttpResponse;
 use serde_json::{Value, json};
