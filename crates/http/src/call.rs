@@ -126,7 +126,7 @@ async fn authenticate(
         .accounts
         .authenticate(key.as_ref())
         .await
-        .map_err(|err| ErrorCode::from(&err))
+        .map_err(ErrorCode::from)
 }
 
 /// Reads at most [`BODY_LIMIT`] bytes; a larger body is `request`.
@@ -173,4 +173,33 @@ fn parse_body(req: &HttpRequest, body: &[u8]) -> Result<Params, ErrorCode> {
         return Err(ErrorCode::Request);
     };
     parsed.map_err(|_| ErrorCode::Request)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::ApiCall;
+    use crate::ErrorCode;
+
+    /// A server wired without its services answers `db` in the envelope
+    /// (HTTP 200, the code in the extensions for the log), not a panic or
+    /// a 500, and the handler never runs.
+    #[actix_web::test]
+    async fn a_call_without_the_services_wired_answers_db() {
+        let app = test::init_service(App::new().route(
+            "/api/x.json",
+            web::get().to(|_call: ApiCall| async { HttpResponse::NoContent().finish() }),
+        ))
+        .await;
+        let request = test::TestRequest::get().uri("/api/x.json").to_request();
+        let res = test::call_service(&app, request).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.response().extensions().get::<ErrorCode>(),
+            Some(&ErrorCode::Db)
+        );
+        let body = test::read_body(res).await;
+        assert_eq!(body, r#"{"status":"error","error":"db"}"#.as_bytes());
+    }
 }

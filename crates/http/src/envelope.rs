@@ -4,6 +4,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::json;
+use usher_domain::subscribers::views::Page;
 
 use crate::ErrorCode;
 
@@ -24,10 +25,11 @@ pub fn ok<T: Serialize>(data: T) -> HttpResponse {
     }
 }
 
-/// `{"status":"ok","total":N,"data":[...]}`: one page of a list, and how
-/// many rows match in all; with `"total_capped":true` when `capped` (more
-/// rows match than were counted, and `total` is the cap).
-pub fn ok_page<T: Serialize>(total: i64, capped: bool, data: Vec<T>) -> HttpResponse {
+/// `{"status":"ok","total":N,"data":[...]}`: one page of a list, each row
+/// as `item` shows it, and how many rows match in all; with
+/// `"total_capped":true` when the page is capped (more rows match than
+/// were counted, and `total` is the cap).
+pub fn ok_page<'a, R, T: Serialize>(page: &'a Page<R>, item: impl Fn(&'a R) -> T) -> HttpResponse {
     #[derive(Serialize)]
     struct Envelope<T> {
         status: &'static str,
@@ -38,9 +40,9 @@ pub fn ok_page<T: Serialize>(total: i64, capped: bool, data: Vec<T>) -> HttpResp
     }
     match serde_json::to_vec(&Envelope {
         status: "ok",
-        total,
-        total_capped: capped,
-        data,
+        total: page.total,
+        total_capped: page.capped,
+        data: page.rows.iter().map(item).collect(),
     }) {
         Ok(body) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -214,40 +214,18 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// By value, as `?` needs, through the by-reference mapping below.
-macro_rules! from_owned {
-    ($($error:ty),+ $(,)?) => {$(
-        impl From<$error> for ErrorCode {
-            fn from(err: $error) -> Self {
-                (&err).into()
-            }
-        }
-    )+};
-}
-
-from_owned!(
-    StoreError,
-    AuthError,
-    AddBotError,
-    ChatsError,
-    DeleteBotError,
-    AddCampaignError,
-    CampaignIdError,
-    EditCampaignError,
-    ProfileError,
-);
-
-impl From<&StoreError> for ErrorCode {
+/// By value, so that handlers use `?` on every service's error.
+impl From<StoreError> for ErrorCode {
     /// A database failure is logged here, once, with its whole cause chain;
     /// the client only learns `db`.
-    fn from(err: &StoreError) -> Self {
+    fn from(err: StoreError) -> Self {
         error!(error = %format!("{:#}", err.0), "database failure");
         ErrorCode::Db
     }
 }
 
-impl From<&AuthError> for ErrorCode {
-    fn from(err: &AuthError) -> Self {
+impl From<AuthError> for ErrorCode {
+    fn from(err: AuthError) -> Self {
         match err {
             AuthError::Key => ErrorCode::Key,
             AuthError::Banned => ErrorCode::Ban,
@@ -256,8 +234,8 @@ impl From<&AuthError> for ErrorCode {
     }
 }
 
-impl From<&AddBotError> for ErrorCode {
-    fn from(err: &AddBotError) -> Self {
+impl From<AddBotError> for ErrorCode {
+    fn from(err: AddBotError) -> Self {
         match err {
             AddBotError::Malformed | AddBotError::Rejected => ErrorCode::Token,
             AddBotError::Unreachable => ErrorCode::Unreachable,
@@ -268,8 +246,8 @@ impl From<&AddBotError> for ErrorCode {
     }
 }
 
-impl From<&ChatsError> for ErrorCode {
-    fn from(err: &ChatsError) -> Self {
+impl From<ChatsError> for ErrorCode {
+    fn from(err: ChatsError) -> Self {
         match err {
             ChatsError::UnknownBot => ErrorCode::Id,
             ChatsError::Store(store) => store.into(),
@@ -277,8 +255,8 @@ impl From<&ChatsError> for ErrorCode {
     }
 }
 
-impl From<&DeleteBotError> for ErrorCode {
-    fn from(err: &DeleteBotError) -> Self {
+impl From<DeleteBotError> for ErrorCode {
+    fn from(err: DeleteBotError) -> Self {
         match err {
             DeleteBotError::UnknownBot => ErrorCode::Id,
             DeleteBotError::Store(store) => store.into(),
@@ -286,8 +264,8 @@ impl From<&DeleteBotError> for ErrorCode {
     }
 }
 
-impl From<&AddCampaignError> for ErrorCode {
-    fn from(err: &AddCampaignError) -> Self {
+impl From<AddCampaignError> for ErrorCode {
+    fn from(err: AddCampaignError) -> Self {
         match err {
             AddCampaignError::Bot => ErrorCode::Bot,
             AddCampaignError::Chat => ErrorCode::Chat,
@@ -297,8 +275,8 @@ impl From<&AddCampaignError> for ErrorCode {
     }
 }
 
-impl From<&CampaignIdError> for ErrorCode {
-    fn from(err: &CampaignIdError) -> Self {
+impl From<CampaignIdError> for ErrorCode {
+    fn from(err: CampaignIdError) -> Self {
         match err {
             CampaignIdError::Unknown => ErrorCode::Id,
             CampaignIdError::Store(store) => store.into(),
@@ -317,14 +295,8 @@ impl From<SettingsError> for ErrorCode {
     }
 }
 
-impl From<&SettingsError> for ErrorCode {
-    fn from(err: &SettingsError) -> Self {
-        (*err).into()
-    }
-}
-
-impl From<&EditCampaignError> for ErrorCode {
-    fn from(err: &EditCampaignError) -> Self {
+impl From<EditCampaignError> for ErrorCode {
+    fn from(err: EditCampaignError) -> Self {
         match err {
             EditCampaignError::Unknown => ErrorCode::Id,
             EditCampaignError::Settings(which) => which.into(),
@@ -333,8 +305,8 @@ impl From<&EditCampaignError> for ErrorCode {
     }
 }
 
-impl From<&ProfileError> for ErrorCode {
-    fn from(err: &ProfileError) -> Self {
+impl From<ProfileError> for ErrorCode {
+    fn from(err: ProfileError) -> Self {
         match err {
             ProfileError::Postback => ErrorCode::Postback,
             // Authenticated a moment ago and gone now: the key no longer works.

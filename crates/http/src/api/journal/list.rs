@@ -135,10 +135,6 @@ pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpRes
         .subscribers
         .journal(call.account, query)
         .await
-        .map_err(|err| code(&err, ErrorCode::Bot, ErrorCode::Action))?;
-    Ok(envelope::ok_page(
-        page.total,
-        page.capped,
-        page.rows.iter().map(JournalItem::from).collect(),
-    ))
+        .map_err(|err| code(err, ErrorCode::Bot, ErrorCode::Action))?;
+    Ok(envelope::ok_page(&page, JournalItem::from))
 }

@@ -37,7 +37,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
 };
 
 /// The error code of a failed list read.
-pub(crate) fn code(err: &ReadError, owner: ErrorCode, kind: ErrorCode) -> ErrorCode {
+pub(crate) fn code(err: ReadError, owner: ErrorCode, kind: ErrorCode) -> ErrorCode {
     match err {
         ReadError::Bad(QueryError::Owner) => owner,
         ReadError::Bad(QueryError::Lead) => ErrorCode::Lead,
@@ -67,10 +67,6 @@ pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpRes
         .subscribers
         .leads(call.account, query)
         .await
-        .map_err(|err| code(&err, ErrorCode::Campaign, ErrorCode::Status))?;
-    Ok(envelope::ok_page(
-        page.total,
-        page.capped,
-        page.rows.iter().map(LeadItem::from).collect(),
-    ))
+        .map_err(|err| code(err, ErrorCode::Campaign, ErrorCode::Status))?;
+    Ok(envelope::ok_page(&page, LeadItem::from))
 }

@@ -61,10 +61,6 @@ pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpRes
         .subscribers
         .postbacks(call.account, query)
         .await
-        .map_err(|err| code(&err, ErrorCode::Campaign, ErrorCode::State))?;
-    Ok(envelope::ok_page(
-        page.total,
-        page.capped,
-        page.rows.iter().map(PostbackItem::from).collect(),
-    ))
+        .map_err(|err| code(err, ErrorCode::Campaign, ErrorCode::State))?;
+    Ok(envelope::ok_page(&page, PostbackItem::from))
 }

@@ -76,6 +76,6 @@ pub async fn handle(call: ApiCall, state: web::Data<AppState>) -> Result<HttpRes
             now,
         )
         .await
-        .map_err(|err| code(&err, ErrorCode::Campaign, ErrorCode::Status))?;
+        .map_err(|err| code(err, ErrorCode::Campaign, ErrorCode::Status))?;
     Ok(envelope::ok(days.iter().map(Day::from).collect::<Vec<_>>()))
 }
