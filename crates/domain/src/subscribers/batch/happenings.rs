@@ -1,7 +1,7 @@
 //! A batch's happenings and the rules of [`crate::subscribers::rules`]
 //! run over them, event by event.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -101,6 +101,7 @@ impl<'a> Happenings<'a> {
     pub fn plan(&self, stored: &HashMap<LeadKey, StoredLead>) -> BatchPlan {
         let mut plan = BatchPlan::default();
         let mut slots: HashMap<LeadKey, Slot> = HashMap::new();
+        let mut greeted: HashSet<LeadKey> = HashSet::new();
         for h in &self.list {
             let entry = |lead| JournalEntry {
                 account: h.account,
@@ -143,11 +144,12 @@ impl<'a> Happenings<'a> {
             if before != Some(next.status) {
                 plan.history.push(StatusChange {
                     lead: key,
+                    account: h.account,
                     status: next.status,
                     at: h.at,
                 });
             }
-            if decision.welcome && !plan.welcomes.iter().any(|w| w.lead == key) {
+            if decision.welcome && greeted.insert(key) {
                 plan.welcomes.push(QueuedWelcome {
                     account: h.account,
                     bot: h.bot,

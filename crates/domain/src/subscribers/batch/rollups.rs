@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::types::{LeadKey, LeadWrite, Rollups, StatusChange, StoredLead};
-use crate::AccountId;
 use crate::subscribers::LeadStatus;
 
 /// The counting rule: a new lead counts one start on the UTC day it
@@ -26,23 +25,18 @@ pub(super) fn rollups(
             .or_insert((account, [0; 4]))
             .1[column] += 1;
     };
-    let account_of: HashMap<LeadKey, AccountId> =
-        leads.iter().map(|l| (l.key, l.account)).collect();
     for write in leads.iter().filter(|l| l.id.is_none()) {
         let start = DateTime::from_timestamp(write.lead.start_time, 0).unwrap_or_default();
         add_day(write.key.campaign, start, write.account, 0);
     }
     for change in history {
-        let Some(&account) = account_of.get(&change.lead) else {
-            continue;
-        };
         let column = match change.status {
             LeadStatus::Wait => continue,
             LeadStatus::Hold => 1,
             LeadStatus::Approve => 2,
             LeadStatus::Cancel | LeadStatus::Trash => 3,
         };
-        add_day(change.lead.campaign, change.at, account, column);
+        add_day(change.lead.campaign, change.at, change.account, column);
     }
     for write in leads {
         let before = stored.get(&write.key).map(|s| &s.lead);

@@ -166,6 +166,8 @@ pub struct QueuedPostback {
 pub struct StatusChange {
     /// Which lead.
     pub lead: LeadKey,
+    /// The account of its campaign.
+    pub account: AccountId,
     /// Its new status.
     pub status: LeadStatus,
     /// When.

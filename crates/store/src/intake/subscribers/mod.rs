@@ -10,12 +10,8 @@ mod writes;
 
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
-use std::collections::HashMap;
-use usher_domain::AccountId;
 use usher_domain::subscribers::LeadStatus;
-use usher_domain::subscribers::batch::{
-    BatchPlan, CampaignFacts, FreshUpdate, Happenings, LeadKey,
-};
+use usher_domain::subscribers::batch::{BatchPlan, CampaignFacts, FreshUpdate, Happenings};
 
 pub(crate) use reads::load_campaigns;
 use reads::lock_and_read_leads;
@@ -71,11 +67,10 @@ async fn write_plan(conn: &AsyncPgConnection, plan: BatchPlan) -> QueryResult<St
         changes,
     } = plan;
     let ids = write_leads(conn, &leads).await?;
-    let accounts: HashMap<LeadKey, AccountId> = leads.iter().map(|l| (l.key, l.account)).collect();
     // Independent writes, pipelined on the connection (one round trip);
     // dropping a blocker's welcomes must follow the batch's own welcomes.
     let (history_written, journal, postbacks, welcomes) = futures_util::future::join4(
-        write_history(conn, &history, &ids, &accounts),
+        write_history(conn, &history, &ids),
         write_journal(conn, &journal, &ids),
         write_postbacks(conn, postbacks, &ids),
         async {

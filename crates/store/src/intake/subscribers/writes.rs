@@ -12,7 +12,7 @@ use usher_domain::postbacks::target_of;
 use usher_domain::subscribers::batch::{
     JournalEntry, LeadKey, LeadWrite, QueuedPostback, QueuedWelcome, Rollups, StatusChange,
 };
-use usher_domain::{AccountId, BotId, CampaignId};
+use usher_domain::{BotId, CampaignId};
 
 use crate::cached_sql::sql_query;
 
@@ -85,11 +85,10 @@ pub(super) async fn write_history(
     mut conn: &AsyncPgConnection,
     history: &[StatusChange],
     ids: &HashMap<LeadKey, i64>,
-    accounts: &HashMap<LeadKey, AccountId>,
 ) -> QueryResult<()> {
     let rows: Vec<_> = history
         .iter()
-        .filter_map(|c| Some((*ids.get(&c.lead)?, accounts.get(&c.lead)?.0, c)))
+        .filter_map(|c| Some((*ids.get(&c.lead)?, c.account.0, c)))
         .collect();
     if rows.is_empty() {
         return Ok(());
