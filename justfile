@@ -2,18 +2,20 @@
 
 # Run the service (migrates first) with config/ and USHER__* variables.
 run:
-    cargo run --release -p usher-app -- serve
+    cargo run --release -p usher-app -- serve --migrate
 
 # Run every test (starts PostgreSQL, installs Chromium and Schemathesis if missing).
 test:
     scripts/test.sh
 
-# Format, lints, the domain's dependency check and the import-circle check.
+# Format, lints, the domain's dependency check, the import-circle check and
+# the migration lint.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     scripts/check-domain-deps.sh
     scripts/check-module-cycles.py
+    scripts/lint-migrations.sh
 
 # Format the code.
 fmt:

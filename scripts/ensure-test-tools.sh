@@ -21,6 +21,9 @@ VALIDATOR_VERSION=0.9.0
 AIOGRAM_VERSION=3.31.0
 OPENAPI_PYTHON_CLIENT_VERSION=0.29.1
 OPENAPI_GENERATOR_VERSION=7.26.0
+# Squawk lints the migrations for locks a live instance would wait on
+# (scripts/lint-migrations.sh).
+SQUAWK_VERSION=2.70.0
 NPM_PACKAGES="openapi-typescript@7.13.0 openapi-fetch@0.17.0 typescript@5.9.3 @redocly/cli@2.77.0"
 
 if ! command -v chromium >/dev/null; then
@@ -35,13 +38,14 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VER
    ! "$venv/bin/pip" show openapi-spec-validator 2>/dev/null | grep -q "^Version: $VALIDATOR_VERSION$" ||
    ! "$venv/bin/pip" show aiogram 2>/dev/null | grep -q "^Version: $AIOGRAM_VERSION$" ||
    ! "$venv/bin/pip" show openapi-python-client 2>/dev/null | grep -q "^Version: $OPENAPI_PYTHON_CLIENT_VERSION$" ||
-   ! "$venv/bin/pip" show openapi-generator-cli 2>/dev/null | grep -q "^Version: $OPENAPI_GENERATOR_VERSION$"; then
-  echo "installing schemathesis $SCHEMATHESIS_VERSION, openapi-spec-validator $VALIDATOR_VERSION, aiogram $AIOGRAM_VERSION, openapi-python-client $OPENAPI_PYTHON_CLIENT_VERSION, openapi-generator-cli $OPENAPI_GENERATOR_VERSION into $venv" >&2
+   ! "$venv/bin/pip" show openapi-generator-cli 2>/dev/null | grep -q "^Version: $OPENAPI_GENERATOR_VERSION$" ||
+   ! "$venv/bin/pip" show squawk-cli 2>/dev/null | grep -q "^Version: $SQUAWK_VERSION$"; then
+  echo "installing schemathesis $SCHEMATHESIS_VERSION, openapi-spec-validator $VALIDATOR_VERSION, aiogram $AIOGRAM_VERSION, openapi-python-client $OPENAPI_PYTHON_CLIENT_VERSION, openapi-generator-cli $OPENAPI_GENERATOR_VERSION, squawk-cli $SQUAWK_VERSION into $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check \
     "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$VALIDATOR_VERSION" \
     "aiogram==$AIOGRAM_VERSION" "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION" \
-    "openapi-generator-cli==$OPENAPI_GENERATOR_VERSION" pydantic urllib3 python-dateutil typing-extensions
+    "openapi-generator-cli==$OPENAPI_GENERATOR_VERSION" "squawk-cli==$SQUAWK_VERSION" pydantic urllib3 python-dateutil typing-extensions
 fi
 
 if ! command -v java >/dev/null; then

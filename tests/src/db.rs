@@ -24,6 +24,24 @@ impl TestDb {
         Self { name, url }
     }
 
+    /// Whether the database exists on the server yet.
+    pub async fn exists(&self) -> bool {
+        let admin = format!("{}/postgres", server_url());
+        let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let found: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_database WHERE datname = $1",
+                &[&self.name],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        found == 1
+    }
+
     /// A connection for inspecting what usher stored.
     pub async fn connect(&self) -> tokio_postgres::Client {
         let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)

@@ -100,6 +100,7 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let mut settings = test_settings(&db, &sandbox, &format!("http://{addr}"));
         change(&mut settings);
+        usher_store::migrate::run(&db.url).await.unwrap();
         let running = usher_app::server::start(&settings, listener).await.unwrap();
         let cipher = TokenCipher::generate_key();
         let store = usher_app::server::store(&settings, TokenCipher::from_base64(&cipher).unwrap())

@@ -69,14 +69,45 @@ fn listening_addr(log: &str) -> Option<String> {
 }
 
 impl UsherProcess {
-    /// Runs `bin serve` with `env` (and `RUST_LOG` as given), and waits
-    /// until it listens.
+    /// Runs `bin migrate`, then `bin serve`, with `env` (and `RUST_LOG` as
+    /// given), as a deploy does, and waits until it listens.
     pub fn serve(bin: &Path, env: &[(String, String)], rust_log: &str) -> Self {
+        let migrated = Self::migrate(bin, env);
+        assert!(
+            migrated.status.success(),
+            "usher migrate failed:\n{}",
+            String::from_utf8_lossy(&migrated.stderr)
+        );
+        Self::serve_only(bin, env, rust_log)
+    }
+
+    /// Runs `bin migrate` with `env` to its end; its status and output.
+    pub fn migrate(bin: &Path, env: &[(String, String)]) -> std::process::Output {
+        Command::new(bin)
+            .arg("migrate")
+            .arg("--config-dir")
+            .arg(std::env::temp_dir().join("usher-no-config"))
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs `bin serve` alone (no migration first), and waits until it
+    /// listens.
+    pub fn serve_only(bin: &Path, env: &[(String, String)], rust_log: &str) -> Self {
+        Self::start(bin, &["serve"], env, rust_log)
+    }
+
+    /// Runs `bin` with `args` (a command that serves), and waits until it
+    /// listens.
+    pub fn start(bin: &Path, args: &[&str], env: &[(String, String)], rust_log: &str) -> Self {
         let log = std::env::temp_dir().join(format!("usher-{:016x}.log", rand::random::<u64>()));
         let out = std::fs::File::create(&log).unwrap();
         let err = out.try_clone().unwrap();
         let child = Command::new(bin)
-            .arg("serve")
+            .args(args)
             .arg("--config-dir")
             .arg(std::env::temp_dir().join("usher-no-config"))
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

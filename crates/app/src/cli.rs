@@ -24,9 +24,17 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Migrate the database (creating it if missing), then serve HTTP.
-    Serve,
-    /// Create the database if missing and apply pending migrations.
+    /// Serve HTTP. Refuses to start while the database lacks a migration of
+    /// this build: run `usher migrate` first (a deploy's own step).
+    Serve {
+        /// Apply pending migrations first (creating the database if
+        /// missing): for one instance or development, not a rolling deploy.
+        #[arg(long)]
+        migrate: bool,
+    },
+    /// Create the database if missing and apply pending migrations, beside
+    /// instances that still serve (each statement waits at most 2 s for a
+    /// lock, then the migration is tried again).
     Migrate,
     /// Validate the configuration; show each value's source (secrets masked).
     CheckConfig,

@@ -33,7 +33,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(&cli.config_dir)?;
     telemetry::init(&settings.log)?;
     match &cli.command {
-        Command::Serve => commands::serve(&settings).await,
+        Command::Serve { migrate } => commands::serve(&settings, *migrate).await,
         Command::Migrate => commands::migrate(&settings).await,
         Command::Account(command) => commands::account(&settings, command).await,
         Command::CheckConfig => commands::check_config(&cli.config_dir),

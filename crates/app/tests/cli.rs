@@ -119,6 +119,71 @@ async fn concurrent_migrations_create_the_database_once_and_agree() {
     assert_eq!(tables, 3);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_never_migrates_unless_asked_and_says_what_to_run() {
+    let sandbox = usher_sandbox::start(SandboxOptions::default())
+        .await
+        .unwrap();
+    let db = TestDb::new();
+    let mut settings = test_settings(&db, &sandbox, "http://127.0.0.1:9");
+    settings.http.listen = "127.0.0.1:0".into();
+    let env = settings_env(&settings);
+    let serve = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .args(["--config-dir", "/nonexistent"])
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    // A database that does not exist: serve refuses and creates nothing.
+    let refused = serve(&["serve"]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("run `usher migrate` first"), "{err}");
+    assert!(!db.exists().await, "serve created no database");
+
+    // `serve --migrate` (the quick start) migrates, then serves.
+    let server = UsherProcess::start(
+        std::path::Path::new(BIN),
+        &["serve", "--migrate"],
+        &env,
+        "warn",
+    );
+    let key = stdout_line(&usher(&db, &["account", "create"]));
+    assert_eq!(list(&server.base_url(), &key).await["status"], "ok");
+    drop(server);
+
+    // A database one migration behind: serve names it and refuses.
+    let client = db.connect().await;
+    let newest: String = client
+        .query_one(
+            "DELETE FROM __diesel_schema_migrations WHERE version = \
+             (SELECT max(version) FROM __diesel_schema_migrations) RETURNING version",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let behind = serve(&["serve"]);
+    assert!(!behind.status.success());
+    let err = String::from_utf8_lossy(&behind.stderr);
+    assert!(
+        err.contains("schema is behind this build (1 pending"),
+        "{err}"
+    );
+    let named = format!(
+        "{}-{}-{}-{}_",
+        &newest[..4],
+        &newest[4..6],
+        &newest[6..8],
+        &newest[8..]
+    );
+    assert!(err.contains(&named), "{named} in {err}");
+    sandbox.stop().await;
+}
+
 #[test]
 fn bad_configuration_fails_with_a_clear_message() {
     let out = Command::new(BIN)

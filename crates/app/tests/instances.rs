@@ -1,6 +1,7 @@
-//! Two `usher serve` processes started at the same moment on one fresh
-//! database: both migrate safely, and both serve the API and webhooks for
-//! any bot (usher keeps no state between requests).
+//! Two deploys at the same moment on one fresh database: both `usher
+//! migrate` at once (one applies, the other waits and finds it done), then
+//! two `usher serve` serve the API and webhooks for any bot (usher keeps no
+//! state between requests).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use std::path::Path;
@@ -19,19 +20,36 @@ async fn two_instances_start_together_and_serve_any_bot() {
     let db = TestDb::new();
     let settings = test_settings(&db, &sandbox, "http://127.0.0.1:9");
     let env = settings_env(&settings);
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| UsherProcess::serve(Path::new(BIN), &env, "info"));
-        let b = s.spawn(|| UsherProcess::serve(Path::new(BIN), &env, "info"));
-        (a.join().unwrap(), b.join().unwrap())
+    let migrations = std::thread::scope(|s| {
+        let a = s.spawn(|| UsherProcess::migrate(Path::new(BIN), &env));
+        let b = s.spawn(|| UsherProcess::migrate(Path::new(BIN), &env));
+        [a.join().unwrap(), b.join().unwrap()]
     });
-    let applied = [&a, &b]
+    let text = |out: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    assert!(
+        migrations.iter().all(|m| m.status.success()),
+        "{}",
+        migrations.iter().map(text).collect::<String>()
+    );
+    let applied = migrations
         .iter()
-        .filter(|p| p.output().contains("applied migrations"))
+        .filter(|m| text(m).contains("applied migrations"))
         .count();
     assert_eq!(
         applied, 1,
-        "one instance migrated, the other waited and found it done"
+        "one migrated, the other waited and found it done"
     );
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| UsherProcess::serve_only(Path::new(BIN), &env, "info"));
+        let b = s.spawn(|| UsherProcess::serve_only(Path::new(BIN), &env, "info"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
 
     let key = cli_account(Path::new(BIN), &db.url);
     let http = reqwest::Client::new();
