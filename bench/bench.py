@@ -214,7 +214,7 @@ class Run:
     def count_updates(self, run):
         # intake.lua's update ids of one run lie in 1e12 + [run * 1e8, (run + 1) * 1e8).
         low = 1_000_000_000_000 + run * 100_000_000
-        return int(psql(self.db, f"SELECT count(*) FROM updates WHERE update_id >= {low} AND update_id < {low + 100_000_000}"))
+        return int(psql(self.db, f"SELECT count(*) FROM raw_updates WHERE update_id >= {low} AND update_id < {low + 100_000_000}"))
 
     def intake(self, connections, label):
         self.run_id += 1
@@ -594,7 +594,7 @@ class Run:
             f"http://127[.]0[.]0[.]1:{port}/telegram/webhook/[1-9][0-9]{{0,5}}", rate, self.duration, 40,
             method="POST", headers=["X-Telegram-Bot-Api-Secret-Token: forged-secret"], body_path=body, regex=True)
         r["forgery_open_flooded"] = intake.finish(started)
-        r["forgery_open_stored"] = int(psql(self.db, f"SELECT count(*) FROM updates WHERE update_id = {forged_id}"))
+        r["forgery_open_stored"] = int(psql(self.db, f"SELECT count(*) FROM raw_updates WHERE update_id = {forged_id}"))
         a, f, flood = r["forgery_open_alone"], r["forgery_open_flooded"], r["forgery_open_flood"]
         log(f"open loop, forged flood: real at {rate}/s alone p99 {a['p99_ms']:.1f} ms, beside "
             f"{flood['rate']:.0f} forged/s ({flood['codes']}) p99 {f['p99_ms']:.1f} ms; "
@@ -731,8 +731,9 @@ class Run:
         grown = time.monotonic()
         psql(self.db, """
             SET synchronous_commit = off;
-            INSERT INTO updates (bot_id, update_id, kind, payload)
-            SELECT b.id, 900000000000 + g, 'chat_member', '{}'
+            -- Raw updates are kept retention.raw_update_days: dated within the last day.
+            INSERT INTO raw_updates (bot_id, update_id, date, kind, payload)
+            SELECT b.id, 900000000000 + g, now() - (g % 86400) * interval '1 second', 'chat_member', '{}'
             FROM generate_series(1, 10000000) g
             JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM bots) b ON b.n = g % 1000;
             INSERT INTO member_events (bot_id, update_id, chat_id, user_id, username, first_name, event,
@@ -740,7 +741,7 @@ class Run:
             SELECT bot_id, update_id, -1001000000000 - (update_id % 100000), 1000000 + update_id % 5000000,
                    'user', 'User', CASE WHEN update_id % 2 = 0 THEN 'join' ELSE 'leave' END,
                    'left', 'member', now() - (update_id % 31536000) * interval '1 second', false
-            FROM updates WHERE update_id > 900000000000;
+            FROM raw_updates WHERE update_id > 900000000000;
             INSERT INTO bot_chats (bot_id, chat_id, title, chat_type, is_admin, status, member, state_date, state_update_id)
             SELECT b.id, -1002000000000 - g, 'Chat ' || g, 'channel', true, 'administrator', '{}', now(), 0
             FROM generate_series(1, 1000) g CROSS JOIN bots b WHERE b.id <> CHATS_BOT;

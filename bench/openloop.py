@@ -90,7 +90,7 @@ class Intake:
 
     def stored(self):
         ids = ",".join(str(b) for b in self.bot_ids)
-        return int(self.psql(self.run.db, "SELECT count(*) FROM updates WHERE kind IN ('chat_member', 'my_chat_member') "
+        return int(self.psql(self.run.db, "SELECT count(*) FROM raw_updates WHERE kind IN ('chat_member', 'my_chat_member') "
                                           f"AND bot_id IN ({ids})"))
 
     def start(self, rate, seconds):

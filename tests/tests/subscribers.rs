@@ -617,8 +617,10 @@ async fn stats_days_rollup_matches_the_leads_and_their_history() {
         })
         .unzip();
     for phase in [starts, members] {
-        futures_util::future::join_all(phase.into_iter().map(|(tg, events)| app.happen(tg, events)))
-            .await;
+        futures_util::future::join_all(
+            phase.into_iter().map(|(tg, events)| app.happen(tg, events)),
+        )
+        .await;
     }
 
     let from = (today - 5 * day).to_string();

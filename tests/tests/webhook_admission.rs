@@ -110,7 +110,7 @@ async fn a_full_intake_turns_deliveries_away_at_once_and_keeps_room_for_start() 
     let conn = app.db.connect().await;
     let stored: i64 = conn
         .query_one(
-            "SELECT count(*) FROM updates WHERE bot_id = $1 AND update_id >= 10",
+            "SELECT count(*) FROM raw_updates WHERE bot_id = $1 AND update_id >= 10",
             &[&id],
         )
         .await

@@ -44,7 +44,7 @@ async fn every_whole_update_of_the_corpus_is_accepted_stored_and_applied() {
         assert_eq!(app.deliver(id, Some(&secret), &update).await, 200, "{name}");
         let row = db
             .query_one(
-                "SELECT kind, payload::text FROM updates WHERE bot_id = $1 AND update_id = $2",
+                "SELECT kind, payload::text FROM raw_updates WHERE bot_id = $1 AND update_id = $2",
                 &[&id, &update_id],
             )
             .await

@@ -74,7 +74,7 @@ async fn forged_deliveries_are_refused_before_they_reach_intake() {
         .db
         .connect()
         .await
-        .query_one("SELECT count(*) FROM updates", &[])
+        .query_one("SELECT count(*) FROM raw_updates", &[])
         .await
         .unwrap()
         .get(0);

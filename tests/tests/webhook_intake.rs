@@ -156,7 +156,12 @@ async fn secrets_paths_and_bodies_get_real_http_statuses() {
         401
     );
     assert_eq!(
-        count(&app, "SELECT count(*) FROM updates WHERE bot_id = $1", id).await,
+        count(
+            &app,
+            "SELECT count(*) FROM raw_updates WHERE bot_id = $1",
+            id
+        )
+        .await,
         0,
         "nothing recorded"
     );
@@ -198,7 +203,12 @@ async fn secrets_paths_and_bodies_get_real_http_statuses() {
         .unwrap();
     assert_eq!(res.status(), 413);
     assert_eq!(
-        count(&app, "SELECT count(*) FROM updates WHERE bot_id = $1", id).await,
+        count(
+            &app,
+            "SELECT count(*) FROM raw_updates WHERE bot_id = $1",
+            id
+        )
+        .await,
         0,
         "nothing recorded"
     );
@@ -252,7 +262,12 @@ async fn a_replayed_update_changes_nothing_even_when_racing() {
     }
     assert_eq!(app.deliver(id, Some(&secret), &update).await, 200);
     assert_eq!(
-        count(&app, "SELECT count(*) FROM updates WHERE bot_id = $1", id).await,
+        count(
+            &app,
+            "SELECT count(*) FROM raw_updates WHERE bot_id = $1",
+            id
+        )
+        .await,
         1
     );
     assert_eq!(
@@ -279,7 +294,7 @@ async fn a_replayed_update_changes_nothing_even_when_racing() {
     assert_eq!(
         count(
             &app,
-            "SELECT count(*) FROM updates WHERE bot_id = $1",
+            "SELECT count(*) FROM raw_updates WHERE bot_id = $1",
             other_id
         )
         .await,
@@ -595,7 +610,12 @@ async fn a_deleted_bot_acknowledges_and_records_nothing() {
     );
     assert!(app.sandbox.wait_delivered(bot.id, WAIT).await);
     assert_eq!(app.chats(&acc, id).await.as_array().unwrap().len(), 1);
-    let before = count(&app, "SELECT count(*) FROM updates WHERE bot_id = $1", id).await;
+    let before = count(
+        &app,
+        "SELECT count(*) FROM raw_updates WHERE bot_id = $1",
+        id,
+    )
+    .await;
 
     app.api
         .post_json("/api/bots/del.json", &acc.key, json!({ "id": id }))
@@ -612,7 +632,12 @@ async fn a_deleted_bot_acknowledges_and_records_nothing() {
     assert_eq!(app.deliver(id, Some(&secret), &update).await, 200);
     assert_eq!(app.deliver(id, Some("wrong"), &update).await, 401);
     assert_eq!(
-        count(&app, "SELECT count(*) FROM updates WHERE bot_id = $1", id).await,
+        count(
+            &app,
+            "SELECT count(*) FROM raw_updates WHERE bot_id = $1",
+            id
+        )
+        .await,
         before
     );
     assert_eq!(
@@ -678,7 +703,12 @@ async fn a_database_outage_mid_delivery_gives_503_then_the_update_is_applied_onc
         "delivered after the database came back"
     );
     assert_eq!(
-        count(&app, "SELECT count(*) FROM updates WHERE bot_id = $1", id).await,
+        count(
+            &app,
+            "SELECT count(*) FROM raw_updates WHERE bot_id = $1",
+            id
+        )
+        .await,
         1
     );
     assert_eq!(
@@ -753,7 +783,12 @@ async fn without_group_commit_the_same_promises_hold() {
     );
     assert_eq!(app.deliver(id, Some(&secret), &demote).await, 200);
     assert_eq!(
-        count(&app, "SELECT count(*) FROM updates WHERE bot_id = $1", id).await,
+        count(
+            &app,
+            "SELECT count(*) FROM raw_updates WHERE bot_id = $1",
+            id
+        )
+        .await,
         2
     );
     assert_eq!(

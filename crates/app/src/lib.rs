@@ -12,6 +12,7 @@ pub mod server;
 pub mod settings;
 pub mod telemetry;
 pub mod token_key;
+pub mod upkeep;
 pub mod welcome_sender;
 
 pub use server::{Running, start};

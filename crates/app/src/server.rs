@@ -11,8 +11,10 @@ use secrecy::ExposeSecret;
 use tracing::info;
 use url::Url;
 use usher_domain::postbacks::PostbackRetry;
+use usher_domain::retention::Retention;
 use usher_domain::services::{
-    AccountService, BotService, CampaignService, IntakeService, ProfileService, SubscriberService,
+    AccountService, BotService, CampaignService, IntakeService, ProfileService, RetentionService,
+    SubscriberService,
 };
 use usher_http::health::Health;
 use usher_http::metrics::Metrics;
@@ -82,13 +84,17 @@ pub struct Workers {
     pub welcomes: WelcomeSender,
     /// Sends postbacks.
     pub postbacks: PostbackSender,
+    /// Keeps raw updates' day partitions, and the interval of its rounds.
+    pub upkeep: (RetentionService, Duration),
 }
 
 impl Workers {
-    /// Starts both on the current runtime.
+    /// Starts them on the current runtime.
     pub fn spawn(self) {
         tokio::spawn(self.welcomes.run());
         tokio::spawn(self.postbacks.run());
+        let (retention, interval) = self.upkeep;
+        tokio::spawn(crate::upkeep::run(retention, interval));
     }
 }
 
@@ -159,6 +165,11 @@ pub fn wire(
             timeout: Duration::from_millis(pb.timeout_ms),
         },
     );
+    let retention = Retention::new(settings.retention.raw_update_days)?;
+    let upkeep = (
+        RetentionService::new(store.clone(), retention),
+        Duration::from_secs(settings.retention.upkeep_interval_s),
+    );
     let intake = IntakeService::new(store.clone());
     // An add makes at most two Telegram calls while it holds the claim
     // (setWebhook, and deleteWebhook to undo it).
@@ -183,11 +194,13 @@ pub fn wire(
     let workers = Workers {
         welcomes: sender,
         postbacks,
+        upkeep,
     };
     Ok((state, health, metrics, workers))
 }
 
-/// Migrates the database, then starts serving on `http.listen`, or on
+/// Checks that the database has every migration of this build (it never
+/// migrates: that is `usher migrate`), then starts serving on `http.listen`, or on
 /// `listener` when one is given (tests bind first to know the port). With
 /// `handle_signals`, SIGINT/SIGTERM stop it gracefully.
 pub async fn start_with(
@@ -195,7 +208,7 @@ pub async fn start_with(
     listener: Option<std::net::TcpListener>,
     handle_signals: bool,
 ) -> anyhow::Result<Running> {
-    usher_store::migrate::run(settings.database.url.expose_secret()).await?;
+    usher_store::migrate::require_current(settings.database.url.expose_secret()).await?;
     let cipher = token_key::load_or_create(&settings.secrets)?;
     usher_store::verify_token_key(settings.database.url.expose_secret(), &cipher).await?;
     let (state, health, metrics, workers) = wire(settings, cipher)?;

@@ -32,6 +32,17 @@ pub struct Settings {
     pub welcome: WelcomeSettings,
     /// `[postbacks]`.
     pub postbacks: PostbackSettings,
+    /// `[retention]`.
+    pub retention: RetentionSettings,
+}
+
+/// `[retention]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    /// Days a raw update is kept after its date (at least 2).
+    pub raw_update_days: u32,
+    /// Seconds between two upkeep rounds.
+    pub upkeep_interval_s: u64,
 }
 
 /// `[postbacks]`: sending postbacks to trackers.

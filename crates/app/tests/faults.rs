@@ -109,7 +109,7 @@ async fn a_crash_under_load_loses_nothing_and_doubles_nothing() {
     let client = db.connect().await;
     for (bot, id) in &bots {
         let updates: i64 = client
-            .query_one("SELECT count(*) FROM updates WHERE bot_id = $1", &[id])
+            .query_one("SELECT count(*) FROM raw_updates WHERE bot_id = $1", &[id])
             .await
             .unwrap()
             .get(0);

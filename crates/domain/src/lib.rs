@@ -26,6 +26,8 @@
 //!   as a pure function, which the store only reads for and writes.
 //! - [`postbacks`]: what a valid template is, how it is filled, where it may
 //!   never go, and what a try's answer means.
+//! - [`retention`]: which day partitions of raw updates to create and to
+//!   drop, and when the table kept from before partitioning may be emptied.
 //! - [`campaign`], [`bot`], [`account`], [`api_key`], [`token`]: the types
 //!   and their validation.
 //!
@@ -59,6 +61,7 @@ pub mod ids;
 pub mod intake;
 pub mod ports;
 pub mod postbacks;
+pub mod retention;
 pub mod secret;
 pub mod services;
 pub mod subscribers;

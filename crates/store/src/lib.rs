@@ -24,6 +24,7 @@ mod outcome_batch;
 mod pg_store;
 mod profile;
 mod reads;
+mod retention;
 mod rows;
 mod schema;
 

@@ -18,9 +18,18 @@ pub struct IncomingUpdate {
     /// The update's kind: the name of its one optional field
     /// (`my_chat_member`, `guest_message`, ...), or `empty`.
     pub kind: String,
+    /// The `date` of the update's object (Unix seconds), when it has one
+    /// that a timestamp can hold. It is part of the update as Telegram sent
+    /// it, so a redelivery repeats it exactly: the raw update is stored
+    /// under it (its time partition), never under the time it arrived.
+    pub date: Option<i64>,
     /// What it changes.
     pub effect: Effect,
 }
+
+/// The latest `date` usher stores as such (9999-12-31T23:59:59Z); a larger
+/// one, or a negative one, is kept as no date.
+pub const LATEST_DATE: i64 = 253_402_300_799;
 
 /// The body is not an Update: not a JSON object, or no integer `update_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +51,7 @@ pub fn parse_update(body: &[u8]) -> Result<IncomingUpdate, NotAnUpdate> {
         return Ok(IncomingUpdate {
             update_id,
             kind: "empty".into(),
+            date: None,
             effect: Effect::None,
         });
     };
@@ -49,9 +59,14 @@ pub fn parse_update(body: &[u8]) -> Result<IncomingUpdate, NotAnUpdate> {
         warn!(update_id, kind = %kind, "update not understood; recorded as received");
         Effect::None
     });
+    let date = payload
+        .get("date")
+        .and_then(Value::as_i64)
+        .filter(|d| (0..=LATEST_DATE).contains(d));
     Ok(IncomingUpdate {
         update_id,
         kind: kind.clone(),
+        date,
         effect,
     })
 }

@@ -8,6 +8,7 @@ mod campaigns;
 mod intake;
 mod outbox;
 mod profile;
+mod retention;
 mod store;
 mod subscribers;
 mod telegram;
@@ -16,6 +17,7 @@ pub use campaigns::{CampaignStore, InsertCampaignError, NewCampaign, SettingsSwa
 pub use intake::{Applied, IntakeStore, WebhookTarget};
 pub use outbox::{JobOutcome, OutboxKind, OutboxStore, PostbackJob, PostbackOutcome, WelcomeJob};
 pub use profile::{Profile, ProfileStore};
+pub use retention::RetentionStore;
 pub use store::{AccountStore, BotLock, BotStore, NewBot, Reconnect, StoreError, TgClaim};
 pub use subscribers::{JournalFilter, LeadFilter, PostbackFilter, SubscriberReads};
 pub use telegram::{MemberStatus, TelegramError, TelegramGateway, WebhookRegistration};

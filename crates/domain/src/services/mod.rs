@@ -5,6 +5,7 @@ mod bots;
 mod campaigns;
 mod intake;
 mod profile;
+mod retention;
 mod subscribers;
 mod webhook_gate;
 
@@ -19,6 +20,7 @@ pub use campaigns::{
 };
 pub use intake::{IntakeError, IntakeService, Received};
 pub use profile::{ProfileError, ProfileService};
+pub use retention::{RetentionService, UpkeepReport};
 pub use subscribers::{
     ACTIONS, JournalQuery, LeadQuery, PostbackQuery, ReadError, SubscriberService,
 };

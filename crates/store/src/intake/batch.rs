@@ -234,15 +234,21 @@ async fn apply_batch(
         }
     }
 
-    // Record the updates, in key order; RETURNING says which are new.
+    // Record the updates, in key order; RETURNING says which are new. The
+    // day partition is the update's own date (0 without one: the catch-all
+    // partition), which a redelivery repeats. One that an instance of the
+    // version before partitioning stored in `updates` is not new either.
     order.sort_by_key(|&i| (jobs[i].bot.0, jobs[i].update.update_id));
     let inserted: HashSet<(i64, i64)> = sql_query(
-        "INSERT INTO updates (bot_id, update_id, kind, payload) \
-         SELECT b, u, k, p::json FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS t(b, u, k, p) \
-         ON CONFLICT (bot_id, update_id) DO NOTHING RETURNING bot_id, update_id",
+        "INSERT INTO raw_updates (bot_id, update_id, date, kind, payload) \
+         SELECT b, u, to_timestamp(d), k, p::json \
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[]) AS t(b, u, d, k, p) \
+         WHERE NOT EXISTS (SELECT 1 FROM updates o WHERE o.bot_id = t.b AND o.update_id = t.u) \
+         ON CONFLICT (bot_id, update_id, date) DO NOTHING RETURNING bot_id, update_id",
     )
     .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].bot.0).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].update.update_id).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].update.date.unwrap_or(0)).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(order.iter().map(|&i| jobs[i].update.kind.as_str()).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(order.iter().map(|&i| jobs[i].raw.as_str()).collect::<Vec<_>>())
     .load::<Key>(&mut shared)

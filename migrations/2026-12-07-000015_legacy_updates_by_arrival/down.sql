@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS updates_by_received_at;

@@ -1,0 +1,247 @@
+//! Raw updates in day partitions of their own date (issue 24): exactly-once
+//! across a partition boundary, and an upkeep that makes days ahead, moves
+//! early arrivals in, and drops only what is past the retention.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde_json::json;
+use usher_domain::ports::RetentionStore;
+use usher_domain::retention::Retention;
+use usher_domain::services::RetentionService;
+use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
+use usher_store::TokenCipher;
+use usher_tests::TestApp;
+
+fn channel(id: i64) -> SandboxChat {
+    SandboxChat {
+        id,
+        title: "Days".into(),
+        kind: "channel".into(),
+    }
+}
+
+/// Which partition holds each stored copy of update `update_id` of `bot`.
+async fn partitions_of(app: &TestApp, bot: i64, update_id: i64) -> Vec<String> {
+    app.db
+        .connect()
+        .await
+        .query(
+            "SELECT tableoid::regclass::text FROM raw_updates WHERE bot_id = $1 AND update_id = $2",
+            &[&bot, &update_id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+fn day_name(day: NaiveDate) -> String {
+    format!("raw_updates_p{}", day.format("%Y%m%d"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redelivery_across_midnight_meets_its_first_copy() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    let (bot, id) = app.connected_bot(&acc, "midnightbot").await;
+    let secret = app.held_secret(bot.id);
+    let today = Utc::now().date_naive();
+    let midnight = today.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
+    let join = |update_id: i64, date: i64| {
+        let event = SandboxEvent::Join {
+            chat: channel(-100_555),
+            user: SandboxUser::new(7_000 + update_id, "Night"),
+            invite_link: None,
+            via_join_request: false,
+            date: Some(date),
+        };
+        let mut update = event.to_update((bot.id, &bot.username, &bot.first_name));
+        update["update_id"] = json!(update_id);
+        update
+    };
+    // The last second of yesterday and the first of today: delivered today,
+    // and again, each copy is stored once, in the partition of its date
+    // (not of the day it arrived).
+    let cases = [
+        (901, midnight - 1, day_name(today - Days::new(1))),
+        (902, midnight, day_name(today)),
+    ];
+    for (update_id, date, partition) in &cases {
+        let update = join(*update_id, *date);
+        for _ in 0..3 {
+            assert_eq!(app.deliver(id, Some(&secret), &update).await, 200);
+        }
+        assert_eq!(
+            partitions_of(&app, id, *update_id).await,
+            vec![partition.clone()]
+        );
+    }
+    // An update without a date (a callback query: usher does not ask for
+    // them) goes to the catch-all partition, once.
+    let undated = json!({
+        "update_id": 903,
+        "callback_query": {
+            "id": "4382bfdwdsb323b2d9",
+            "from": {"id": 42, "is_bot": false, "first_name": "Ann"},
+            "chat_instance": "-1",
+            "data": "x"
+        }
+    });
+    for _ in 0..2 {
+        assert_eq!(app.deliver(id, Some(&secret), &undated).await, 200);
+    }
+    assert_eq!(
+        partitions_of(&app, id, 903).await,
+        vec!["raw_updates_default".to_owned()]
+    );
+    // One member event per update, whatever the copies.
+    let events: i64 = app
+        .db
+        .connect()
+        .await
+        .query_one(
+            "SELECT count(*) FROM member_events WHERE bot_id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(events, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_stored_before_partitioning_is_not_new_again() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    let (bot, id) = app.connected_bot(&acc, "legacybot").await;
+    let secret = app.held_secret(bot.id);
+    // An instance of the version before partitioning stored this one in
+    // `updates`; Telegram redelivers it to this version.
+    let event = SandboxEvent::Join {
+        chat: channel(-100_556),
+        user: SandboxUser::new(8_000, "Old"),
+        invite_link: None,
+        via_join_request: false,
+        date: Some(Utc::now().timestamp() - 60),
+    };
+    let mut update = event.to_update((bot.id, &bot.username, &bot.first_name));
+    update["update_id"] = json!(77);
+    let db = app.db.connect().await;
+    db.execute(
+        "INSERT INTO updates (bot_id, update_id, kind, payload) VALUES ($1, 77, 'chat_member', '{}')",
+        &[&id],
+    )
+    .await
+    .unwrap();
+    assert_eq!(app.deliver(id, Some(&secret), &update).await, 200);
+    assert!(partitions_of(&app, id, 77).await.is_empty());
+    let events: i64 = db
+        .query_one(
+            "SELECT count(*) FROM member_events WHERE bot_id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(events, 0, "applied once already, by the older instance");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upkeep_across_a_month_drops_only_what_is_past_the_retention() {
+    let app = TestApp::start().await;
+    let acc = app.account().await;
+    let (_, id) = app.connected_bot(&acc, "upkeepbot").await;
+    let store = Arc::new(
+        usher_app::server::store(
+            &app.settings,
+            TokenCipher::from_base64(&TokenCipher::generate_key()).unwrap(),
+        )
+        .unwrap(),
+    );
+    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+    // Days of a January gone by, made as the upkeep of then made them.
+    for d in ["2026-01-29", "2026-01-30", "2026-01-31", "2026-02-01"] {
+        store.create_raw_update_day(day(d)).await.unwrap();
+    }
+    let db = app.db.connect().await;
+    let store_at = |update_id: i64, at: &'static str| {
+        let db = &db;
+        async move {
+            db.execute(
+                "INSERT INTO raw_updates (bot_id, update_id, date, kind, payload) \
+                 VALUES ($1, $2, $3::text::timestamptz, 'chat_member', '{}')",
+                &[&id, &update_id, &at],
+            )
+            .await
+            .unwrap();
+        }
+    };
+    store_at(1, "2026-01-29T23:59:59Z").await;
+    store_at(2, "2026-01-30T12:00:00Z").await;
+    store_at(3, "2026-01-31T00:00:00Z").await;
+    store_at(4, "2026-02-01T08:00:00Z").await;
+    // Ahead of its day's partition: the catch-all keeps it until then.
+    store_at(5, "2026-02-04T10:00:00Z").await;
+    assert_eq!(
+        partitions_of(&app, id, 5).await,
+        vec!["raw_updates_default"]
+    );
+    // The table before partitioning, last written long ago.
+    db.execute(
+        "INSERT INTO updates (bot_id, update_id, kind, payload, received_at) \
+         VALUES ($1, 1, 'chat_member', '{}', '2026-01-01T00:00:00Z')",
+        &[&id],
+    )
+    .await
+    .unwrap();
+
+    let now: DateTime<Utc> = "2026-02-02T06:00:00Z".parse().unwrap();
+    let service = RetentionService::new(store.clone(), Retention::new(2).unwrap());
+    let report = service.upkeep(now).await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    // Kept from two days before February 2nd: January 31st on.
+    assert_eq!(report.dropped, vec![day("2026-01-29"), day("2026-01-30")]);
+    // Made: February 2nd through the 9th (the 1st existed).
+    assert_eq!(
+        report.created,
+        day("2026-02-02").iter_days().take(8).collect::<Vec<_>>()
+    );
+    assert!(report.emptied_legacy);
+    for (update_id, partition) in [
+        (1, None),
+        (2, None),
+        (3, Some("raw_updates_p20260131")),
+        (4, Some("raw_updates_p20260201")),
+        (5, Some("raw_updates_p20260204")),
+    ] {
+        assert_eq!(
+            partitions_of(&app, id, update_id).await,
+            partition.map(str::to_owned).into_iter().collect::<Vec<_>>(),
+            "update {update_id}"
+        );
+    }
+    let legacy: i64 = db
+        .query_one("SELECT count(*) FROM updates", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(legacy, 0);
+    // Today's partitions, made by the migration, are not touched.
+    let days = store.raw_update_days().await.unwrap();
+    assert!(days.contains(&Utc::now().date_naive()));
+
+    // A second round finds nothing to do.
+    let again = service.upkeep(now).await;
+    assert_eq!(
+        (
+            again.created.len(),
+            again.dropped.len(),
+            again.emptied_legacy
+        ),
+        (0, 0, false),
+        "{again:?}"
+    );
+}
