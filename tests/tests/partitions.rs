@@ -38,6 +38,20 @@ async fn partitions_of(app: &TestApp, bot: i64, update_id: i64) -> Vec<String> {
         .collect()
 }
 
+/// How many member events bot `bot` has.
+async fn member_events(app: &TestApp, bot: i64) -> i64 {
+    app.db
+        .connect()
+        .await
+        .query_one(
+            "SELECT count(*) FROM member_events WHERE bot_id = $1",
+            &[&bot],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
 fn day_name(day: NaiveDate) -> String {
     format!("raw_updates_p{}", day.format("%Y%m%d"))
 }
@@ -98,18 +112,7 @@ async fn a_redelivery_across_midnight_meets_its_first_copy() {
         vec!["raw_updates_default".to_owned()]
     );
     // One member event per update, whatever the copies.
-    let events: i64 = app
-        .db
-        .connect()
-        .await
-        .query_one(
-            "SELECT count(*) FROM member_events WHERE bot_id = $1",
-            &[&id],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(events, 2);
+    assert_eq!(member_events(&app, id).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -138,15 +141,11 @@ async fn an_update_stored_before_partitioning_is_not_new_again() {
     .unwrap();
     assert_eq!(app.deliver(id, Some(&secret), &update).await, 200);
     assert!(partitions_of(&app, id, 77).await.is_empty());
-    let events: i64 = db
-        .query_one(
-            "SELECT count(*) FROM member_events WHERE bot_id = $1",
-            &[&id],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(events, 0, "applied once already, by the older instance");
+    assert_eq!(
+        member_events(&app, id).await,
+        0,
+        "applied once already, by the older instance"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

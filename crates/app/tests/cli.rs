@@ -155,6 +155,21 @@ async fn serve_never_migrates_unless_asked_and_says_what_to_run() {
     assert_eq!(list(&server.base_url(), &key).await["status"], "ok");
     drop(server);
 
+    // A retention shorter than exactly-once needs: refused, named.
+    let short = Command::new(BIN)
+        .args(["serve", "--config-dir", "/nonexistent"])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("USHER__RETENTION__RAW_UPDATE_DAYS", "1")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!short.status.success());
+    let err = String::from_utf8_lossy(&short.stderr);
+    assert!(
+        err.contains("retention.raw_update_days must be at least 2, not 1"),
+        "{err}"
+    );
+
     // A database one migration behind: serve names it and refuses.
     let client = db.connect().await;
     let newest: String = client

@@ -162,33 +162,41 @@ async fn drop_invalid_indexes(conn: &mut AsyncPgConnection) -> anyhow::Result<()
     Ok(())
 }
 
+#[derive(diesel::QueryableByName)]
+struct Version {
+    #[diesel(sql_type = Text)]
+    version: String,
+}
+
+/// The names of the embedded migrations that `conn`'s database has not
+/// applied, oldest first. Only reads: it fails on a database that was never
+/// migrated rather than create diesel's table there.
+async fn not_applied(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<String>> {
+    let applied: Vec<Version> = sql_query("SELECT version FROM __diesel_schema_migrations")
+        .load(conn)
+        .await
+        .context("reading the applied migrations")?;
+    let embedded = MigrationSource::<Pg>::migrations(&MIGRATIONS)
+        .map_err(|err| anyhow::anyhow!("reading the embedded migrations: {err}"))?;
+    Ok(embedded
+        .iter()
+        .filter(|m| {
+            let version = m.name().version().to_string();
+            !applied.iter().any(|a| a.version == version)
+        })
+        .map(|m| m.name().to_string())
+        .collect())
+}
+
 /// The embedded migrations not yet applied to the database at `url`, oldest
 /// first (empty when the schema is current). Fails when the database is
-/// missing or unreachable; takes no lock and changes nothing.
+/// missing, unreachable or never migrated; takes no lock and changes
+/// nothing.
 pub async fn pending(url: &str) -> anyhow::Result<Vec<String>> {
-    let conn = AsyncPgConnection::establish(url)
+    let mut conn = AsyncPgConnection::establish(url)
         .await
         .context("connecting to the database")?;
-    tokio::task::spawn_blocking(move || {
-        let mut harness = AsyncMigrationHarness::new(conn);
-        let applied: Vec<String> = harness
-            .applied_migrations()
-            .map_err(|err| anyhow::anyhow!("reading the applied migrations: {err}"))?
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        let embedded = MigrationSource::<Pg>::migrations(&MIGRATIONS)
-            .map_err(|err| anyhow::anyhow!("reading the embedded migrations: {err}"))?;
-        Ok(embedded
-            .iter()
-            .filter(|m| {
-                let version = m.name().version().to_string();
-                !applied.contains(&version)
-            })
-            .map(|m| m.name().to_string())
-            .collect())
-    })
-    .await?
+    not_applied(&mut conn).await
 }
 
 /// Fails with a message that says what to run when the database at `url`
@@ -210,20 +218,10 @@ pub async fn require_current(url: &str) -> anyhow::Result<()> {
 /// Whether the database behind `pool` answers and has every embedded
 /// migration applied (for readiness probes; uses a pooled connection).
 pub async fn check(pool: &crate::database::DbPool) -> Result<(), &'static str> {
-    #[derive(diesel::QueryableByName)]
-    struct Version {
-        #[diesel(sql_type = Text)]
-        version: String,
-    }
     let mut conn = pool.get().await.map_err(|_| "db")?;
-    let applied: Vec<Version> = sql_query("SELECT version FROM __diesel_schema_migrations")
-        .load(&mut conn)
-        .await
-        .map_err(|_| "db")?;
-    let embedded = MigrationSource::<Pg>::migrations(&MIGRATIONS).map_err(|_| "migrations")?;
-    let current = embedded.iter().all(|m| {
-        let version = m.name().version().to_string();
-        applied.iter().any(|a| a.version == version)
-    });
-    if current { Ok(()) } else { Err("migrations") }
+    match not_applied(&mut conn).await {
+        Ok(missing) if missing.is_empty() => Ok(()),
+        Ok(_) => Err("migrations"),
+        Err(_) => Err("db"),
+    }
 }
