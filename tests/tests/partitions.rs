@@ -1,6 +1,7 @@
-//! Raw updates in day partitions of their own date (issue 24): exactly-once
-//! across a partition boundary, and an upkeep that makes days ahead, moves
-//! early arrivals in, and drops only what is past the retention.
+//! Raw updates in day partitions and member events in month partitions of
+//! their own date (issue 24): exactly-once across a partition boundary, and
+//! an upkeep that makes partitions ahead, moves early arrivals in, and
+//! drops only what is past the retention.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::json;
 use usher_domain::ports::RetentionStore;
-use usher_domain::retention::Retention;
+use usher_domain::retention::{Retention, Series};
 use usher_domain::services::RetentionService;
 use usher_sandbox::{SandboxChat, SandboxEvent, SandboxUser};
 use usher_store::TokenCipher;
@@ -50,6 +51,23 @@ async fn member_events(app: &TestApp, bot: i64) -> i64 {
         .await
         .unwrap()
         .get(0)
+}
+
+/// Which partition holds the member event of update `update_id` of `bot`.
+async fn event_partitions_of(app: &TestApp, bot: i64, update_id: i64) -> Vec<String> {
+    app.db
+        .connect()
+        .await
+        .query(
+            "SELECT tableoid::regclass::text FROM member_events \
+             WHERE bot_id = $1 AND update_id = $2",
+            &[&bot, &update_id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
 }
 
 fn day_name(day: NaiveDate) -> String {
@@ -111,8 +129,16 @@ async fn a_redelivery_across_midnight_meets_its_first_copy() {
         partitions_of(&app, id, 903).await,
         vec!["raw_updates_default".to_owned()]
     );
-    // One member event per update, whatever the copies.
+    // One member event per update, whatever the copies, in the month
+    // partition of its date.
     assert_eq!(member_events(&app, id).await, 2);
+    for (update_id, date, _) in &cases {
+        let month = DateTime::from_timestamp(*date, 0).unwrap().format("%Y%m");
+        assert_eq!(
+            event_partitions_of(&app, id, *update_id).await,
+            vec![format!("member_events_p{month}")]
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -163,7 +189,17 @@ async fn upkeep_across_a_month_drops_only_what_is_past_the_retention() {
     let day = |s: &str| s.parse::<NaiveDate>().unwrap();
     // Days of a January gone by, made as the upkeep of then made them.
     for d in ["2026-01-29", "2026-01-30", "2026-01-31", "2026-02-01"] {
-        store.create_raw_update_day(day(d)).await.unwrap();
+        store
+            .create_partition(Series::RawUpdates, day(d))
+            .await
+            .unwrap();
+    }
+    // And the months of member events then: last December and January.
+    for m in ["2025-12-01", "2026-01-01"] {
+        store
+            .create_partition(Series::MemberEvents, day(m))
+            .await
+            .unwrap();
     }
     let db = app.db.connect().await;
     let store_at = |update_id: i64, at: &'static str| {
@@ -188,6 +224,22 @@ async fn upkeep_across_a_month_drops_only_what_is_past_the_retention() {
         partitions_of(&app, id, 5).await,
         vec!["raw_updates_default"]
     );
+    let event_at = |update_id: i64, at: &'static str| {
+        let db = &db;
+        async move {
+            db.execute(
+                "INSERT INTO member_events (bot_id, update_id, chat_id, user_id, event, at, \
+                   via_join_request) VALUES ($1, $2, -100, 7, 'join', $3::text::timestamptz, false)",
+                &[&id, &update_id, &at],
+            )
+            .await
+            .unwrap();
+        }
+    };
+    event_at(11, "2025-12-31T23:59:59Z").await;
+    event_at(12, "2026-01-01T00:00:00Z").await;
+    // Ahead of its month's partition: the catch-all keeps it until then.
+    event_at(13, "2026-03-15T00:00:00Z").await;
     // The table before partitioning, last written long ago.
     db.execute(
         "INSERT INTO updates (bot_id, update_id, kind, payload, received_at) \
@@ -198,17 +250,42 @@ async fn upkeep_across_a_month_drops_only_what_is_past_the_retention() {
     .unwrap();
 
     let now: DateTime<Utc> = "2026-02-02T06:00:00Z".parse().unwrap();
-    let service = RetentionService::new(store.clone(), Retention::new(2).unwrap());
+    let service = RetentionService::new(store.clone(), Retention::new(2, 1).unwrap());
     let report = service.upkeep(now).await;
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     // Kept from two days before February 2nd: January 31st on.
-    assert_eq!(report.dropped, vec![day("2026-01-29"), day("2026-01-30")]);
+    assert_eq!(
+        report.dropped_of(Series::RawUpdates),
+        vec![day("2026-01-29"), day("2026-01-30")]
+    );
     // Made: February 2nd through the 9th (the 1st existed).
     assert_eq!(
-        report.created,
+        report.created_of(Series::RawUpdates),
         day("2026-02-02").iter_days().take(8).collect::<Vec<_>>()
     );
-    assert!(report.emptied_legacy);
+    // One month kept from February 1st: January stays, December goes.
+    assert_eq!(
+        report.dropped_of(Series::MemberEvents),
+        vec![day("2025-12-01")]
+    );
+    assert_eq!(
+        report.created_of(Series::MemberEvents),
+        vec![day("2026-02-01"), day("2026-03-01"), day("2026-04-01")]
+    );
+    // The old table of raw updates is past its retention; member events'
+    // old table is empty, so there is nothing to do.
+    assert_eq!(report.emptied_legacy, vec![Series::RawUpdates]);
+    for (update_id, partition) in [
+        (11, None),
+        (12, Some("member_events_p202601")),
+        (13, Some("member_events_p202603")),
+    ] {
+        assert_eq!(
+            event_partitions_of(&app, id, update_id).await,
+            partition.map(str::to_owned).into_iter().collect::<Vec<_>>(),
+            "member event {update_id}"
+        );
+    }
     for (update_id, partition) in [
         (1, None),
         (2, None),
@@ -229,18 +306,14 @@ async fn upkeep_across_a_month_drops_only_what_is_past_the_retention() {
         .get(0);
     assert_eq!(legacy, 0);
     // Today's partitions, made by the migration, are not touched.
-    let days = store.raw_update_days().await.unwrap();
-    assert!(days.contains(&Utc::now().date_naive()));
+    let today = Utc::now().date_naive();
+    let days = store.partitions(Series::RawUpdates).await.unwrap();
+    assert!(days.contains(&today));
+    let months = store.partitions(Series::MemberEvents).await.unwrap();
+    assert!(months.contains(&Series::MemberEvents.period().start_of(today)));
 
     // A second round finds nothing to do.
     let again = service.upkeep(now).await;
-    assert_eq!(
-        (
-            again.created.len(),
-            again.dropped.len(),
-            again.emptied_legacy
-        ),
-        (0, 0, false),
-        "{again:?}"
-    );
+    assert!(!again.changed(), "{again:?}");
+    assert!(again.failed.is_empty(), "{:?}", again.failed);
 }

@@ -36,6 +36,15 @@ pub enum Command {
     /// instances that still serve (each statement waits at most 2 s for a
     /// lock, then the migration is tried again).
     Migrate,
+    /// Run one round of the time partitions' upkeep now, as every serving
+    /// instance does each `retention.upkeep_interval_s`: make the
+    /// partitions ahead, drop the ones past the retention. Prints each
+    /// change; exits 1 when a step failed (it is tried again next round).
+    Upkeep {
+        /// Keep the partitions as of this time (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// Validate the configuration; show each value's source (secrets masked).
     CheckConfig,
     /// Manage customer accounts.

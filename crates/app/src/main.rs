@@ -35,6 +35,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve { migrate } => commands::serve(&settings, *migrate).await,
         Command::Migrate => commands::migrate(&settings).await,
+        Command::Upkeep { at } => commands::upkeep(&settings, *at).await,
         Command::Account(command) => commands::account(&settings, command).await,
         Command::CheckConfig => commands::check_config(&cli.config_dir),
     }

@@ -78,13 +78,21 @@ pub fn store(settings: &Settings, cipher: TokenCipher) -> anyhow::Result<PgStore
     ))
 }
 
+/// The `retention.*` settings, checked.
+pub fn retention(settings: &Settings) -> anyhow::Result<Retention> {
+    Ok(Retention::new(
+        settings.retention.raw_update_days,
+        settings.retention.member_event_months,
+    )?)
+}
+
 /// The outbox workers of an instance, not started.
 pub struct Workers {
     /// Sends welcome messages.
     pub welcomes: WelcomeSender,
     /// Sends postbacks.
     pub postbacks: PostbackSender,
-    /// Keeps raw updates' day partitions, and the interval of its rounds.
+    /// Keeps the time partitions, and the interval of its rounds.
     pub upkeep: (RetentionService, Duration),
 }
 
@@ -165,9 +173,8 @@ pub fn wire(
             timeout: Duration::from_millis(pb.timeout_ms),
         },
     );
-    let retention = Retention::new(settings.retention.raw_update_days)?;
     let upkeep = (
-        RetentionService::new(store.clone(), retention),
+        RetentionService::new(store.clone(), retention(settings)?),
         Duration::from_secs(settings.retention.upkeep_interval_s),
     );
     let intake = IntakeService::new(store.clone());

@@ -41,6 +41,8 @@ pub struct Settings {
 pub struct RetentionSettings {
     /// Days a raw update is kept after its date (at least 2).
     pub raw_update_days: u32,
+    /// Months a member event is kept after its date (at least 1).
+    pub member_event_months: u32,
     /// Seconds between two upkeep rounds.
     pub upkeep_interval_s: u64,
 }

@@ -1,4 +1,5 @@
-//! The upkeep loop of raw updates' day partitions: a round at start, then
+//! The upkeep loop of the time partitions (days of raw updates, months of
+//! member events): a round at start, then
 //! one every `retention.upkeep_interval_s`, in every instance (a round that
 //! finds the work done does nothing; two racing rounds are safe, the loser
 //! reports a failure and the next round finds it done).
@@ -6,7 +7,7 @@
 use std::time::Duration;
 
 use tracing::{info, warn};
-use usher_domain::services::RetentionService;
+use usher_domain::services::{Partition, RetentionService};
 
 /// Runs upkeep rounds until the runtime stops.
 pub async fn run(service: RetentionService, interval: Duration) {
@@ -15,12 +16,19 @@ pub async fn run(service: RetentionService, interval: Duration) {
     loop {
         ticks.tick().await;
         let report = service.upkeep(chrono::Utc::now()).await;
-        if !report.created.is_empty() || !report.dropped.is_empty() || report.emptied_legacy {
+        if report.changed() {
+            let names = |partitions: &[Partition]| -> Vec<String> {
+                partitions
+                    .iter()
+                    .map(|p| format!("{} {}", p.series.name(), p.start))
+                    .collect()
+            };
+            let emptied: Vec<&str> = report.emptied_legacy.iter().map(|s| s.name()).collect();
             info!(
-                created = ?report.created,
-                dropped = ?report.dropped,
-                emptied_legacy = report.emptied_legacy,
-                "raw update partitions kept up"
+                created = ?names(&report.created),
+                dropped = ?names(&report.dropped),
+                emptied_legacy = ?emptied,
+                "time partitions kept up"
             );
         }
         for failure in &report.failed {

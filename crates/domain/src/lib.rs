@@ -26,8 +26,9 @@
 //!   as a pure function, which the store only reads for and writes.
 //! - [`postbacks`]: what a valid template is, how it is filled, where it may
 //!   never go, and what a try's answer means.
-//! - [`retention`]: which day partitions of raw updates to create and to
-//!   drop, and when the table kept from before partitioning may be emptied.
+//! - [`retention`]: which time partitions (days of raw updates, months of
+//!   member events) to create and to drop, and when the tables kept from
+//!   before partitioning may be emptied.
 //! - [`campaign`], [`bot`], [`account`], [`api_key`], [`token`]: the types
 //!   and their validation.
 //!

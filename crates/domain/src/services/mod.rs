@@ -20,7 +20,7 @@ pub use campaigns::{
 };
 pub use intake::{IntakeError, IntakeService, Received};
 pub use profile::{ProfileError, ProfileService};
-pub use retention::{RetentionService, UpkeepReport};
+pub use retention::{Partition, RetentionService, UpkeepReport};
 pub use subscribers::{
     ACTIONS, JournalQuery, LeadQuery, PostbackQuery, ReadError, SubscriberService,
 };

@@ -1,24 +1,59 @@
-//! The upkeep of raw updates' day partitions: one round makes the days
-//! intake will need and drops the days past the retention.
+//! The upkeep of the time partitions: one round makes the partitions
+//! intake will need and drops the ones past the retention, for every
+//! [`Series`].
 
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::ports::RetentionStore;
-use crate::retention::{Retention, legacy_updates_expired, plan_days};
+use crate::retention::{Retention, Series, legacy_expired, plan_partitions};
+
+/// One partition: its series and the first day of its span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// The table it belongs to.
+    pub series: Series,
+    /// The first day of its span.
+    pub start: NaiveDate,
+}
 
 /// What one upkeep round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpkeepReport {
-    /// Days whose partition it made.
-    pub created: Vec<NaiveDate>,
-    /// Days whose partition it dropped.
-    pub dropped: Vec<NaiveDate>,
-    /// Whether it emptied the table kept from before partitioning.
-    pub emptied_legacy: bool,
+    /// Partitions it made, series by series, oldest first.
+    pub created: Vec<Partition>,
+    /// Partitions it dropped, series by series, oldest first.
+    pub dropped: Vec<Partition>,
+    /// The series whose table from before partitioning it emptied.
+    pub emptied_legacy: Vec<Series>,
     /// What it could not do, each with its reason (tried again next round).
     pub failed: Vec<String>,
+}
+
+impl UpkeepReport {
+    /// The starts of the partitions of `series` it made.
+    pub fn created_of(&self, series: Series) -> Vec<NaiveDate> {
+        Self::of(&self.created, series)
+    }
+
+    /// The starts of the partitions of `series` it dropped.
+    pub fn dropped_of(&self, series: Series) -> Vec<NaiveDate> {
+        Self::of(&self.dropped, series)
+    }
+
+    /// Whether it changed anything.
+    pub fn changed(&self) -> bool {
+        !self.created.is_empty() || !self.dropped.is_empty() || !self.emptied_legacy.is_empty()
+    }
+
+    fn of(partitions: &[Partition], series: Series) -> Vec<NaiveDate> {
+        partitions
+            .iter()
+            .filter(|p| p.series == series)
+            .map(|p| p.start)
+            .collect()
+    }
 }
 
 /// Runs upkeep rounds over a [`RetentionStore`].
@@ -34,45 +69,64 @@ impl RetentionService {
         Self { store, retention }
     }
 
-    /// One round at `now`: creates the missing days from yesterday through
-    /// a week ahead, drops the days past the retention, and empties the
-    /// legacy table once its newest row is past it. A step that fails is
-    /// reported and the others still run; nothing is dropped when the list
-    /// of days cannot be read.
+    /// One round at `now`, for every series: creates the missing
+    /// partitions from the previous span through the ones ahead, drops the
+    /// ones past the retention, and empties the table from before
+    /// partitioning once its newest row is past it. A step that fails is
+    /// reported and the others still run; nothing of a series changes when
+    /// its list of partitions cannot be read.
     pub async fn upkeep(&self, now: DateTime<Utc>) -> UpkeepReport {
         let mut report = UpkeepReport::default();
-        let existing = match self.store.raw_update_days().await {
-            Ok(days) => days,
+        for series in Series::ALL {
+            self.keep(series, now, &mut report).await;
+        }
+        report
+    }
+
+    async fn keep(&self, series: Series, now: DateTime<Utc>, report: &mut UpkeepReport) {
+        let name = series.name();
+        match self.store.partitions(series).await {
+            Ok(existing) => {
+                let plan = plan_partitions(series, now.date_naive(), &existing, self.retention);
+                for start in plan.create {
+                    match self.store.create_partition(series, start).await {
+                        Ok(()) => report.created.push(Partition { series, start }),
+                        Err(err) => report
+                            .failed
+                            .push(format!("creating {name} {start}: {err:#}")),
+                    }
+                }
+                for start in plan.drop {
+                    match self.store.drop_partition(series, start).await {
+                        Ok(()) => report.dropped.push(Partition { series, start }),
+                        Err(err) => report
+                            .failed
+                            .push(format!("dropping {name} {start}: {err:#}")),
+                    }
+                }
+            }
             Err(err) => {
-                report.failed.push(format!("listing the days: {err}"));
-                return report;
-            }
-        };
-        let plan = plan_days(now.date_naive(), &existing, self.retention);
-        for day in plan.create {
-            match self.store.create_raw_update_day(day).await {
-                Ok(()) => report.created.push(day),
-                Err(err) => report.failed.push(format!("creating {day}: {err:#}")),
+                report
+                    .failed
+                    .push(format!("listing the partitions of {name}: {err}"));
+                return;
             }
         }
-        for day in plan.drop {
-            match self.store.drop_raw_update_day(day).await {
-                Ok(()) => report.dropped.push(day),
-                Err(err) => report.failed.push(format!("dropping {day}: {err:#}")),
-            }
-        }
-        match self.store.newest_legacy_update().await {
+        match self.store.newest_legacy(series).await {
             Ok(newest)
-                if newest.is_some() && legacy_updates_expired(newest, now, self.retention) =>
+                if newest.is_some() && legacy_expired(series, newest, now, self.retention) =>
             {
-                match self.store.empty_legacy_updates().await {
-                    Ok(()) => report.emptied_legacy = true,
-                    Err(err) => report.failed.push(format!("emptying updates: {err:#}")),
+                match self.store.empty_legacy(series).await {
+                    Ok(()) => report.emptied_legacy.push(series),
+                    Err(err) => report
+                        .failed
+                        .push(format!("emptying the old table of {name}: {err:#}")),
                 }
             }
             Ok(_) => {}
-            Err(err) => report.failed.push(format!("reading updates: {err:#}")),
+            Err(err) => report
+                .failed
+                .push(format!("reading the old table of {name}: {err:#}")),
         }
-        report
     }
 }

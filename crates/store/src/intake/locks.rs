@@ -80,11 +80,17 @@ pub(crate) async fn move_chat(
         .bind::<BigInt, _>(from.0)
         .execute(conn)
         .await?;
-    sql_query("UPDATE member_events SET chat_id = $3 WHERE bot_id = $1 AND chat_id = $2")
+    // The events from before partitioning follow too, until the upkeep
+    // empties their table.
+    for events in ["member_events", "member_events_legacy"] {
+        sql_query(format!(
+            "UPDATE {events} SET chat_id = $3 WHERE bot_id = $1 AND chat_id = $2"
+        ))
         .bind::<BigInt, _>(bot.0)
         .bind::<BigInt, _>(from.0)
         .bind::<BigInt, _>(to.0)
         .execute(conn)
         .await?;
+    }
     Ok(())
 }
