@@ -293,7 +293,8 @@ class Run:
                             "-p", "usher-app", "-p", "usher-sandbox"],
                            cwd=ROOT, check=True)
         try:
-            self.prepare()
+            if not self.args.retention_only:
+                self.prepare()
             self.measure()
         finally:
             self.stop_all()
@@ -661,8 +662,23 @@ class Run:
         log(f"pgbench leads {r[f'{prefix}_pgbench_leads']['tps']:.0f} tps, "
             f"stats {r[f'{prefix}_pgbench_stats']['tps']:.0f} tps")
 
+    def retention_drop(self):
+        import retention
+        rows = 100_000 if self.smoke else 10_000_000
+        log(f"retention: dropping a month of {rows} member events against DELETE")
+        r = retention.drop_against_delete(psql, RELEASE / "usher",
+                                          lambda db: f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{db}",
+                                          rows, self.failures)
+        self.results["retention"] = r
+        if not self.smoke and r["drop_s"] >= 1:
+            self.failures.append(f"retention: dropping a month took {r['drop_s']:.2f} s (target < 1 s)")
+        log(f"retention: drop {r['drop_s']:.2f} s, DELETE {r['delete_s']:.2f} s, VACUUM {r['vacuum_s']:.2f} s")
+
     def measure(self):
         r = self.results
+        if self.args.retention_only:
+            self.retention_drop()
+            return
         if self.args.postbacks_only:
             self.postback_flow()
             return
@@ -726,6 +742,7 @@ class Run:
         self.reset_peak_rss()
         self.mixed()
         if self.smoke or self.args.no_growth:
+            self.retention_drop()
             return
         log("growth: storing 10 million member events, 1 million cached chats, 1 million leads")
         grown = time.monotonic()
@@ -765,6 +782,7 @@ class Run:
         account, campaign, paths = self.flow_paths()
         self.leads_against_pgbench(account, campaign, paths, "grown")
         r["rss_peak_mib"] = rss_kib(self.server.pid, "VmHWM") / 1024
+        self.retention_drop()
 
 
 def ensure_max_connections(wanted):
@@ -930,6 +948,11 @@ def table(r, smoke):
         before, after = r["flow_intake_100_before"]["rate"], r["flow_intake_100_grown"]["rate"]
         add("intake at 100 with 1M leads, 10M journal events (updates/s)", f"{after:.0f}", f"before {before:.0f}",
             f"{before / after:.2f}x slower", "≤ 1.2x")
+    if "retention" in r:
+        t = r["retention"]
+        add(f"dropping a month of {t['rows']:,} member events (s)", f"{t['drop_s']:.2f}",
+            f"DELETE {t['delete_s']:.2f} s, then VACUUM {t['vacuum_s']:.2f} s",
+            f"{(t['delete_s'] + t['vacuum_s']) / max(t['drop_s'], 0.001):.0f}x faster", "< 1 s")
     add("RSS idle (MiB)", f"{r.get('rss_idle_mib', 0):.1f}", "", "", "< 20")
     add("RSS peak under load (MiB)", f"{r.get('rss_peak_mib', 0):.1f}", "", "", "< 100")
     add("start to first list.json (ms)", f"{r.get('ready_ms', 0):.0f}", "", "", "< 1000")
@@ -955,6 +978,8 @@ if __name__ == "__main__":
     parser.add_argument("--open-only", action="store_true", help="only the open-loop mixed step on a fresh database")
     parser.add_argument("--reads-only", action="store_true", help="the reads and pgbench selects only (steps 3 and 5)")
     parser.add_argument("--intake-only", action="store_true", help="intake and pgbench inserts only (steps 1 and 2)")
+    parser.add_argument("--retention-only", action="store_true",
+                        help="only dropping a month of 10M member events against DELETE (issue 24)")
     parser.add_argument("--flow-growth", action="store_true",
                         help="after the flow: 1M leads, 10M journal events, reads against pgbench, intake again")
     Run(parser.parse_args()).main()
