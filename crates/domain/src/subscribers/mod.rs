@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod deep_link;
+pub mod join_requests;
 pub mod lead;
 pub mod markdown;
 pub mod rules;
