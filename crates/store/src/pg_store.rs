@@ -6,7 +6,6 @@ use std::sync::Arc;
 use crate::cipher::TokenCipher;
 use crate::database::DbPool;
 use crate::intake::batch::{self, BatchSettings};
-use crate::intake::legacy::LegacyUpdates;
 use crate::key_cache::KeyCache;
 use crate::listener;
 use crate::outcome_batch::OutcomeRecorder;
@@ -24,9 +23,6 @@ pub struct PgStore {
     pub(crate) recorder: Option<Arc<OutcomeRecorder>>,
     pub(crate) cipher: Arc<TokenCipher>,
     pub(crate) batcher: Option<Arc<batch::Batcher>>,
-    /// Whether intake still probes the raw updates table from before
-    /// partitioning (see `intake::legacy`).
-    pub(crate) legacy_updates: LegacyUpdates,
     /// Woken when the outbox may have new work (`LISTEN`).
     pub(crate) outbox_wake: Arc<listener::OutboxWake>,
     /// API-key credentials, live only while the listener listens.
@@ -44,7 +40,6 @@ impl PgStore {
             pool,
             cipher: Arc::new(cipher),
             batcher: None,
-            legacy_updates: LegacyUpdates::default(),
             outbox_wake: Arc::new(listener::OutboxWake::default()),
             keys: Arc::new(KeyCache::default()),
         }
@@ -66,11 +61,7 @@ impl PgStore {
     /// Applies webhook updates in groups (see `intake::batch`): starts the
     /// batch workers on the current tokio runtime.
     pub fn with_group_commit(mut self, settings: &BatchSettings) -> Self {
-        self.batcher = Some(Arc::new(batch::Batcher::start(
-            self.pool.clone(),
-            settings,
-            self.legacy_updates.clone(),
-        )));
+        self.batcher = Some(Arc::new(batch::Batcher::start(self.pool.clone(), settings)));
         self
     }
 

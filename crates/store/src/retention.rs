@@ -1,7 +1,7 @@
 //! [`RetentionStore`] on Postgres: the partitions of `raw_updates` (one per
 //! day, `raw_updates_pYYYYMMDD`) and of `member_events` (one per month,
 //! `member_events_pYYYYMM`), and the tables each had before partitioning
-//! (`updates`, dropped once expired, and `member_events_legacy`, emptied).
+//! (`updates`, `member_events_legacy`).
 //!
 //! Each change runs in a transaction whose `lock_timeout` is
 //! [`UPKEEP_LOCK_TIMEOUT_MS`]: attaching and dropping a partition lock the
@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
 use diesel::sql_query;
-use diesel::sql_types::{Bool, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
 use usher_domain::ports::{RetentionStore, StoreError};
 use usher_domain::retention::{Period, Series};
@@ -37,9 +37,6 @@ struct Table {
     /// The table from before partitioning, and its date column.
     legacy: &'static str,
     legacy_date: &'static str,
-    /// Whether that table is dropped once expired (else emptied): intake
-    /// stops probing `updates` once it is gone (`intake::legacy`).
-    legacy_dropped: bool,
 }
 
 fn table(series: Series) -> Table {
@@ -50,7 +47,6 @@ fn table(series: Series) -> Table {
             suffix: "%Y%m%d",
             legacy: "updates",
             legacy_date: "received_at",
-            legacy_dropped: true,
         },
         Series::MemberEvents => Table {
             parent: "member_events",
@@ -58,7 +54,6 @@ fn table(series: Series) -> Table {
             suffix: "%Y%m",
             legacy: "member_events_legacy",
             legacy_date: "at",
-            legacy_dropped: false,
         },
     }
 }
@@ -87,12 +82,6 @@ fn midnight(day: NaiveDate) -> String {
 struct PartitionName {
     #[diesel(sql_type = Text)]
     name: String,
-}
-
-#[derive(QueryableByName)]
-struct Present {
-    #[diesel(sql_type = Bool)]
-    present: bool,
 }
 
 #[derive(QueryableByName)]
@@ -171,17 +160,6 @@ impl RetentionStore for PgStore {
     async fn newest_legacy(&self, series: Series) -> Result<Option<DateTime<Utc>>, StoreError> {
         let t = table(series);
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let present: Present = sql_query(format!(
-            "SELECT to_regclass('public.{}') IS NOT NULL AS present",
-            t.legacy
-        ))
-        .get_result(&mut conn)
-        .await
-        .map_err(db_err)?;
-        if !present.present {
-            // Dropped already: nothing in it.
-            return Ok(None);
-        }
         let newest: Newest = sql_query(format!(
             "SELECT max({}) AS at FROM {}",
             t.legacy_date, t.legacy
@@ -193,16 +171,8 @@ impl RetentionStore for PgStore {
     }
 
     async fn empty_legacy(&self, series: Series) -> Result<(), StoreError> {
-        let t = table(series);
-        if t.legacy_dropped {
-            self.in_upkeep_transaction(format!("DROP TABLE IF EXISTS {};", t.legacy))
-                .await?;
-            self.legacy_updates.check(&self.pool).await;
-            Ok(())
-        } else {
-            self.in_upkeep_transaction(format!("TRUNCATE {};", t.legacy))
-                .await
-        }
+        self.in_upkeep_transaction(format!("TRUNCATE {};", table(series).legacy))
+            .await
     }
 }
 

@@ -31,8 +31,7 @@ pub trait RetentionStore: Send + Sync {
     /// partitioning; `None` when it is empty.
     async fn newest_legacy(&self, series: Series) -> Result<Option<DateTime<Utc>>, StoreError>;
 
-    /// Empties that table, or drops it when the store no longer needs it
-    /// once expired (instances of the earlier version write it only during
-    /// a rolling deploy). Nothing when it is gone already.
+    /// Empties that table (instances of the earlier version write it only
+    /// during a rolling deploy).
     async fn empty_legacy(&self, series: Series) -> Result<(), StoreError>;
 }

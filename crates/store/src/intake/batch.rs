@@ -18,7 +18,6 @@ use usher_domain::BotId;
 use usher_domain::intake::{Admission, Effect, IncomingUpdate, MemberEvent};
 use usher_domain::ports::{Applied, StoreError};
 
-use super::legacy::LegacyUpdates;
 use super::membership::{Newest, insert_events, upsert_memberships};
 use crate::database::DbPool;
 use crate::error::db_err;
@@ -77,7 +76,7 @@ impl Drop for Held {
 
 impl Batcher {
     /// Starts the workers on the current tokio runtime.
-    pub(crate) fn start(pool: DbPool, settings: &BatchSettings, legacy: LegacyUpdates) -> Self {
+    pub(crate) fn start(pool: DbPool, settings: &BatchSettings) -> Self {
         let admission = Admission::new(settings.max_held);
         let grouping = Grouping {
             workers: settings.workers,
@@ -87,8 +86,8 @@ impl Batcher {
             capacity: admission.limit(),
         };
         let group = GroupCommit::start("intake batcher", grouping, move |items| {
-            let (pool, legacy) = (pool.clone(), legacy.clone());
-            async move { run(&pool, &legacy, items).await }
+            let pool = pool.clone();
+            async move { run(&pool, items).await }
         });
         Self {
             group,
@@ -122,19 +121,15 @@ impl Batcher {
 }
 
 /// Commits one batch: one result per item, in order.
-async fn run(
-    pool: &DbPool,
-    legacy: &LegacyUpdates,
-    items: Vec<Item>,
-) -> Vec<Result<Applied, StoreError>> {
-    match apply_checked(pool, legacy, &items).await {
+async fn run(pool: &DbPool, items: Vec<Item>) -> Vec<Result<Applied, StoreError>> {
+    match apply_in_transaction(pool, &items).await {
         Ok(results) => results.into_iter().map(Ok).collect(),
         Err(err) if items.len() > 1 => {
             // One bad update must not fail the others: apply them one by one.
             warn!(batch = items.len(), error = %format!("{:#}", err.0), "batch failed; applying its updates one by one");
             let mut results = Vec::with_capacity(items.len());
             for item in &items {
-                results.push(apply_one(pool, legacy, item).await);
+                results.push(apply_one(pool, item).await);
             }
             results
         }
@@ -145,33 +140,10 @@ async fn run(
     }
 }
 
-/// Applies `items` in one transaction, probing the legacy table while it
-/// exists; a transaction that failed while probing is tried once more
-/// without the probe when the table turns out to be gone.
-async fn apply_checked(
-    pool: &DbPool,
-    legacy: &LegacyUpdates,
-    items: &[Item],
-) -> Result<Vec<Applied>, StoreError> {
-    let probe = legacy.probe();
-    match apply_in_transaction(pool, items, probe).await {
-        Err(_) if probe && legacy.check(pool).await => {
-            apply_in_transaction(pool, items, false).await
-        }
-        result => result,
-    }
-}
-
-async fn apply_in_transaction(
-    pool: &DbPool,
-    items: &[Item],
-    probe_legacy: bool,
-) -> Result<Vec<Applied>, StoreError> {
+async fn apply_in_transaction(pool: &DbPool, items: &[Item]) -> Result<Vec<Applied>, StoreError> {
     let mut conn = pool.get().await.map_err(db_err)?;
     let (outcomes, changes) = conn
-        .transaction::<_, diesel::result::Error, _>(async |conn| {
-            apply_batch(conn, items, probe_legacy).await
-        })
+        .transaction::<_, diesel::result::Error, _>(async |conn| apply_batch(conn, items).await)
         .await
         .map_err(db_err)?;
     // Counted once committed, so a rolled-back batch counts nothing.
@@ -180,12 +152,8 @@ async fn apply_in_transaction(
 }
 
 /// Applies one delivery in a transaction of its own (a batch of one).
-pub(crate) async fn apply_one(
-    pool: &DbPool,
-    legacy: &LegacyUpdates,
-    item: &Item,
-) -> Result<Applied, StoreError> {
-    let mut outcomes = apply_checked(pool, legacy, std::slice::from_ref(item)).await?;
+pub(crate) async fn apply_one(pool: &DbPool, item: &Item) -> Result<Applied, StoreError> {
+    let mut outcomes = apply_in_transaction(pool, std::slice::from_ref(item)).await?;
     outcomes
         .pop()
         .ok_or_else(|| db_err(anyhow::anyhow!("a batch of one gave no outcome")))
@@ -212,21 +180,9 @@ struct Target {
 }
 
 /// Applies `jobs` in the current transaction; one outcome per job, in order.
-const INSERT_RAW: &str = "INSERT INTO raw_updates (bot_id, update_id, date, kind, payload) \
-     SELECT b, u, to_timestamp(d), k, p::json \
-     FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[]) AS t(b, u, d, k, p) \
-     ON CONFLICT (bot_id, update_id, date) DO NOTHING RETURNING bot_id, update_id";
-
-const INSERT_RAW_PROBING_LEGACY: &str = "INSERT INTO raw_updates (bot_id, update_id, date, kind, payload) \
-     SELECT b, u, to_timestamp(d), k, p::json \
-     FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[]) AS t(b, u, d, k, p) \
-     WHERE NOT EXISTS (SELECT 1 FROM updates o WHERE o.bot_id = t.b AND o.update_id = t.u) \
-     ON CONFLICT (bot_id, update_id, date) DO NOTHING RETURNING bot_id, update_id";
-
 async fn apply_batch(
     conn: &mut AsyncPgConnection,
     jobs: &[Item],
-    probe_legacy: bool,
 ) -> QueryResult<(Vec<Applied>, super::subscribers::StatusChanges)> {
     // The bots' shared intake locks, in id order; a bot being added or
     // deleted right now is not waited for (its deliveries are retried).
@@ -281,45 +237,25 @@ async fn apply_batch(
     // Record the updates, in key order; RETURNING says which are new. The
     // day partition is the update's own date (0 without one: the catch-all
     // partition), which a redelivery repeats. One that an instance of the
-    // version before partitioning stored in `updates` is not new either,
-    // while that table exists (`legacy`).
+    // version before partitioning stored in `updates` is not new either.
     order.sort_by_key(|&i| (jobs[i].bot.0, jobs[i].update.update_id));
-    let insert = if probe_legacy {
-        INSERT_RAW_PROBING_LEGACY
-    } else {
-        INSERT_RAW
-    };
-    let inserted: HashSet<(i64, i64)> = sql_query(insert)
-        .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].bot.0).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(
-            order
-                .iter()
-                .map(|&i| jobs[i].update.update_id)
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<BigInt>, _>(
-            order
-                .iter()
-                .map(|&i| jobs[i].update.date.unwrap_or(0))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Text>, _>(
-            order
-                .iter()
-                .map(|&i| jobs[i].update.kind.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Text>, _>(
-            order
-                .iter()
-                .map(|&i| jobs[i].raw.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .load::<Key>(&mut shared)
-        .await?
-        .into_iter()
-        .map(|k| (k.bot_id, k.update_id))
-        .collect();
+    let inserted: HashSet<(i64, i64)> = sql_query(
+        "INSERT INTO raw_updates (bot_id, update_id, date, kind, payload) \
+         SELECT b, u, to_timestamp(d), k, p::json \
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[]) AS t(b, u, d, k, p) \
+         WHERE NOT EXISTS (SELECT 1 FROM updates o WHERE o.bot_id = t.b AND o.update_id = t.u) \
+         ON CONFLICT (bot_id, update_id, date) DO NOTHING RETURNING bot_id, update_id",
+    )
+    .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].bot.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].update.update_id).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(order.iter().map(|&i| jobs[i].update.date.unwrap_or(0)).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(order.iter().map(|&i| jobs[i].update.kind.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(order.iter().map(|&i| jobs[i].raw.as_str()).collect::<Vec<_>>())
+    .load::<Key>(&mut shared)
+    .await?
+    .into_iter()
+    .map(|k| (k.bot_id, k.update_id))
+    .collect();
 
     let mut claimed = HashSet::new();
     let mut fresh = Vec::new();

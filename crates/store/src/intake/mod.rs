@@ -2,7 +2,6 @@
 //! alone or in a group commit ([`batch`]).
 
 pub(crate) mod batch;
-pub(crate) mod legacy;
 pub(crate) mod locks;
 pub(crate) mod membership;
 pub(crate) mod subscribers;
@@ -59,6 +58,6 @@ impl IntakeStore for PgStore {
             update: update.clone(),
             raw: raw.to_owned(),
         };
-        apply_one(&self.pool, &self.legacy_updates, &item).await
+        apply_one(&self.pool, &item).await
     }
 }
