@@ -23,13 +23,16 @@ fn channel(id: i64) -> SandboxChat {
     }
 }
 
-/// Which partition holds each stored copy of update `update_id` of `bot`.
-async fn partitions_of(app: &TestApp, bot: i64, update_id: i64) -> Vec<String> {
+/// Which partition of `table` holds each row of update `update_id` of
+/// `bot` (`raw_updates`: each stored copy; `member_events`: its event).
+async fn partitions_of(app: &TestApp, table: &str, bot: i64, update_id: i64) -> Vec<String> {
     app.db
         .connect()
         .await
         .query(
-            "SELECT tableoid::regclass::text FROM raw_updates WHERE bot_id = $1 AND update_id = $2",
+            &format!(
+                "SELECT tableoid::regclass::text FROM {table} WHERE bot_id = $1 AND update_id = $2"
+            ),
             &[&bot, &update_id],
         )
         .await
@@ -51,23 +54,6 @@ async fn member_events(app: &TestApp, bot: i64) -> i64 {
         .await
         .unwrap()
         .get(0)
-}
-
-/// Which partition holds the member event of update `update_id` of `bot`.
-async fn event_partitions_of(app: &TestApp, bot: i64, update_id: i64) -> Vec<String> {
-    app.db
-        .connect()
-        .await
-        .query(
-            "SELECT tableoid::regclass::text FROM member_events \
-             WHERE bot_id = $1 AND update_id = $2",
-            &[&bot, &update_id],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
 }
 
 fn day_name(day: NaiveDate) -> String {
@@ -107,7 +93,7 @@ async fn a_redelivery_across_midnight_meets_its_first_copy() {
             assert_eq!(app.deliver(id, Some(&secret), &update).await, 200);
         }
         assert_eq!(
-            partitions_of(&app, id, *update_id).await,
+            partitions_of(&app, "raw_updates", id, *update_id).await,
             vec![partition.clone()]
         );
     }
@@ -126,7 +112,7 @@ async fn a_redelivery_across_midnight_meets_its_first_copy() {
         assert_eq!(app.deliver(id, Some(&secret), &undated).await, 200);
     }
     assert_eq!(
-        partitions_of(&app, id, 903).await,
+        partitions_of(&app, "raw_updates", id, 903).await,
         vec!["raw_updates_default".to_owned()]
     );
     // One member event per update, whatever the copies, in the month
@@ -135,7 +121,7 @@ async fn a_redelivery_across_midnight_meets_its_first_copy() {
     for (update_id, date, _) in &cases {
         let month = DateTime::from_timestamp(*date, 0).unwrap().format("%Y%m");
         assert_eq!(
-            event_partitions_of(&app, id, *update_id).await,
+            partitions_of(&app, "member_events", id, *update_id).await,
             vec![format!("member_events_p{month}")]
         );
     }
@@ -166,7 +152,7 @@ async fn an_update_stored_before_partitioning_is_not_new_again() {
     .await
     .unwrap();
     assert_eq!(app.deliver(id, Some(&secret), &update).await, 200);
-    assert!(partitions_of(&app, id, 77).await.is_empty());
+    assert!(partitions_of(&app, "raw_updates", id, 77).await.is_empty());
     assert_eq!(
         member_events(&app, id).await,
         0,
@@ -178,7 +164,7 @@ async fn an_update_stored_before_partitioning_is_not_new_again() {
 async fn upkeep_across_a_month_drops_only_what_is_past_the_retention() {
     let app = TestApp::start().await;
     let acc = app.account().await;
-    let (bot, id) = app.connected_bot(&acc, "upkeepbot").await;
+    let (_, id) = app.connected_bot(&acc, "upkeepbot").await;
     let store = Arc::new(
         usher_app::server::store(
             &app.settings,
@@ -202,17 +188,20 @@ async fn upkeep_across_a_month_drops_only_what_is_past_the_retention() {
             .unwrap();
     }
     let db = app.db.connect().await;
-    let store_at = |update_id: i64, at: &'static str| {
+    // Rows written as of a chosen date, straight into the tables.
+    let insert_dated = |sql: &'static str, update_id: i64, at: &'static str| {
         let db = &db;
         async move {
-            db.execute(
-                "INSERT INTO raw_updates (bot_id, update_id, date, kind, payload) \
-                 VALUES ($1, $2, $3::text::timestamptz, 'chat_member', '{}')",
-                &[&id, &update_id, &at],
-            )
-            .await
-            .unwrap();
+            db.execute(sql, &[&id, &update_id, &at]).await.unwrap();
         }
+    };
+    let store_at = |update_id, at| {
+        insert_dated(
+            "INSERT INTO raw_updates (bot_id, update_id, date, kind, payload) \
+             VALUES ($1, $2, $3::text::timestamptz, 'chat_member', '{}')",
+            update_id,
+            at,
+        )
     };
     store_at(1, "2026-01-29T23:59:59Z").await;
     store_at(2, "2026-01-30T12:00:00Z").await;
@@ -221,20 +210,16 @@ async fn upkeep_across_a_month_drops_only_what_is_past_the_retention() {
     // Ahead of its day's partition: the catch-all keeps it until then.
     store_at(5, "2026-02-04T10:00:00Z").await;
     assert_eq!(
-        partitions_of(&app, id, 5).await,
+        partitions_of(&app, "raw_updates", id, 5).await,
         vec!["raw_updates_default"]
     );
-    let event_at = |update_id: i64, at: &'static str| {
-        let db = &db;
-        async move {
-            db.execute(
-                "INSERT INTO member_events (bot_id, update_id, chat_id, user_id, event, at, \
-                   via_join_request) VALUES ($1, $2, -100, 7, 'join', $3::text::timestamptz, false)",
-                &[&id, &update_id, &at],
-            )
-            .await
-            .unwrap();
-        }
+    let event_at = |update_id, at| {
+        insert_dated(
+            "INSERT INTO member_events (bot_id, update_id, chat_id, user_id, event, at, \
+               via_join_request) VALUES ($1, $2, -100, 7, 'join', $3::text::timestamptz, false)",
+            update_id,
+            at,
+        )
     };
     event_at(11, "2025-12-31T23:59:59Z").await;
     event_at(12, "2026-01-01T00:00:00Z").await;
@@ -281,7 +266,7 @@ async fn upkeep_across_a_month_drops_only_what_is_past_the_retention() {
         (13, Some("member_events_p202603")),
     ] {
         assert_eq!(
-            event_partitions_of(&app, id, update_id).await,
+            partitions_of(&app, "member_events", id, update_id).await,
             partition.map(str::to_owned).into_iter().collect::<Vec<_>>(),
             "member event {update_id}"
         );
@@ -294,36 +279,17 @@ async fn upkeep_across_a_month_drops_only_what_is_past_the_retention() {
         (5, Some("raw_updates_p20260204")),
     ] {
         assert_eq!(
-            partitions_of(&app, id, update_id).await,
+            partitions_of(&app, "raw_updates", id, update_id).await,
             partition.map(str::to_owned).into_iter().collect::<Vec<_>>(),
             "update {update_id}"
         );
     }
-    // The raw updates table from before partitioning is dropped.
-    let legacy_there: bool = db
-        .query_one("SELECT to_regclass('public.updates') IS NOT NULL", &[])
+    let legacy: i64 = db
+        .query_one("SELECT count(*) FROM updates", &[])
         .await
         .unwrap()
         .get(0);
-    assert!(!legacy_there);
-    // The serving instance, started while it existed, still takes updates
-    // in (its first batch meets the missing table, it notices and applies
-    // the batch again), once each.
-    let secret = app.held_secret(bot.id);
-    let event = SandboxEvent::Join {
-        chat: channel(-100_556),
-        user: SandboxUser::new(7_500, "After"),
-        invite_link: None,
-        via_join_request: false,
-        date: None,
-    };
-    let mut update = event.to_update((bot.id, &bot.username, &bot.first_name));
-    update["update_id"] = json!(950);
-    for _ in 0..2 {
-        assert_eq!(app.deliver(id, Some(&secret), &update).await, 200);
-    }
-    assert_eq!(partitions_of(&app, id, 950).await.len(), 1);
-    assert_eq!(event_partitions_of(&app, id, 950).await.len(), 1);
+    assert_eq!(legacy, 0);
     // Today's partitions, made by the migration, are not touched.
     let today = Utc::now().date_naive();
     let days = store.partitions(Series::RawUpdates).await.unwrap();

@@ -339,3 +339,41 @@ async fn upkeep_runs_one_round_as_of_a_chosen_time_and_says_what_it_did() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--at"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upkeep_that_cannot_have_its_lock_gives_up_names_the_step_and_exits_1() {
+    let db = TestDb::new();
+    assert!(usher(&db, &["migrate"]).status.success());
+    // A reader of member events in a long transaction: dropping a month
+    // needs the table to itself, and the upkeep waits 200 ms at most.
+    let reader = db.connect().await;
+    reader
+        .batch_execute("BEGIN; LOCK TABLE member_events IN ACCESS SHARE MODE")
+        .await
+        .unwrap();
+    let later = (chrono::Utc::now() + chrono::Months::new(13)).to_rfc3339();
+    let out = usher(&db, &["upkeep", "--at", &later]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dropping member events"), "{err}");
+    assert!(err.contains("the next round tries again"), "{err}");
+    // The other series' round still ran: raw updates' days were kept up.
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("dropped raw updates")),
+        "{text}"
+    );
+    reader.batch_execute("COMMIT").await.unwrap();
+    // Once the reader is gone, the next round does what is left.
+    let again = usher(&db, &["upkeep", "--at", &later]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        String::from_utf8(again.stdout)
+            .unwrap()
+            .contains("dropped member events")
+    );
+}
