@@ -1,5 +1,5 @@
-//! `getChat`, `getChatMember`, `approveChatJoinRequest`,
-//! `declineChatJoinRequest` and `createChatInviteLink`.
+//! `getChat`, `getChatMember`, `approveChatJoinRequest` and
+//! `declineChatJoinRequest`.
 
 use actix_web::HttpResponse;
 use serde_json::{Value, json};
@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::arguments::{chat_id, user_id};
 use crate::envelope::{self, Refusal};
 use crate::events::bot_user;
-use crate::params::{self, Params};
+use crate::params::Params;
 use crate::state::{FakeBot, State, unix_now};
 use crate::world::is_member;
 
@@ -74,7 +74,11 @@ pub(crate) fn get_chat_member(state: &State, bot: &FakeBot, params: &Params) -> 
 
 /// The chat of a call that needs the bot to be an administrator allowed to
 /// invite users, as join requests and invite links do.
-fn chat_with_invite_rights(state: &State, bot: &FakeBot, params: &Params) -> Result<i64, Refusal> {
+pub(crate) fn chat_with_invite_rights(
+    state: &State,
+    bot: &FakeBot,
+    params: &Params,
+) -> Result<i64, Refusal> {
     let chat = chat_id(state, params)?;
     visible_chat(state, bot, chat)?;
     let inner = state.lock();
@@ -155,35 +159,4 @@ fn take_request(
         Some(link) => Ok((chat, user, link)),
         None => Err(Refusal::bad_request("HIDE_REQUESTER_MISSING")),
     }
-}
-
-/// `createChatInviteLink`: a new link, with the options given.
-pub(crate) fn create_invite_link(state: &State, bot: &FakeBot, params: &Params) -> HttpResponse {
-    let chat = match chat_with_invite_rights(state, bot, params) {
-        Ok(chat) => chat,
-        Err(answer) => return answer.into(),
-    };
-    let name = params::string(params, "name").filter(|n| !n.is_empty());
-    if name.as_ref().is_some_and(|n| n.chars().count() > 32) {
-        return envelope::bad_request("invite link name must be at most 32 characters long");
-    }
-    let creates_join_request = params::boolean(params, "creates_join_request");
-    let member_limit = params::integer(params, "member_limit").filter(|n| *n > 0);
-    if creates_join_request && member_limit.is_some() {
-        return envelope::bad_request(
-            "member limit can't be specified for links requiring administrator approval",
-        );
-    }
-    let mut extra = vec![("creates_join_request", json!(creates_join_request))];
-    if let Some(name) = name {
-        extra.push(("name", json!(name)));
-    }
-    if let Some(date) = params::integer(params, "expire_date").filter(|d| *d > 0) {
-        extra.push(("expire_date", json!(date)));
-    }
-    if let Some(limit) = member_limit {
-        extra.push(("member_limit", json!(limit)));
-    }
-    let link = state.lock().world.create_link(chat, bot_user(bot), &extra);
-    envelope::ok(link, None)
 }

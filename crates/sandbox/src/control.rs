@@ -14,6 +14,7 @@
 //! | `POST /_sandbox/faults` (a [`Fault`] as JSON) | adds a fault |
 //! | `DELETE /_sandbox/faults` | removes every fault |
 //! | `GET /_sandbox/calls` | every Bot API call received, oldest first |
+//! | `GET /_sandbox/links` | every invite link made by `createChatInviteLink`: `chat` and its `ChatInviteLink` as now (`is_revoked` after a revoke) |
 //! | `POST /_sandbox/load` (a [`LoadSpec`] as JSON) | starts producing member updates at a fixed rate (open loop); answers `{"load": id}` |
 //! | `GET /_sandbox/load/{id}` | that run's [`LoadReport`](crate::LoadReport): produced, delivered, production-to-2xx percentiles |
 
@@ -42,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::delete().to(clear_faults))
             .route("/calls", web::get().to(calls))
+            .route("/links", web::get().to(links))
             .route("/load", web::post().to(start_load))
             .route("/load/{id}", web::get().to(load_report)),
     );
@@ -137,6 +139,11 @@ async fn send_events(
         }
     }
     HttpResponse::Ok().json(answers)
+}
+
+async fn links(state: web::Data<State>) -> HttpResponse {
+    let links = state.lock().world.links();
+    HttpResponse::Ok().json(links)
 }
 
 async fn attempts(state: web::Data<State>, id: web::Path<i64>) -> HttpResponse {

@@ -31,6 +31,7 @@ mod envelope;
 mod events;
 mod faults;
 mod flood;
+mod invite_links;
 mod load;
 mod load_runs;
 mod markdown;
@@ -183,6 +184,13 @@ impl SandboxHandle {
     /// Makes `event` happen for bot `bot` and produces its update.
     pub fn send_event(&self, bot: i64, event: &SandboxEvent) -> Option<i64> {
         event.happen(&self.state, bot).map(|(id, _)| id)
+    }
+
+    /// Every invite link made by `createChatInviteLink`, as
+    /// `{"chat", "link"}` with the `ChatInviteLink` as it is now, sorted by
+    /// URL.
+    pub fn links(&self) -> Vec<serde_json::Value> {
+        self.state.lock().world.links()
     }
 
     /// Every message bot `bot` sent, oldest first.

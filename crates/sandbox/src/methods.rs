@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::envelope;
 use crate::params::Params;
 use crate::state::{FakeBot, State};
-use crate::{chat_methods, send, webhook_methods};
+use crate::{chat_methods, invite_links, send, webhook_methods};
 
 /// Runs `method` (lower-cased) for `bot`.
 pub(crate) async fn dispatch(
@@ -26,7 +26,9 @@ pub(crate) async fn dispatch(
         "getchatmember" => chat_methods::get_chat_member(state, bot, params),
         "approvechatjoinrequest" => chat_methods::approve_join_request(state, bot, params),
         "declinechatjoinrequest" => chat_methods::decline_join_request(state, bot, params),
-        "createchatinvitelink" => chat_methods::create_invite_link(state, bot, params),
+        "createchatinvitelink" => invite_links::create_invite_link(state, bot, params),
+        "editchatinvitelink" => invite_links::edit_invite_link(state, bot, params),
+        "revokechatinvitelink" => invite_links::revoke_invite_link(state, bot, params),
         "sendmessage" => send::send_message(state, bot, params),
         _ => envelope::error(404, "Not Found: method not found", None),
     }

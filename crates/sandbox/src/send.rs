@@ -130,6 +130,9 @@ fn target_chat(state: &State, bot: &FakeBot, chat: i64) -> Result<Value, Refusal
             return Err(Refusal::bad_request("chat not found"));
         };
         return match world.private_chat(bot.id, chat) {
+            None if world.may_write_to_requester(bot.id, chat, unix_now()) => {
+                Ok(crate::events::private_chat_json(user))
+            }
             None => Err(Refusal::new(
                 403,
                 "Forbidden: bot can't initiate conversation with a user",

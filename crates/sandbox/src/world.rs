@@ -23,6 +23,21 @@ pub(crate) struct InviteLink {
     pub object: Value,
 }
 
+/// A join request not yet decided.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingRequest {
+    /// The link it came through, if any.
+    pub link: Option<Value>,
+    /// Its `date`: the bot may write to `user_chat_id` for five minutes
+    /// from it.
+    pub date: i64,
+}
+
+/// How long after a join request its `user_chat_id` may be messaged
+/// (Bot API, ChatJoinRequest: "for 5 minutes ... until the join request is
+/// processed").
+pub(crate) const USER_CHAT_WINDOW_SECS: i64 = 300;
+
 /// The shared world.
 #[derive(Debug, Default)]
 pub(crate) struct World {
@@ -32,8 +47,8 @@ pub(crate) struct World {
     chats: HashMap<i64, Value>,
     /// `ChatMember` objects by (chat, user).
     members: HashMap<(i64, i64), Value>,
-    /// Pending join requests by (chat, user), with the link used, if any.
-    requests: HashMap<(i64, i64), Option<Value>>,
+    /// Pending join requests by (chat, user).
+    requests: HashMap<(i64, i64), PendingRequest>,
     /// Invite links by URL.
     links: HashMap<String, InviteLink>,
     /// Private chats by (bot, user): a person who ever wrote to the bot.
@@ -89,7 +104,9 @@ impl World {
                     (body["chat"]["id"].as_i64(), body["from"]["id"].as_i64())
                 {
                     let link = body.get("invite_link").cloned();
-                    self.requests.insert((chat, user), link);
+                    let date = body["date"].as_i64().unwrap_or_default();
+                    self.requests
+                        .insert((chat, user), PendingRequest { link, date });
                 }
             }
             _ => {}
@@ -163,7 +180,21 @@ impl World {
     /// Removes the pending request of `user` to join `chat`; `None` if
     /// there is none. The link it used comes back.
     pub(crate) fn take_request(&mut self, chat: i64, user: i64) -> Option<Option<Value>> {
-        self.requests.remove(&(chat, user))
+        self.requests.remove(&(chat, user)).map(|r| r.link)
+    }
+
+    /// Whether `bot` may write to `user` through a join request's
+    /// `user_chat_id` at `now`: the person has a request pending, younger
+    /// than five minutes, in a chat where the bot may decide it.
+    pub(crate) fn may_write_to_requester(&self, bot: i64, user: i64, now: i64) -> bool {
+        self.requests.iter().any(|(&(chat, requester), request)| {
+            requester == user
+                && now - request.date < USER_CHAT_WINDOW_SECS
+                && self.bot_member(chat, bot).is_some_and(|m| {
+                    m["status"] == "creator"
+                        || (m["status"] == "administrator" && m["can_invite_users"] == true)
+                })
+        })
     }
 
     /// Makes a new invite link for `chat`, created by `creator`.
@@ -202,6 +233,26 @@ impl World {
     /// The invite link with this URL.
     pub(crate) fn link(&self, url: &str) -> Option<&InviteLink> {
         self.links.get(url)
+    }
+
+    /// Every invite link made here, as `{"chat", "link"}`, sorted by URL.
+    pub(crate) fn links(&self) -> Vec<Value> {
+        let mut links: Vec<Value> = self
+            .links
+            .values()
+            .map(|l| json!({ "chat": l.chat, "link": l.object }))
+            .collect();
+        links.sort_by(|a, b| {
+            a["link"]["invite_link"]
+                .as_str()
+                .cmp(&b["link"]["invite_link"].as_str())
+        });
+        links
+    }
+
+    /// The invite link with this URL, to change.
+    pub(crate) fn link_mut(&mut self, url: &str) -> Option<&mut InviteLink> {
+        self.links.get_mut(url)
     }
 }
 
