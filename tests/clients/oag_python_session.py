@@ -1,6 +1,6 @@
 """A customer session through the client openapi-generator's `python`
 generator makes from usher's served document, without a line of patching:
-list, add, chats, campaign add, get, pause, resume, del, bot del, restore,
+list, add, chats, campaign add, get, invite links, pause, resume, del, bot del, restore,
 and an error of each kind. The key goes as the query parameter `id` (the
 `query_key` scheme), beside the operation's own `id` where it has one. The
 sandbox (fake Telegram) is driven over plain HTTP.
@@ -25,6 +25,8 @@ from usher_oag import (  # noqa: E402
     BotsDelRequest,
     CampAddRequest,
     CampDelRequest,
+    CampEditRequest,
+    CampLinksChangeRequest,
     CampPauseRequest,
     CampResumeRequest,
 )
@@ -84,6 +86,15 @@ error(camps.camp_add(CampAddRequest(bot=bot, chat=CHANNEL, welcome="Hi", button_
 camp = ok(camps.camp_add(CampAddRequest(bot=bot, chat=CHANNEL, welcome="Hi {name}")), "CampaignDetailOk").data
 assert camp.status == 0 and camp.link.endswith("-{click}")
 assert ok(camps.camp_get(id=camp.id), "CampaignDetailOk").data.code == camp.code
+linked = ok(camps.camp_edit(CampEditRequest(id=camp.id, link_mode="join")), "CampaignDetailOk").data
+assert linked.link_mode == "join" and linked.invite_link.startswith("https://t.me/+"), linked
+extra = ok(camps.camp_links_change(CampLinksChangeRequest(id=camp.id, name="ad 1")), "InviteLinkOk").data
+assert not extra.join_request and not extra.primary and extra.name == "ad 1", extra
+revoked = ok(camps.camp_links_change(CampLinksChangeRequest(id=camp.id, revoke=extra.id)), "InviteLinkOk").data
+assert revoked.revoked != "0000-00-00 00:00:00"
+links = ok(camps.camp_links(id=camp.id), "InviteLinkListOk").data
+assert [link.primary for link in links] == [True, False], links
+error(camps.camp_links_change(CampLinksChangeRequest(id=camp.id, name=" ")), "name")
 ok(camps.camp_pause(CampPauseRequest(id=camp.id)), "Ok")
 assert ok(camps.camp_get(id=camp.id), "CampaignDetailOk").data.status == 1
 ok(camps.camp_resume(CampResumeRequest(id=camp.id)), "Ok")

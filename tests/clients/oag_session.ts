@@ -1,7 +1,7 @@
 // A customer session through the client openapi-generator's typescript-fetch
 // makes from usher's served document (options `supportsES6`,
 // `importFileExtension=.js`), compiled with `tsc --strict`, without a line
-// of patching: list, add, chats, campaign add, get, pause, resume, del, bot
+// of patching: list, add, chats, campaign add, get, invite links, pause, resume, del, bot
 // del, restore, and an error of each kind; the key as `Authorization:
 // Bearer` (`accessToken`). The sandbox (fake Telegram) is driven with plain
 // fetch.
@@ -78,6 +78,23 @@ async function main(): Promise<void> {
   check(camp.status === 0 && camp.link.endsWith("-{click}"), "an active campaign with its link");
   const get = async () => ok(await camps.campGet({ id: camp.id }), "camp get").data;
   check((await get()).code === camp.code, "got the campaign");
+  const linked = ok(await camps.campEdit({ campEditRequest: { id: camp.id, linkMode: "request" } }), "link mode")
+    .data;
+  check(linked.linkMode === "request" && linked.inviteLink.startsWith("https://t.me/+"), "a request link");
+  const extra = ok(
+    await camps.campLinksChange({ campLinksChangeRequest: { id: camp.id, name: "ad 1" } }),
+    "make a link",
+  ).data;
+  check(extra.joinRequest && !extra.primary && extra.name === "ad 1", "an extra request link");
+  const revoked = ok(
+    await camps.campLinksChange({ campLinksChangeRequest: { id: camp.id, revoke: extra.id } }),
+    "revoke a link",
+  ).data;
+  check(revoked.revoked !== "0000-00-00 00:00:00", "revoked");
+  const all = ok(await camps.campLinks({ id: camp.id }), "links").data;
+  check(all.length === 2 && all[0].primary && all[0].url === linked.inviteLink, "both links listed");
+  failed(await camps.campLinksChange({ campLinksChangeRequest: { id: camp.id, name: " " } }), "name", "name");
+  failed(await camps.campLinksChange({ campLinksChangeRequest: { id: camp.id, revoke: all[0].id } }), "link", "link");
   ok(await camps.campPause({ campPauseRequest: { id: camp.id } }), "pause");
   check((await get()).status === 1, "paused");
   ok(await camps.campResume({ campResumeRequest: { id: camp.id } }), "resume");

@@ -451,7 +451,9 @@ async fn campaigns_are_listed_got_paused_resumed_and_deleted() {
             "pb_approve",
             "pb_cancel",
             "pb_trash",
-            "link"
+            "link",
+            "link_mode",
+            "invite_link"
         ]
     );
     assert_eq!(first["bot"], id);

@@ -184,7 +184,7 @@ pub fn wire(
     let bots = BotService::new(
         store.clone(),
         store.clone(),
-        gateway,
+        gateway.clone(),
         &settings.http.public_url,
     )
     .with_webhook_gate(intake.webhook_gate())
@@ -192,7 +192,7 @@ pub fn wire(
     let state = AppState {
         accounts: AccountService::new(store.clone()),
         intake,
-        campaigns: CampaignService::new(store.clone(), store.clone(), pb.allow_private),
+        campaigns: CampaignService::new(store.clone(), store.clone(), gateway, pb.allow_private),
         profile: ProfileService::new(store.clone(), pb.allow_private),
         public_url: settings.http.public_url.trim_end_matches('/').to_owned(),
         subscribers: SubscriberService::new(store),

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
+use crate::invite_links::LinkMode;
 use crate::postbacks::Templates;
 use crate::text::http_url_ok;
 use crate::{AccountId, BotId, CampaignId, ChatId};
@@ -70,6 +71,10 @@ pub struct Campaign {
     pub counters: Counters,
     /// Active, paused or deleted.
     pub status: CampaignStatus,
+    /// Whether usher makes an invite link for it, and which kind.
+    pub link_mode: LinkMode,
+    /// Its live link of that mode, `""` for none.
+    pub invite_link: String,
     /// When it was made.
     pub created: DateTime<Utc>,
 }
@@ -146,6 +151,8 @@ pub struct CampaignSettings {
     pub unsub_window: i64,
     /// The postback templates.
     pub postbacks: Templates,
+    /// Whether usher makes an invite link for it, and which kind.
+    pub link_mode: LinkMode,
 }
 
 impl Campaign {
@@ -157,6 +164,7 @@ impl Campaign {
             button_url: self.button_url.clone(),
             unsub_window: self.unsub_window,
             postbacks: self.postbacks.clone(),
+            link_mode: self.link_mode,
         }
     }
 }

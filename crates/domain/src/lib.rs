@@ -60,6 +60,7 @@ pub mod campaign;
 pub mod given;
 pub mod ids;
 pub mod intake;
+pub mod invite_links;
 pub mod ports;
 pub mod postbacks;
 pub mod retention;

@@ -6,7 +6,7 @@ use tracing::error;
 use usher_domain::ports::StoreError;
 use usher_domain::services::{
     AddBotError, AddCampaignError, AuthError, CampaignIdError, ChatsError, DeleteBotError,
-    EditCampaignError, ProfileError, SettingsError,
+    EditCampaignError, LinkError, LinkFailure, ProfileError, SettingsError,
 };
 
 /// An error code of `conventions.md` or `rules.md`.
@@ -64,6 +64,14 @@ pub enum ErrorCode {
     Lead,
     /// `postbacks/list.json`: `state` is not pending, sent or failed.
     State,
+    /// `camp/add.json`, `camp/edit.json`: `link_mode` is not none, join or request.
+    Mode,
+    /// `camp/links.json`: `revoke` is not an extra link of the campaign.
+    Link,
+    /// `camp/links.json`: `name` is missing, blank or too long.
+    Name,
+    /// The bot may not make or revoke invite links in the campaign's chat.
+    Rights,
 }
 
 impl ErrorCode {
@@ -78,7 +86,7 @@ impl ErrorCode {
     ];
 
     /// Every code, for documents and tests that must cover them all.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::Func,
         ErrorCode::Request,
         ErrorCode::Key,
@@ -105,6 +113,10 @@ impl ErrorCode {
         ErrorCode::Postback,
         ErrorCode::Lead,
         ErrorCode::State,
+        ErrorCode::Mode,
+        ErrorCode::Link,
+        ErrorCode::Name,
+        ErrorCode::Rights,
     ];
 
     /// What the code tells a client, for the API reference.
@@ -172,6 +184,17 @@ impl ErrorCode {
                 "`lead` is not a positive integer, unknown, or another account's lead"
             }
             ErrorCode::State => "`state` is not one of pending, sent, failed",
+            ErrorCode::Mode => "`link_mode` is not one of none, join, request",
+            ErrorCode::Link => {
+                "`revoke` is not a positive integer, or not an extra link of that campaign \
+                 (the link of its mode changes through `link_mode` of `camp/edit.json`)"
+            }
+            ErrorCode::Name => "`name` is missing, not a string, blank, or over 32 characters",
+            ErrorCode::Rights => {
+                "Telegram refused to make or revoke the invite link: the bot is not an \
+                 administrator of the chat with the right to invite users (or it left the \
+                 chat, or its token was revoked); nothing was changed"
+            }
         }
     }
 
@@ -204,6 +227,10 @@ impl ErrorCode {
             ErrorCode::Postback => "postback",
             ErrorCode::Lead => "lead",
             ErrorCode::State => "state",
+            ErrorCode::Mode => "mode",
+            ErrorCode::Link => "link",
+            ErrorCode::Name => "name",
+            ErrorCode::Rights => "rights",
         }
     }
 }
@@ -270,6 +297,7 @@ impl From<AddCampaignError> for ErrorCode {
             AddCampaignError::Bot => ErrorCode::Bot,
             AddCampaignError::Chat => ErrorCode::Chat,
             AddCampaignError::Settings(which) => which.into(),
+            AddCampaignError::Link(failure) => failure.into(),
             AddCampaignError::Store(store) => store.into(),
         }
     }
@@ -279,6 +307,7 @@ impl From<CampaignIdError> for ErrorCode {
     fn from(err: CampaignIdError) -> Self {
         match err {
             CampaignIdError::Unknown => ErrorCode::Id,
+            CampaignIdError::Unreachable => ErrorCode::Unreachable,
             CampaignIdError::Store(store) => store.into(),
         }
     }
@@ -291,6 +320,28 @@ impl From<SettingsError> for ErrorCode {
             SettingsError::Button => ErrorCode::Button,
             SettingsError::Unsub => ErrorCode::Unsub,
             SettingsError::Postback => ErrorCode::Postback,
+            SettingsError::LinkMode => ErrorCode::Mode,
+        }
+    }
+}
+
+impl From<LinkFailure> for ErrorCode {
+    fn from(failure: LinkFailure) -> Self {
+        match failure {
+            LinkFailure::Rights => ErrorCode::Rights,
+            LinkFailure::Unreachable => ErrorCode::Unreachable,
+        }
+    }
+}
+
+impl From<LinkError> for ErrorCode {
+    fn from(err: LinkError) -> Self {
+        match err {
+            LinkError::Unknown => ErrorCode::Id,
+            LinkError::Name => ErrorCode::Name,
+            LinkError::Link => ErrorCode::Link,
+            LinkError::Telegram(failure) => failure.into(),
+            LinkError::Store(store) => store.into(),
         }
     }
 }
@@ -300,6 +351,7 @@ impl From<EditCampaignError> for ErrorCode {
         match err {
             EditCampaignError::Unknown => ErrorCode::Id,
             EditCampaignError::Settings(which) => which.into(),
+            EditCampaignError::Link(failure) => failure.into(),
             EditCampaignError::Store(store) => store.into(),
         }
     }

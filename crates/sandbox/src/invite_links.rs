@@ -44,9 +44,11 @@ fn link_options(params: &Params) -> Result<Vec<(&'static str, Value)>, Refusal> 
     let mut options = vec![("creates_join_request", json!(creates_join_request))];
     options.push((
         "name",
-        (!name.is_empty())
-            .then(|| json!(name))
-            .unwrap_or(Value::Null),
+        if name.is_empty() {
+            Value::Null
+        } else {
+            json!(name)
+        },
     ));
     let expire = params::integer(params, "expire_date").filter(|d| *d > 0);
     options.push((

@@ -10,7 +10,7 @@ use std::time::Duration;
 use usher_sandbox::{SandboxOptions, start};
 
 /// Every Bot API method the sandbox implements, as its call log names them.
-const SERVED: [&str; 11] = [
+const SERVED: [&str; 13] = [
     "getme",
     "setwebhook",
     "deletewebhook",
@@ -21,6 +21,8 @@ const SERVED: [&str; 11] = [
     "approvechatjoinrequest",
     "declinechatjoinrequest",
     "createchatinvitelink",
+    "editchatinvitelink",
+    "revokechatinvitelink",
     "sendmessage",
 ];
 
@@ -56,7 +58,7 @@ async fn aiogram_drives_every_method_and_parses_every_update() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("aiogram session ok: 12 updates parsed"),
+        stdout.contains("aiogram session ok: 13 updates parsed"),
         "{stdout}"
     );
     let called: Vec<String> = sb.calls().into_iter().map(|c| c.method).collect();
@@ -68,7 +70,7 @@ async fn aiogram_drives_every_method_and_parses_every_update() {
     }
     assert_eq!(
         sb.messages(bot.id).len(),
-        2,
-        "the two messages aiogram sent"
+        3,
+        "the three messages aiogram sent"
     );
 }

@@ -4,13 +4,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use std::collections::HashMap;
 use usher_domain::ports::{
     CampaignStore, InsertCampaignError, NewCampaign, SettingsSwap, StoreError,
 };
 
 use diesel::sql_types::{Array, BigInt};
+use usher_domain::invite_links::{InviteLink, LinkId, LinkMode, NewInviteLink};
 use usher_domain::postbacks::Templates;
 use usher_domain::subscribers::LeadStatus;
 use usher_domain::{
@@ -18,11 +19,12 @@ use usher_domain::{
     Counters,
 };
 
+use crate::campaign_links as links;
 use crate::error::db_err;
 use crate::pg_store::PgStore;
 use crate::schema::{bots, campaigns};
 
-type Row = (Base, TemplateColumns);
+type Row = (Base, TemplateColumns, i16);
 
 /// The five templates, as stored.
 pub(crate) type TemplateColumns = (String, String, String, String, String);
@@ -69,10 +71,13 @@ fn columns() -> _ {
             campaigns::pb_cancel,
             campaigns::pb_trash,
         ),
+        campaigns::link_mode,
     )
 }
 
-fn campaign((base, templates): Row) -> Campaign {
+/// The campaign of a row; its counters and invite link are filled in by
+/// [`with_counters`].
+fn campaign((base, templates, link_mode): Row) -> Campaign {
     let (
         id,
         account,
@@ -103,6 +108,8 @@ fn campaign((base, templates): Row) -> Campaign {
         postbacks: templates_of(templates),
         counters: Counters::default(),
         status: CampaignStatus::from_code(status),
+        link_mode: LinkMode::from_code(link_mode),
+        invite_link: String::new(),
         created,
     }
 }
@@ -122,11 +129,14 @@ struct CounterRow {
     confirms: i64,
     #[diesel(sql_type = BigInt)]
     unsubs: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    invite_link: Option<String>,
 }
 
 /// Fills in the lead counters of `campaigns`, in one statement, from the
 /// counters intake keeps (`lead_counts`, `campaign_confirms`): a few rows
-/// per campaign, however many leads it has.
+/// per campaign, however many leads it has; and each one's live primary
+/// invite link.
 async fn with_counters(
     conn: &mut diesel_async::AsyncPgConnection,
     mut campaigns: Vec<Campaign>,
@@ -135,12 +145,14 @@ async fn with_counters(
         return Ok(campaigns);
     }
     let ids: Vec<i64> = campaigns.iter().map(|c| c.id.0).collect();
-    let counted: HashMap<i64, Counters> = crate::cached_sql::sql_query(
+    let mut counted: HashMap<i64, (Counters, Option<String>)> = crate::cached_sql::sql_query(
         "SELECT c.id AS campaign_id, \
            coalesce((SELECT sum(n) FROM lead_counts WHERE campaign_id = c.id), 0)::bigint AS starts, \
            coalesce((SELECT n FROM campaign_confirms WHERE campaign_id = c.id), 0)::bigint AS confirms, \
            coalesce((SELECT sum(n) FROM lead_counts WHERE campaign_id = c.id AND status IN (3, 4)), 0)::bigint \
-             AS unsubs \
+             AS unsubs, \
+           (SELECT url FROM campaign_links \
+             WHERE campaign = c.id AND is_primary AND revoked IS NULL) AS invite_link \
          FROM unnest($1::bigint[]) AS c (id)",
     )
     .bind::<Array<BigInt>, _>(&ids)
@@ -154,11 +166,14 @@ async fn with_counters(
             confirms: r.confirms,
             unsubs: r.unsubs,
         };
-        (r.campaign_id, counters)
+        (r.campaign_id, (counters, r.invite_link))
     })
     .collect();
     for campaign in &mut campaigns {
-        campaign.counters = counted.get(&campaign.id.0).copied().unwrap_or_default();
+        if let Some((counters, link)) = counted.remove(&campaign.id.0) {
+            campaign.counters = counters;
+            campaign.invite_link = link.unwrap_or_default();
+        }
     }
     Ok(campaigns)
 }
@@ -203,34 +218,24 @@ impl CampaignStore for PgStore {
 
     async fn insert_campaign(&self, new: NewCampaign) -> Result<Campaign, InsertCampaignError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
-        let inserted = diesel::insert_into(campaigns::table)
-            .values((
-                campaigns::account_id.eq(new.account.0),
-                campaigns::bot_id.eq(new.bot.0),
-                campaigns::chat_id.eq(new.chat.id.0),
-                campaigns::chat_title.eq(&new.chat.title),
-                campaigns::chat_type.eq(&new.chat.kind),
-                campaigns::code.eq(&new.code),
-                campaigns::welcome.eq(&new.settings.welcome),
-                campaigns::button_text.eq(&new.settings.button_text),
-                campaigns::button_url.eq(&new.settings.button_url),
-                campaigns::unsub_window.eq(new.settings.unsub_window),
-                campaigns::pb_wait.eq(new.settings.postbacks.of(LeadStatus::Wait)),
-                campaigns::pb_hold.eq(new.settings.postbacks.of(LeadStatus::Hold)),
-                campaigns::pb_approve.eq(new.settings.postbacks.of(LeadStatus::Approve)),
-                campaigns::pb_cancel.eq(new.settings.postbacks.of(LeadStatus::Cancel)),
-                campaigns::pb_trash.eq(new.settings.postbacks.of(LeadStatus::Trash)),
-            ))
-            .returning(campaigns::id)
-            .get_result::<i64>(&mut conn)
+        let inserted = conn
+            .transaction::<_, DieselError, _>(async |conn| {
+                let id = insert_row(conn, &new).await?;
+                if let Some(link) = &new.link {
+                    links::insert(conn, new.account, CampaignId(id), link).await?;
+                }
+                Ok(id)
+            })
             .await;
         let id = match inserted {
             Ok(id) => id,
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
-                return Err(if info.constraint_name() == Some("campaigns_code_unique") {
-                    InsertCampaignError::CodeTaken
-                } else {
-                    InsertCampaignError::ChatTaken
+                return Err(match info.constraint_name() {
+                    Some("campaigns_code_unique") => InsertCampaignError::CodeTaken,
+                    Some("campaign_links_url") => InsertCampaignError::Store(StoreError::new(
+                        anyhow::anyhow!("Telegram answered an invite link another campaign has"),
+                    )),
+                    _ => InsertCampaignError::ChatTaken,
                 });
             }
             Err(err) => return Err(db_err(err).into()),
@@ -242,7 +247,9 @@ impl CampaignStore for PgStore {
             .first(&mut conn)
             .await
             .map_err(db_err)?;
-        Ok(campaign(row))
+        let mut campaign = campaign(row);
+        campaign.invite_link = new.link.map(|l| l.url).unwrap_or_default();
+        Ok(campaign)
     }
 
     async fn set_campaign_status(
@@ -279,10 +286,11 @@ impl CampaignStore for PgStore {
         id: CampaignId,
         expected: &CampaignSettings,
         settings: &CampaignSettings,
+        new_primary: Option<NewInviteLink>,
     ) -> Result<SettingsSwap, StoreError> {
         let mut conn = self.pool.get().await.map_err(db_err)?;
         let old = &expected.postbacks;
-        let updated = diesel::update(campaigns::table)
+        let update = diesel::update(campaigns::table)
             .filter(campaigns::id.eq(id.0))
             .filter(campaigns::account_id.eq(account.0))
             .filter(campaigns::status.ne(CampaignStatus::Deleted.code()))
@@ -295,6 +303,7 @@ impl CampaignStore for PgStore {
             .filter(campaigns::pb_approve.eq(old.of(LeadStatus::Approve)))
             .filter(campaigns::pb_cancel.eq(old.of(LeadStatus::Cancel)))
             .filter(campaigns::pb_trash.eq(old.of(LeadStatus::Trash)))
+            .filter(campaigns::link_mode.eq(expected.link_mode.code()))
             .set((
                 campaigns::welcome.eq(&settings.welcome),
                 campaigns::button_text.eq(&settings.button_text),
@@ -305,9 +314,21 @@ impl CampaignStore for PgStore {
                 campaigns::pb_approve.eq(settings.postbacks.of(LeadStatus::Approve)),
                 campaigns::pb_cancel.eq(settings.postbacks.of(LeadStatus::Cancel)),
                 campaigns::pb_trash.eq(settings.postbacks.of(LeadStatus::Trash)),
+                campaigns::link_mode.eq(settings.link_mode.code()),
                 campaigns::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(&mut conn)
+            ));
+        let mode_changes = expected.link_mode != settings.link_mode;
+        let updated = conn
+            .transaction::<_, DieselError, _>(async |conn| {
+                let updated = update.execute(conn).await?;
+                if updated == 1 && mode_changes {
+                    links::retire_primary(conn, id).await?;
+                    if let Some(link) = &new_primary {
+                        links::insert(conn, account, id, link).await?;
+                    }
+                }
+                Ok(updated)
+            })
             .await
             .map_err(db_err)?;
         drop(conn);
@@ -320,6 +341,41 @@ impl CampaignStore for PgStore {
             (0, Some(_)) => SettingsSwap::Stale,
             (_, Some(campaign)) => SettingsSwap::Updated(Box::new(campaign)),
         })
+    }
+
+    async fn campaign_links(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+    ) -> Result<Vec<InviteLink>, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        links::of_campaign(&mut conn, account, id)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn insert_link(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+        link: NewInviteLink,
+    ) -> Result<Option<InviteLink>, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        links::insert_extra(&mut conn, account, id, &link)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn mark_link_revoked(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+        link: LinkId,
+    ) -> Result<Option<InviteLink>, StoreError> {
+        let mut conn = self.pool.get().await.map_err(db_err)?;
+        links::mark_revoked(&mut conn, account, id, link)
+            .await
+            .map_err(db_err)
     }
 
     async fn tracked_chats(&self, bot: BotId) -> Result<Vec<AdminChat>, StoreError> {
@@ -345,6 +401,35 @@ impl CampaignStore for PgStore {
             })
             .collect())
     }
+}
+
+/// Inserts the campaign's row; answers its id.
+async fn insert_row(
+    conn: &mut diesel_async::AsyncPgConnection,
+    new: &NewCampaign,
+) -> Result<i64, DieselError> {
+    diesel::insert_into(campaigns::table)
+        .values((
+            campaigns::account_id.eq(new.account.0),
+            campaigns::bot_id.eq(new.bot.0),
+            campaigns::chat_id.eq(new.chat.id.0),
+            campaigns::chat_title.eq(&new.chat.title),
+            campaigns::chat_type.eq(&new.chat.kind),
+            campaigns::code.eq(&new.code),
+            campaigns::welcome.eq(&new.settings.welcome),
+            campaigns::button_text.eq(&new.settings.button_text),
+            campaigns::button_url.eq(&new.settings.button_url),
+            campaigns::unsub_window.eq(new.settings.unsub_window),
+            campaigns::pb_wait.eq(new.settings.postbacks.of(LeadStatus::Wait)),
+            campaigns::pb_hold.eq(new.settings.postbacks.of(LeadStatus::Hold)),
+            campaigns::pb_approve.eq(new.settings.postbacks.of(LeadStatus::Approve)),
+            campaigns::pb_cancel.eq(new.settings.postbacks.of(LeadStatus::Cancel)),
+            campaigns::pb_trash.eq(new.settings.postbacks.of(LeadStatus::Trash)),
+            campaigns::link_mode.eq(new.settings.link_mode.code()),
+        ))
+        .returning(campaigns::id)
+        .get_result::<i64>(conn)
+        .await
 }
 
 #[derive(QueryableByName)]

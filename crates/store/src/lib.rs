@@ -9,6 +9,7 @@ mod accounts;
 mod bot_lock;
 mod bots;
 mod cached_sql;
+mod campaign_links;
 mod campaigns;
 mod cipher;
 pub mod database;

@@ -97,14 +97,31 @@ diesel::table! {
         pb_cancel -> Text,
         pb_trash -> Text,
         served -> Bool,
+        link_mode -> Int2,
+    }
+}
+
+diesel::table! {
+    campaign_links (id) {
+        id -> Int8,
+        account_id -> Int8,
+        campaign -> Int8,
+        url -> Text,
+        name -> Text,
+        creates_join_request -> Bool,
+        is_primary -> Bool,
+        created -> Timestamptz,
+        revoked -> Nullable<Timestamptz>,
     }
 }
 
 diesel::joinable!(bots -> accounts (account_id));
 diesel::joinable!(campaigns -> bots (bot_id));
 diesel::joinable!(bot_chats -> bots (bot_id));
+diesel::joinable!(campaign_links -> campaigns (campaign));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    campaign_links,
     bots,
     bot_chats,
     updates,

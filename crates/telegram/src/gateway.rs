@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use teloxide_core::Bot;
-use teloxide_core::payloads::{DeleteWebhookSetters, SendMessageSetters, SetWebhookSetters};
+use teloxide_core::payloads::{
+    CreateChatInviteLinkSetters, DeleteWebhookSetters, SendMessageSetters, SetWebhookSetters,
+};
 use teloxide_core::requests::Requester;
 use teloxide_core::types::{
     AllowedUpdate, ChatMemberStatus, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode, UserId,
@@ -188,6 +190,40 @@ impl TelegramGateway for TeloxideGateway {
             is_admin: found.is_privileged(),
             member: serde_json::to_value(&found).unwrap_or(serde_json::Value::Null),
         })
+    }
+
+    #[instrument(skip_all, fields(bot.tg = %token.tg(), chat.id = %chat))]
+    async fn create_invite_link(
+        &self,
+        token: &BotToken,
+        chat: ChatId,
+        name: &str,
+        creates_join_request: bool,
+    ) -> Result<String, TelegramError> {
+        let bot = self.bot(token);
+        let request = bot
+            .create_chat_invite_link(teloxide_core::types::ChatId(chat.0))
+            .name(name.to_owned())
+            .creates_join_request(creates_join_request);
+        let link = self
+            .call("createChatInviteLink", token, async move { request.await })
+            .await?;
+        Ok(link.invite_link)
+    }
+
+    #[instrument(skip_all, fields(bot.tg = %token.tg(), chat.id = %chat))]
+    async fn revoke_invite_link(
+        &self,
+        token: &BotToken,
+        chat: ChatId,
+        url: &str,
+    ) -> Result<(), TelegramError> {
+        let bot = self.bot(token);
+        let request =
+            bot.revoke_chat_invite_link(teloxide_core::types::ChatId(chat.0), url.to_owned());
+        self.call("revokeChatInviteLink", token, async move { request.await })
+            .await?;
+        Ok(())
     }
 
     #[instrument(skip_all, fields(bot.tg = %token.tg()))]

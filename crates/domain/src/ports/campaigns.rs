@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreError;
+use crate::invite_links::{InviteLink, LinkId, NewInviteLink};
 use crate::{AccountId, AdminChat, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus};
 
 /// A campaign to insert.
@@ -16,8 +17,12 @@ pub struct NewCampaign {
     pub chat: AdminChat,
     /// The generated code.
     pub code: String,
-    /// The welcome, its button and the unsub window.
+    /// The welcome, its button, the unsub window, the templates and the
+    /// link mode.
     pub settings: CampaignSettings,
+    /// The link of its mode, made at Telegram already; recorded with the
+    /// campaign in one transaction.
+    pub link: Option<NewInviteLink>,
 }
 
 /// Why a campaign could not be inserted.
@@ -65,16 +70,46 @@ pub trait CampaignStore: Send + Sync {
     ) -> Result<Option<CampaignStatus>, StoreError>;
 
     /// Replaces the settings of campaign `id` of `account` with `settings`
-    /// if it is not deleted and its settings are still `expected` (in one
-    /// statement, so that two edits racing cannot lose one another's
-    /// change).
+    /// if it is not deleted and its settings (link mode included) are still
+    /// `expected`, so that two edits racing cannot lose one another's
+    /// change. When the link mode changes, in the same transaction: the
+    /// live primary link is marked revoked and `new_primary`, if any,
+    /// becomes the primary link.
     async fn update_campaign(
         &self,
         account: AccountId,
         id: CampaignId,
         expected: &CampaignSettings,
         settings: &CampaignSettings,
+        new_primary: Option<NewInviteLink>,
     ) -> Result<SettingsSwap, StoreError>;
+
+    /// Every link of campaign `id` of `account`, revoked ones included,
+    /// oldest first; empty for another account's campaign.
+    async fn campaign_links(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+    ) -> Result<Vec<InviteLink>, StoreError>;
+
+    /// Records an extra link of campaign `id` (not deleted) of `account`;
+    /// `None` when there is no such campaign.
+    async fn insert_link(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+        link: NewInviteLink,
+    ) -> Result<Option<InviteLink>, StoreError>;
+
+    /// Marks link `link` of campaign `id` of `account` revoked, if it is
+    /// not already; answers the link as it is now, `None` when the campaign
+    /// has no such link.
+    async fn mark_link_revoked(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+        link: LinkId,
+    ) -> Result<Option<InviteLink>, StoreError>;
 
     /// The chats that non-deleted campaigns through `bot` track, with the
     /// title and type they were created with.

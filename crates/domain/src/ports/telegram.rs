@@ -70,6 +70,26 @@ pub trait TelegramGateway: Send + Sync {
         member: TgBotId,
     ) -> Result<MemberStatus, TelegramError>;
 
+    /// `createChatInviteLink` in `chat`, named `name`, creating join
+    /// requests or admitting at once; answers the link's URL. A bot that
+    /// may not invite users there is `Refused`.
+    async fn create_invite_link(
+        &self,
+        token: &BotToken,
+        chat: ChatId,
+        name: &str,
+        creates_join_request: bool,
+    ) -> Result<String, TelegramError>;
+
+    /// `revokeChatInviteLink` of the link `url` in `chat`. Revoking a
+    /// revoked link succeeds.
+    async fn revoke_invite_link(
+        &self,
+        token: &BotToken,
+        chat: ChatId,
+        url: &str,
+    ) -> Result<(), TelegramError>;
+
     /// `sendMessage` of `message` to the private chat `chat`, with
     /// `parse_mode: Markdown` and the button as an inline keyboard. MUST
     /// answer `Permanent` for 400 and 403 (and a rejected token),

@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use crate::campaign::{button_ok, generate_code, welcome_ok};
 pub use crate::given::Given;
+use crate::invite_links::LinkMode;
 use crate::ports::{
     BotStore, CampaignStore, InsertCampaignError, NewCampaign, SettingsSwap, StoreError,
+    TelegramGateway,
 };
 use crate::postbacks::Templates;
 use crate::{AccountId, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus, ChatId};
@@ -23,6 +25,8 @@ pub struct SettingsInput<'a> {
     pub unsub_window: Given<i64>,
     /// `pb_wait` ... `pb_trash` (`""` clears one).
     pub postbacks: [Given<&'a str>; 5],
+    /// `link_mode`: `none`, `join` or `request`.
+    pub link_mode: Given<&'a str>,
 }
 
 /// Which settings parameter is wrong, in the order they are checked.
@@ -39,6 +43,8 @@ pub enum SettingsError {
     /// A `pb_*`: not a string, not an http(s) URL with a host, over 2048
     /// characters, or a blocked IP address.
     Postback,
+    /// `link_mode`: not `none`, `join` or `request`.
+    LinkMode,
 }
 
 impl SettingsInput<'_> {
@@ -72,17 +78,36 @@ impl SettingsInput<'_> {
             .postbacks
             .with(&self.postbacks, allow_private)
             .map_err(|_| SettingsError::Postback)?;
+        let link_mode = match self.link_mode {
+            Given::Absent => current.link_mode,
+            Given::Value(name) => LinkMode::parse(name).ok_or(SettingsError::LinkMode)?,
+            Given::Invalid => return Err(SettingsError::LinkMode),
+        };
         Ok(CampaignSettings {
             welcome,
             button_text,
             button_url,
             unsub_window,
             postbacks,
+            link_mode,
         })
     }
 }
 
-/// Why a campaign could not be edited: `id`, then the settings.
+/// Why an invite link could not be made or revoked at Telegram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkFailure {
+    /// Telegram refused: the bot is not an administrator of the chat with
+    /// `can_invite_users` (or no longer in it, or its token is revoked).
+    #[error("the bot may not manage invite links in the chat")]
+    Rights,
+    /// Telegram could not be reached; nothing changed.
+    #[error("telegram unreachable")]
+    Unreachable,
+}
+
+/// Why a campaign could not be edited: `id`, then the settings, then what
+/// Telegram answered about its link.
 #[derive(Debug, thiserror::Error)]
 pub enum EditCampaignError {
     /// No such campaign in this account, or it is deleted.
@@ -91,13 +116,17 @@ pub enum EditCampaignError {
     /// A settings parameter is wrong.
     #[error("bad settings: {0:?}")]
     Settings(SettingsError),
+    /// The new link mode's link could not be made, or the old one revoked.
+    #[error(transparent)]
+    Link(#[from] LinkFailure),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 /// Why a campaign could not be added. Checked in the order of the
-/// parameters: `bot`, `chat`, `welcome`, `button`, `unsub`, `postback`.
+/// parameters: `bot`, `chat`, `welcome`, `button`, `unsub`, `postback`,
+/// `link_mode`, then Telegram's answer about the link.
 #[derive(Debug, thiserror::Error)]
 pub enum AddCampaignError {
     /// The bot is missing, unknown, another account's, or deleted.
@@ -109,6 +138,9 @@ pub enum AddCampaignError {
     /// A settings parameter is wrong.
     #[error("bad settings: {0:?}")]
     Settings(SettingsError),
+    /// The campaign's link could not be made.
+    #[error(transparent)]
+    Link(#[from] LinkFailure),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -121,6 +153,10 @@ pub enum CampaignIdError {
     /// deleted).
     #[error("unknown campaign")]
     Unknown,
+    /// Deleting: Telegram could not be reached to revoke its links; the
+    /// campaign is not deleted.
+    #[error("telegram unreachable")]
+    Unreachable,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -129,8 +165,9 @@ pub enum CampaignIdError {
 /// Campaigns of an account.
 #[derive(Clone)]
 pub struct CampaignService {
-    campaigns: Arc<dyn CampaignStore>,
-    bots: Arc<dyn BotStore>,
+    pub(super) campaigns: Arc<dyn CampaignStore>,
+    pub(super) bots: Arc<dyn BotStore>,
+    pub(super) telegram: Arc<dyn TelegramGateway>,
     allow_private: bool,
 }
 
@@ -142,16 +179,19 @@ const EDIT_ATTEMPTS: usize = 16;
 const CODE_ATTEMPTS: usize = 5;
 
 impl CampaignService {
-    /// A service over the stores. With `allow_private`
-    /// (`postbacks.allow_private`), templates may name blocked addresses.
+    /// A service over the stores and Telegram (for invite links). With
+    /// `allow_private` (`postbacks.allow_private`), templates may name
+    /// blocked addresses.
     pub fn new(
         campaigns: Arc<dyn CampaignStore>,
         bots: Arc<dyn BotStore>,
+        telegram: Arc<dyn TelegramGateway>,
         allow_private: bool,
     ) -> Self {
         Self {
             campaigns,
             bots,
+            telegram,
             allow_private,
         }
     }
@@ -166,10 +206,10 @@ impl CampaignService {
         input: SettingsInput<'_>,
     ) -> Result<Campaign, AddCampaignError> {
         let bot = bot.ok_or(AddCampaignError::Bot)?;
-        let record = self.bots.find_bot(account, bot).await?;
-        if record.is_none_or(|r| r.deleted) {
-            return Err(AddCampaignError::Bot);
-        }
+        let record = match self.bots.find_bot(account, bot).await? {
+            Some(record) if !record.deleted => record,
+            _ => return Err(AddCampaignError::Bot),
+        };
         let chat = chat.ok_or(AddCampaignError::Chat)?;
         let offered = self
             .bots
@@ -189,19 +229,35 @@ impl CampaignService {
             button_url: String::new(),
             unsub_window: 0,
             postbacks: Templates::default(),
+            link_mode: LinkMode::None,
         };
         let settings = input
             .apply(&defaults, self.allow_private)
             .map_err(AddCampaignError::Settings)?;
         for _ in 0..CODE_ATTEMPTS {
+            let code = generate_code();
+            let link = match settings.link_mode.creates_join_request() {
+                Some(requests) => Some(
+                    self.make_link(&record, chat.id, &code, requests, true)
+                        .await?,
+                ),
+                None => None,
+            };
             let new = NewCampaign {
                 account,
                 bot,
                 chat: chat.clone(),
-                code: generate_code(),
+                code,
                 settings: settings.clone(),
+                link: link.clone(),
             };
-            match self.campaigns.insert_campaign(new).await {
+            let inserted = self.campaigns.insert_campaign(new).await;
+            if inserted.is_err()
+                && let Some(link) = &link
+            {
+                self.revoke_unrecorded(&record, chat.id, &link.url).await;
+            }
+            match inserted {
                 Ok(campaign) => return Ok(campaign),
                 Err(InsertCampaignError::CodeTaken) => continue,
                 Err(InsertCampaignError::ChatTaken) => return Err(AddCampaignError::Chat),
@@ -243,21 +299,26 @@ impl CampaignService {
         // Compare and set: a concurrent edit of other fields is read again
         // and kept, never overwritten with what this call read.
         for _ in 0..EDIT_ATTEMPTS {
-            let current = self
+            let campaign = self
                 .campaigns
                 .get_campaign(account, id)
                 .await?
                 .filter(|c| c.status != CampaignStatus::Deleted)
-                .ok_or(EditCampaignError::Unknown)?
-                .settings();
+                .ok_or(EditCampaignError::Unknown)?;
+            let current = campaign.settings();
             let settings = input
                 .apply(&current, self.allow_private)
                 .map_err(EditCampaignError::Settings)?;
-            match self
+            let (new_primary, bot) = self.swap_links(&campaign, settings.link_mode).await?;
+            let swap = self
                 .campaigns
-                .update_campaign(account, id, &current, &settings)
-                .await?
-            {
+                .update_campaign(account, id, &current, &settings, new_primary.clone())
+                .await;
+            let recorded = matches!(swap, Ok(SettingsSwap::Updated(_)));
+            if !recorded && let (Some(link), Some(bot)) = (&new_primary, &bot) {
+                self.revoke_unrecorded(bot, campaign.chat, &link.url).await;
+            }
+            match swap? {
                 SettingsSwap::Updated(campaign) => return Ok(*campaign),
                 SettingsSwap::Stale => continue,
                 SettingsSwap::Gone => return Err(EditCampaignError::Unknown),
@@ -291,8 +352,12 @@ impl CampaignService {
         .await
     }
 
-    /// Deletes a campaign (soft); deleting a deleted one changes nothing.
+    /// Deletes a campaign (soft) and revokes its live invite links at
+    /// Telegram first; deleting a deleted one changes nothing. A link the
+    /// bot may no longer revoke (removed from the chat, token revoked)
+    /// stays listed as live; Telegram unreachable deletes nothing.
     pub async fn delete(&self, account: AccountId, id: CampaignId) -> Result<(), CampaignIdError> {
+        self.revoke_live_links(account, id).await?;
         let previous = self
             .campaigns
             .set_campaign_status(
@@ -302,7 +367,9 @@ impl CampaignService {
                 CampaignStatus::Deleted,
             )
             .await?;
-        previous.map(|_| ()).ok_or(CampaignIdError::Unknown)
+        previous.ok_or(CampaignIdError::Unknown)?;
+        // A link made by camp/links.json while this call revoked the others.
+        self.revoke_live_links(account, id).await
     }
 
     async fn change(

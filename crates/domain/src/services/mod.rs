@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bots;
+mod campaign_links;
 mod campaigns;
 mod intake;
 mod profile;
@@ -14,9 +15,10 @@ pub use bots::{
     ALLOWED_UPDATES, AddBotError, AddedBot, BotService, ChatsError, DeleteBotError,
     WEBHOOK_PATH_PREFIX,
 };
+pub use campaign_links::LinkError;
 pub use campaigns::{
-    AddCampaignError, CampaignIdError, CampaignService, EditCampaignError, Given, SettingsError,
-    SettingsInput,
+    AddCampaignError, CampaignIdError, CampaignService, EditCampaignError, Given, LinkFailure,
+    SettingsError, SettingsInput,
 };
 pub use intake::{IntakeError, IntakeService, Received};
 pub use profile::{ProfileError, ProfileService};

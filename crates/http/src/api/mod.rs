@@ -20,7 +20,7 @@ pub use endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::{ErrorCode, envelope};
 
 /// Every endpoint of the JSON API, in the order of the reference.
-pub const ENDPOINTS: [&Endpoint; 19] = [
+pub const ENDPOINTS: [&Endpoint; 21] = [
     &bots::list::ENDPOINT,
     &bots::add::ENDPOINT,
     &bots::chats::ENDPOINT,
@@ -32,6 +32,8 @@ pub const ENDPOINTS: [&Endpoint; 19] = [
     &camp::pause::ENDPOINT,
     &camp::resume::ENDPOINT,
     &camp::del::ENDPOINT,
+    &camp::links::LIST,
+    &camp::links::CHANGE,
     &leads::list::ENDPOINT,
     &leads::get::ENDPOINT,
     &journal::list::ENDPOINT,
@@ -45,13 +47,17 @@ pub const ENDPOINTS: [&Endpoint; 19] = [
 /// Registers every endpoint (paths relative to the `/api` scope). A known
 /// path called with another method answers `func`, as an unknown path does.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    for endpoint in ENDPOINTS {
+    for (index, endpoint) in ENDPOINTS.iter().enumerate() {
+        // One resource per path, with a route for each of its verbs.
+        if ENDPOINTS[..index].iter().any(|e| e.path == endpoint.path) {
+            continue;
+        }
         let path = endpoint.path.strip_prefix(SCOPE).unwrap_or(endpoint.path);
-        cfg.service(
-            web::resource(path)
-                .route(endpoint.route())
-                .default_service(web::to(unknown_endpoint)),
-        );
+        let resource = ENDPOINTS
+            .iter()
+            .filter(|e| e.path == endpoint.path)
+            .fold(web::resource(path), |resource, e| resource.route(e.route()));
+        cfg.service(resource.default_service(web::to(unknown_endpoint)));
     }
 }
 

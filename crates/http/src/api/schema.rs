@@ -88,6 +88,18 @@ pub fn lead_status() -> Object {
     )
 }
 
+/// A campaign's link mode.
+pub fn link_mode() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(usher_domain::invite_links::LinkMode::NAMES))
+        .description(Some(
+            "none: no invite link; join: a link that admits at once; request: a link that \
+             creates join requests.",
+        ))
+        .build()
+}
+
 /// A journal action.
 pub fn journal_action() -> Object {
     ObjectBuilder::new()

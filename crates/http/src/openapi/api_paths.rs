@@ -23,7 +23,7 @@ pub(super) fn path_item(
     schemas: &mut Vec<(String, RefOr<Schema>)>,
 ) -> PathItem {
     let mut operation = OperationBuilder::new()
-        .operation_id(Some(operation_id(endpoint.path)))
+        .operation_id(Some(operation_id_of(endpoint)))
         .tag(tag(endpoint.path))
         .summary(Some(endpoint.summary))
         .description(Some(description(endpoint)))
@@ -48,7 +48,10 @@ pub(super) fn path_item(
             PathItem::new(HttpMethod::Get, operation)
         }
         Verb::Post => {
-            let name = format!("{}Request", pascal(endpoint.path));
+            // Named after the operation, not the path: a path that also
+            // reads has a GET whose generated request type is
+            // `<Path>Request` already (typescript-fetch).
+            let name = format!("{}Request", pascal(&operation_id_of(endpoint)));
             schemas.push((name.clone(), body(endpoint).into()));
             let body = RequestBodyBuilder::new()
                 .description(Some(
@@ -81,9 +84,9 @@ fn securities() -> Vec<SecurityRequirement> {
     ]
 }
 
-/// `/api/bots/list.json` → `BotsList`.
-pub(super) fn pascal(path: &str) -> String {
-    operation_id(path)
+/// `bots.list` → `BotsList`.
+pub(super) fn pascal(operation_id: &str) -> String {
+    operation_id
         .split(['.', '_'])
         .map(|part| {
             let mut chars = part.chars();
@@ -93,6 +96,21 @@ pub(super) fn pascal(path: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// The operation id of `endpoint`: its path's, and `.change` after it for
+/// the `POST` of a path that also reads (`camp.links` and
+/// `camp.links.change`).
+fn operation_id_of(endpoint: &Endpoint) -> String {
+    let id = operation_id(endpoint.path);
+    let shared = crate::api::ENDPOINTS
+        .iter()
+        .any(|e| e.path == endpoint.path && e.verb != endpoint.verb);
+    if shared && endpoint.verb == Verb::Post {
+        format!("{id}.change")
+    } else {
+        id
+    }
 }
 
 /// `/api/bots/list.json` → `bots.list`.

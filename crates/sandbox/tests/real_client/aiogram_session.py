@@ -113,6 +113,15 @@ async def main() -> None:
     assert await bot.decline_chat_join_request(CHANNEL["id"], BOB["id"])
     member = await bot.get_chat_member(CHANNEL["id"], ANN["id"])
     assert isinstance(member, ChatMemberMember)
+    edited = await bot.edit_chat_invite_link(CHANNEL["id"], link.invite_link, name="ads 2", creates_join_request=True)
+    assert edited.invite_link == link.invite_link and edited.name == "ads 2" and not edited.is_revoked
+    revoked = await bot.revoke_chat_invite_link(CHANNEL["id"], link.invite_link)
+    assert revoked.is_revoked and revoked.invite_link == link.invite_link
+    # A requester may be messaged through user_chat_id while the request waits.
+    carol = {"id": 44, "first_name": "Carol"}
+    await happen({"type": "join_request", "chat": CHANNEL, "user": carol})
+    greeted = await bot.send_message(carol["id"], "Welcome")
+    assert greeted.chat.id == carol["id"] and greeted.chat.type == "private"
 
     sent = await bot.send_message(
         ANN["id"],
@@ -145,7 +154,7 @@ async def main() -> None:
     expected = len(events) + 3
     await asyncio.wait_for(arrived.wait(), timeout=20)
     kinds = [u.event_type for u in received]
-    assert kinds.count("chat_join_request") == 2, kinds
+    assert kinds.count("chat_join_request") == 3, kinds
     approved = [u.chat_member for u in received if u.chat_member and u.chat_member.via_join_request]
     assert len(approved) == 1 and approved[0].invite_link.invite_link == link.invite_link
     start = next(u.message for u in received if u.message and u.message.text.startswith("/start"))

@@ -12,7 +12,10 @@ pub const ENDPOINT: Endpoint = change_endpoint(
     "/api/camp/del.json",
     "Delete a campaign",
     "Soft-deletes a campaign (status 2) and frees its chat; deleting a deleted campaign \
-     is a success that changes nothing.",
+     is a success that changes nothing. Its live invite links are revoked at Telegram \
+     first; Telegram down is `unreachable` and the campaign stays. A link the bot may no \
+     longer revoke (it left the chat) stays live in `camp/links.json`.",
+    &[ErrorCode::Id, ErrorCode::Unreachable],
     |route| route.to(handle),
 );
 

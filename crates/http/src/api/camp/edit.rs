@@ -4,7 +4,9 @@
 use actix_web::{HttpResponse, web};
 use usher_domain::CampaignId;
 
-use super::{BUTTON_TEXT, BUTTON_URL, CampaignDetail, UNSUB_WINDOW, WELCOME, settings_input};
+use super::{
+    BUTTON_TEXT, BUTTON_URL, CampaignDetail, LINK_MODE, UNSUB_WINDOW, WELCOME, settings_input,
+};
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, Verb};
 use crate::api::params::{CAMPAIGN_ID, TEMPLATES};
 use crate::call::ApiCall;
@@ -36,6 +38,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
         TEMPLATES[2],
         TEMPLATES[3],
         TEMPLATES[4],
+        LINK_MODE,
     ],
     errors: &[
         ErrorCode::Id,
@@ -43,6 +46,9 @@ pub const ENDPOINT: Endpoint = Endpoint {
         ErrorCode::Button,
         ErrorCode::Unsub,
         ErrorCode::Postback,
+        ErrorCode::Mode,
+        ErrorCode::Rights,
+        ErrorCode::Unreachable,
     ],
     answer: Answer::Object(Named::of::<CampaignDetail<'static>>()),
     handler: |route| route.to(handle),

@@ -4,6 +4,7 @@ pub mod add;
 pub mod del;
 pub mod edit;
 pub mod get;
+pub mod links;
 pub mod list;
 pub mod pause;
 pub mod resume;
@@ -14,6 +15,7 @@ use usher_domain::{Campaign, CampaignId};
 use utoipa::ToSchema;
 
 use usher_domain::campaign::{BUTTON_TEXT_MAX_CHARS, BUTTON_URL_MAX, WELCOME_MAX_CHARS};
+use usher_domain::invite_links::LinkMode;
 use usher_domain::services::SettingsInput;
 use usher_domain::subscribers::campaign_link;
 
@@ -67,6 +69,19 @@ pub(crate) const UNSUB_WINDOW: Param = Param {
     required: false,
 };
 
+/// `link_mode`.
+pub(crate) const LINK_MODE: Param = Param {
+    name: "link_mode",
+    kind: ParamKind::Choice(&LinkMode::NAMES),
+    description: "Whether usher makes an invite link for the campaign with Telegram's \
+                  `createChatInviteLink`, named by the campaign's code: `none` (the default: \
+                  the deep link alone), `join` (a link that admits at once) or `request` (a link \
+                  that creates join requests). Changing it revokes the old link and makes the \
+                  new one. Anything else is `mode`; a bot that may not invite users in the chat \
+                  is `rights`; Telegram down is `unreachable`, with nothing changed.",
+    required: false,
+};
+
 /// The settings parameters of a call.
 pub(crate) fn settings_input(params: &Params) -> SettingsInput<'_> {
     SettingsInput {
@@ -75,6 +90,7 @@ pub(crate) fn settings_input(params: &Params) -> SettingsInput<'_> {
         button_url: params.given_text(BUTTON_URL.name),
         unsub_window: params.given_integer(UNSUB_WINDOW.name),
         postbacks: given_templates(params),
+        link_mode: params.given_text(LINK_MODE.name),
     }
 }
 
@@ -142,6 +158,12 @@ pub struct CampaignDetail<'a> {
     /// The deep link with `{click}` in place of the click, for the tracker.
     #[schema(example = "https://t.me/mytrackbot?start=Ab12Cd34-{click}")]
     link: String,
+    /// `none`, `join` or `request`: whether usher made an invite link for
+    /// the campaign, and which kind.
+    #[schema(schema_with = schema::link_mode)]
+    link_mode: &'static str,
+    /// The invite link of that mode (`https://t.me/+...`), `""` for none.
+    invite_link: &'a str,
 }
 
 impl<'a> From<&'a Campaign> for CampaignSummary<'a> {
@@ -176,16 +198,19 @@ impl<'a> From<&'a Campaign> for CampaignDetail<'a> {
             pb_cancel: campaign.postbacks.of(LeadStatus::Cancel),
             pb_trash: campaign.postbacks.of(LeadStatus::Trash),
             link: campaign_link(&campaign.bot_username, &campaign.code),
+            link_mode: campaign.link_mode.as_str(),
+            invite_link: &campaign.invite_link,
         }
     }
 }
 
-/// The description of pause, resume and del: `POST`, param `id`, error `id`,
-/// answer `{"status":"ok"}`.
+/// The description of pause, resume and del: `POST`, param `id`, the
+/// errors given, answer `{"status":"ok"}`.
 pub(crate) const fn change_endpoint(
     path: &'static str,
     summary: &'static str,
     description: &'static str,
+    errors: &'static [ErrorCode],
     handler: fn(Route) -> Route,
 ) -> Endpoint {
     Endpoint {
@@ -194,7 +219,7 @@ pub(crate) const fn change_endpoint(
         summary,
         description,
         params: &[CAMPAIGN_ID],
-        errors: &[ErrorCode::Id],
+        errors,
         answer: Answer::Nothing,
         handler,
     }

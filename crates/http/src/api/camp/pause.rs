@@ -14,6 +14,7 @@ pub const ENDPOINT: Endpoint = change_endpoint(
     "Pauses an active campaign; pausing a paused one changes nothing. A paused campaign \
      still tracks its chat: the chat stays out of `bots/chats.json` and counts for \
      Warning. A deleted campaign is `id`.",
+    &[ErrorCode::Id],
     |route| route.to(handle),
 );
 

@@ -13,6 +13,7 @@ pub const ENDPOINT: Endpoint = change_endpoint(
     "Resume a campaign",
     "Resumes a paused campaign; resuming an active one changes nothing. A deleted \
      campaign is `id`.",
+    &[ErrorCode::Id],
     |route| route.to(handle),
 );
 

@@ -1,0 +1,2 @@
+DROP TABLE campaign_links;
+ALTER TABLE campaigns DROP COLUMN link_mode;

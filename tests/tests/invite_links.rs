@@ -1,0 +1,451 @@
+//! Invite links per campaign (issue 26), through the API and the sandbox:
+//! the link of a campaign's `link_mode` made by Telegram and named by its
+//! code, swapped when the mode changes, extra named links of
+//! `camp/links.json`, every link revoked when the campaign is deleted, and
+//! each endpoint's parameter, tenancy and Telegram errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
+use serde_json::{Value, json};
+use usher_sandbox::{FakeBot, Fault, FaultKind, SandboxChat};
+use usher_tests::{Account, TestApp, error_of, owner};
+
+const CHAT: i64 = -1001700000001;
+
+fn channel() -> SandboxChat {
+    usher_tests::chat(CHAT, "Paid Channel", "channel")
+}
+
+/// An account with a bot that administers [`channel`] with every right.
+async fn set_up(app: &TestApp, username: &str) -> (Account, FakeBot, i64) {
+    let acc = app.account().await;
+    let (bot, id) = app.connected_bot(&acc, username).await;
+    app.promote(bot.id, [channel()]).await;
+    (acc, bot, id)
+}
+
+async fn add(app: &TestApp, acc: &Account, bot: i64, extra: Value) -> Value {
+    let mut params = json!({ "bot": bot, "chat": CHAT, "welcome": "Hi!" });
+    params
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    app.api
+        .post_json("/api/camp/add.json", &acc.key, params)
+        .await
+}
+
+async fn post(app: &TestApp, acc: &Account, path: &str, params: Value) -> Value {
+    app.api.post_json(path, &acc.key, params).await
+}
+
+async fn links(app: &TestApp, acc: &Account, campaign: i64) -> Value {
+    app.api
+        .get(
+            "/api/camp/links.json",
+            &acc.key,
+            &[("id", &campaign.to_string())],
+        )
+        .await
+}
+
+/// The sandbox's record of the link `url`: its chat and `ChatInviteLink`.
+fn at_telegram(app: &TestApp, url: &str) -> Value {
+    app.sandbox
+        .links()
+        .into_iter()
+        .find(|l| l["link"]["invite_link"] == url)
+        .unwrap_or_else(|| panic!("Telegram never made {url}"))
+}
+
+fn data(body: &Value) -> &Value {
+    assert_eq!(body["status"], "ok", "{body}");
+    &body["data"]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_campaigns_link_is_made_by_telegram_and_every_link_is_revoked_when_it_is_deleted() {
+    let app = TestApp::start().await;
+    let (acc, bot, id) = set_up(&app, "joinlinkbot").await;
+    let camp = add(&app, &acc, id, json!({ "link_mode": "join" })).await;
+    let camp = data(&camp).clone();
+    let camp_id = camp["id"].as_i64().unwrap();
+    assert_eq!(camp["link_mode"], "join");
+    let url = camp["invite_link"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("https://t.me/+"), "{url}");
+    let made = at_telegram(&app, &url);
+    assert_eq!(made["chat"], CHAT);
+    assert_eq!(made["link"]["name"], camp["code"], "named by the code");
+    assert_eq!(made["link"]["creates_join_request"], false);
+    assert_eq!(made["link"]["creator"]["id"], bot.id);
+    let got = app
+        .api
+        .get(
+            "/api/camp/get.json",
+            &acc.key,
+            &[("id", &camp_id.to_string())],
+        )
+        .await;
+    assert_eq!(data(&got)["invite_link"], url.as_str());
+    assert_eq!(data(&got)["link_mode"], "join");
+
+    let extra = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "name": "ad 7 — stories" }),
+    )
+    .await;
+    let extra = data(&extra).clone();
+    assert_eq!(extra["name"], "ad 7 — stories");
+    assert_eq!(extra["primary"], false);
+    assert_eq!(
+        extra["join_request"], false,
+        "admits as the campaign's mode does"
+    );
+    assert_eq!(extra["revoked"], "0000-00-00 00:00:00");
+    let extra_url = extra["url"].as_str().unwrap().to_owned();
+    assert_eq!(
+        at_telegram(&app, &extra_url)["link"]["name"],
+        "ad 7 — stories"
+    );
+
+    let listed = links(&app, &acc, camp_id).await;
+    let listed = data(&listed).as_array().unwrap().clone();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["url"], url.as_str());
+    assert_eq!(listed[0]["primary"], true);
+    assert_eq!(listed[1], extra, "oldest first, as made");
+
+    let revoked = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "revoke": extra["id"] }),
+    )
+    .await;
+    let revoked = data(&revoked).clone();
+    assert_ne!(revoked["revoked"], "0000-00-00 00:00:00");
+    assert_eq!(at_telegram(&app, &extra_url)["link"]["is_revoked"], true);
+    let again = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "revoke": extra["id"].to_string() }),
+    )
+    .await;
+    assert_eq!(data(&again), &revoked, "revoking a revoked link answers it");
+    assert_eq!(at_telegram(&app, &url)["link"]["is_revoked"], false);
+
+    let deleted = post(&app, &acc, "/api/camp/del.json", json!({ "id": camp_id })).await;
+    assert_eq!(deleted["status"], "ok", "{deleted}");
+    assert_eq!(at_telegram(&app, &url)["link"]["is_revoked"], true);
+    let listed = links(&app, &acc, camp_id).await;
+    assert!(
+        data(&listed)
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["revoked"] != "0000-00-00 00:00:00"),
+        "{listed}"
+    );
+    let made_after = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "name": "late" }),
+    )
+    .await;
+    assert_eq!(error_of(&made_after), Some("id"), "a deleted campaign");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changing_the_link_mode_revokes_the_old_link_and_makes_the_new_kind() {
+    let app = TestApp::start().await;
+    let (acc, _bot, id) = set_up(&app, "modebot").await;
+    let camp = add(&app, &acc, id, json!({})).await;
+    let camp = data(&camp).clone();
+    let camp_id = camp["id"].as_i64().unwrap();
+    assert_eq!(camp["link_mode"], "none");
+    assert_eq!(camp["invite_link"], "");
+    assert!(app.sandbox.links().is_empty(), "no link asked for");
+
+    let edit = |mode: &'static str| {
+        let app = &app;
+        let acc = &acc;
+        async move {
+            let body = post(
+                app,
+                acc,
+                "/api/camp/edit.json",
+                json!({ "id": camp_id, "link_mode": mode }),
+            )
+            .await;
+            data(&body).clone()
+        }
+    };
+    let request = edit("request").await;
+    assert_eq!(request["link_mode"], "request");
+    let request_url = request["invite_link"].as_str().unwrap().to_owned();
+    assert_eq!(
+        at_telegram(&app, &request_url)["link"]["creates_join_request"],
+        true
+    );
+    let same = edit("request").await;
+    assert_eq!(
+        same["invite_link"],
+        request_url.as_str(),
+        "nothing to change"
+    );
+    assert_eq!(app.sandbox.links().len(), 1);
+
+    let join = edit("join").await;
+    let join_url = join["invite_link"].as_str().unwrap().to_owned();
+    assert_ne!(join_url, request_url);
+    assert_eq!(at_telegram(&app, &request_url)["link"]["is_revoked"], true);
+    assert_eq!(at_telegram(&app, &join_url)["link"]["is_revoked"], false);
+
+    let none = edit("none").await;
+    assert_eq!(none["invite_link"], "");
+    assert_eq!(at_telegram(&app, &join_url)["link"]["is_revoked"], true);
+    let listed = links(&app, &acc, camp_id).await;
+    let listed = data(&listed).as_array().unwrap().clone();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().all(|l| l["primary"] == true));
+    assert!(listed.iter().all(|l| l["revoked"] != "0000-00-00 00:00:00"));
+    assert_eq!(none["welcome"], "Hi!", "the other settings stay");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn telegram_refusing_or_down_changes_nothing() {
+    let app = TestApp::start().await;
+    let (acc, bot, id) = set_up(&app, "refusedbot").await;
+    // An administrator without the right to invite users.
+    let mut rights = json!({
+        "status": "administrator", "can_be_edited": false, "can_manage_chat": true,
+        "can_change_info": true, "can_post_messages": true, "can_edit_messages": true,
+        "can_delete_messages": true, "can_invite_users": false,
+        "can_restrict_members": true, "can_promote_members": false,
+        "can_manage_video_chats": false, "is_anonymous": false,
+        "can_post_stories": false, "can_edit_stories": false, "can_delete_stories": false,
+    });
+    rights["user"] = json!({ "id": bot.id, "is_bot": true, "first_name": bot.first_name, "username": bot.username });
+    let mut before = rights.clone();
+    before["can_invite_users"] = json!(true);
+    app.sandbox.send_update(
+        bot.id,
+        json!({ "my_chat_member": {
+            "chat": { "id": CHAT, "title": "Paid Channel", "type": "channel" },
+            "from": { "id": owner().id, "is_bot": false, "first_name": owner().first_name },
+            "date": chrono::Utc::now().timestamp(),
+            "old_chat_member": before,
+            "new_chat_member": rights,
+        }}),
+    );
+    assert!(
+        app.sandbox
+            .wait_delivered(bot.id, std::time::Duration::from_secs(10))
+            .await
+    );
+    let refused = add(&app, &acc, id, json!({ "link_mode": "join" })).await;
+    assert_eq!(error_of(&refused), Some("rights"), "{refused}");
+    let list = app.api.get("/api/camp/list.json", &acc.key, &[]).await;
+    assert_eq!(data(&list), &json!([]), "no campaign made");
+
+    let camp = add(&app, &acc, id, json!({})).await;
+    let camp_id = data(&camp)["id"].as_i64().unwrap();
+    let refused = post(
+        &app,
+        &acc,
+        "/api/camp/edit.json",
+        json!({ "id": camp_id, "link_mode": "request", "welcome": "Changed" }),
+    )
+    .await;
+    assert_eq!(error_of(&refused), Some("rights"));
+    let refused = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "name": "ad" }),
+    )
+    .await;
+    assert_eq!(error_of(&refused), Some("rights"));
+    let got = app
+        .api
+        .get(
+            "/api/camp/get.json",
+            &acc.key,
+            &[("id", &camp_id.to_string())],
+        )
+        .await;
+    assert_eq!(data(&got)["welcome"], "Hi!", "the edit changed nothing");
+    assert_eq!(data(&got)["link_mode"], "none");
+    assert!(app.sandbox.links().is_empty());
+
+    // Rights back; Telegram down for the link calls.
+    app.promote(bot.id, [channel()]).await;
+    let down = |method: &str| {
+        Fault::on(
+            method,
+            FaultKind::Error {
+                status: 502,
+                description: "Bad Gateway".into(),
+                retry_after: None,
+            },
+        )
+    };
+    app.sandbox.add_fault(down("createChatInviteLink"));
+    let refused = post(
+        &app,
+        &acc,
+        "/api/camp/edit.json",
+        json!({ "id": camp_id, "link_mode": "join" }),
+    )
+    .await;
+    assert_eq!(error_of(&refused), Some("unreachable"));
+    app.sandbox.clear_faults();
+    let join = post(
+        &app,
+        &acc,
+        "/api/camp/edit.json",
+        json!({ "id": camp_id, "link_mode": "join" }),
+    )
+    .await;
+    let url = data(&join)["invite_link"].as_str().unwrap().to_owned();
+    app.sandbox.add_fault(down("revokeChatInviteLink"));
+    let refused = post(&app, &acc, "/api/camp/del.json", json!({ "id": camp_id })).await;
+    assert_eq!(error_of(&refused), Some("unreachable"));
+    let got = app
+        .api
+        .get(
+            "/api/camp/get.json",
+            &acc.key,
+            &[("id", &camp_id.to_string())],
+        )
+        .await;
+    assert_eq!(data(&got)["status"], 0, "not deleted");
+    assert_eq!(data(&got)["invite_link"], url.as_str());
+    app.sandbox.clear_faults();
+    let deleted = post(&app, &acc, "/api/camp/del.json", json!({ "id": camp_id })).await;
+    assert_eq!(deleted["status"], "ok");
+    assert_eq!(at_telegram(&app, &url)["link"]["is_revoked"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn link_parameters_and_tenancy_are_checked_in_order() {
+    let app = TestApp::start().await;
+    let (acc, _bot, id) = set_up(&app, "paramlinkbot").await;
+    let (other, _other_bot, _) = set_up(&app, "otherlinkbot").await;
+    for (extra, code) in [
+        (json!({ "link_mode": "Join" }), "mode"),
+        (json!({ "link_mode": 1 }), "mode"),
+        (json!({ "link_mode": "" }), "mode"),
+        (
+            json!({ "link_mode": "bogus", "pb_wait": "ftp://x" }),
+            "postback",
+        ),
+        (json!({ "link_mode": "bogus", "welcome": "" }), "welcome"),
+    ] {
+        let body = add(&app, &acc, id, extra.clone()).await;
+        assert_eq!(error_of(&body), Some(code), "{extra}: {body}");
+    }
+    let camp = add(&app, &acc, id, json!({ "link_mode": "request" })).await;
+    let camp = data(&camp).clone();
+    let camp_id = camp["id"].as_i64().unwrap();
+    let bad_edit = post(
+        &app,
+        &acc,
+        "/api/camp/edit.json",
+        json!({ "id": camp_id, "link_mode": "all" }),
+    )
+    .await;
+    assert_eq!(error_of(&bad_edit), Some("mode"));
+
+    let primary_id = data(&links(&app, &acc, camp_id).await)[0]["id"].clone();
+    let extra = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "name": "x" }),
+    )
+    .await;
+    assert_eq!(data(&extra)["join_request"], true, "as the campaign's mode");
+    let name_max = "é".repeat(32);
+    let ok = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "name": name_max }),
+    )
+    .await;
+    assert_eq!(data(&ok)["name"], name_max.as_str());
+    let huge = "x".repeat(100_000);
+    for (params, code) in [
+        (json!({ "name": "x" }), "id"),
+        (json!({ "id": "abc", "name": "x" }), "id"),
+        (json!({ "id": 0, "name": "x" }), "id"),
+        (json!({ "id": i64::MAX, "name": "x" }), "id"),
+        (json!({ "id": camp_id }), "name"),
+        (json!({ "id": camp_id, "name": "" }), "name"),
+        (json!({ "id": camp_id, "name": "   " }), "name"),
+        (json!({ "id": camp_id, "name": 7 }), "name"),
+        (json!({ "id": camp_id, "name": "é".repeat(33) }), "name"),
+        (json!({ "id": camp_id, "name": huge }), "request"),
+        (
+            json!({ "id": camp_id, "revoke": "abc", "name": "x" }),
+            "link",
+        ),
+        (json!({ "id": camp_id, "revoke": 0 }), "link"),
+        (json!({ "id": camp_id, "revoke": primary_id }), "link"),
+        (json!({ "id": camp_id, "revoke": i64::MAX }), "link"),
+        (json!({ "id": "x", "revoke": "abc" }), "id"),
+    ] {
+        let body = post(&app, &acc, "/api/camp/links.json", params.clone()).await;
+        assert_eq!(error_of(&body), Some(code), "{params}: {body}");
+    }
+
+    // Another account sees none of it and changes none of it.
+    let extra_id = data(&extra)["id"].clone();
+    let theirs = links(&app, &other, camp_id).await;
+    assert_eq!(error_of(&theirs), Some("id"));
+    let theirs = post(
+        &app,
+        &other,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "revoke": extra_id }),
+    )
+    .await;
+    assert_eq!(error_of(&theirs), Some("id"));
+    let theirs = post(
+        &app,
+        &other,
+        "/api/camp/edit.json",
+        json!({ "id": camp_id, "link_mode": "none" }),
+    )
+    .await;
+    assert_eq!(error_of(&theirs), Some("id"));
+    let other_camp = add(&app, &other, only_bot_of(&app, &other).await, json!({})).await;
+    let other_camp_id = data(&other_camp)["id"].as_i64().unwrap();
+    let cross = post(
+        &app,
+        &other,
+        "/api/camp/links.json",
+        json!({ "id": other_camp_id, "revoke": extra_id }),
+    )
+    .await;
+    assert_eq!(error_of(&cross), Some("link"), "a link of another campaign");
+    let url = data(&extra)["url"].as_str().unwrap().to_owned();
+    assert_eq!(at_telegram(&app, &url)["link"]["is_revoked"], false);
+    let missing = app.api.get("/api/camp/links.json", &acc.key, &[]).await;
+    assert_eq!(error_of(&missing), Some("id"));
+    let wrong_verb = app
+        .api
+        .post_json("/api/camp/get.json", &acc.key, json!({ "id": camp_id }))
+        .await;
+    assert_eq!(error_of(&wrong_verb), Some("func"));
+}
+
+/// The other account's bot id (its only bot).
+async fn only_bot_of(app: &TestApp, acc: &Account) -> i64 {
+    let list = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
+    data(&list)[0]["id"].as_i64().unwrap()
+}
