@@ -5,9 +5,16 @@
 -- camp/links.json) are kept after they are revoked: a join that arrives
 -- late through a revoked link still belongs to its campaign.
 --
--- Runs beside a live older instance: the column has a constant default (a
--- change of the catalog only, no rewrite), and the table is new.
+-- A journal row says which of the campaign's links a join or request came
+-- through (`link_id`, 0 for none), and a join or request through one makes
+-- a lead even without /start.
+--
+-- Runs beside a live older instance: the columns have constant defaults
+-- (a change of the catalog only, no rewrite; an older instance's inserts
+-- leave them out), and the table is new.
 ALTER TABLE campaigns ADD COLUMN link_mode smallint NOT NULL DEFAULT 0;
+
+ALTER TABLE journal ADD COLUMN link_id bigint NOT NULL DEFAULT 0;
 
 CREATE TABLE campaign_links (
     id bigserial PRIMARY KEY,

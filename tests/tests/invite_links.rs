@@ -449,3 +449,168 @@ async fn only_bot_of(app: &TestApp, acc: &Account) -> i64 {
     let list = app.api.get("/api/bots/list.json", &acc.key, &[]).await;
     data(&list)[0]["id"].as_i64().unwrap()
 }
+
+/// The account's leads, newest first, as `(subscriber, status, click)`.
+async fn leads_of(app: &TestApp, acc: &Account, campaign: i64) -> Vec<(i64, i64, String)> {
+    let body = app
+        .api
+        .get(
+            "/api/leads/list.json",
+            &acc.key,
+            &[("campaign", &campaign.to_string())],
+        )
+        .await;
+    data(&body)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["subscriber"].as_i64().unwrap(),
+                l["status"].as_i64().unwrap(),
+                l["click"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn person(id: i64, name: &str) -> usher_sandbox::SandboxUser {
+    usher_sandbox::SandboxUser::new(id, name)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_join_or_request_through_a_campaigns_link_is_its_lead_without_start() {
+    use usher_sandbox::SandboxEvent;
+    let app = TestApp::start().await;
+    let (acc, bot, id) = set_up(&app, "attributebot").await;
+    let second = usher_tests::chat(-1001700000002, "Private Group", "supergroup");
+    app.promote(bot.id, [second.clone()]).await;
+    let joins = add(&app, &acc, id, json!({ "link_mode": "join" })).await;
+    let joins = data(&joins).clone();
+    let join_url = joins["invite_link"].as_str().unwrap().to_owned();
+    let requests = app
+        .api
+        .post_json(
+            "/api/camp/add.json",
+            &acc.key,
+            json!({ "bot": id, "chat": second.id, "welcome": "Hi", "link_mode": "request" }),
+        )
+        .await;
+    let requests = data(&requests).clone();
+    let request_url = requests["invite_link"].as_str().unwrap().to_owned();
+    let ad = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": joins["id"], "name": "ad 2" }),
+    )
+    .await;
+    let ad = data(&ad).clone();
+    let join = |user: i64, name: &str, link: Option<&str>| SandboxEvent::Join {
+        chat: channel(),
+        user: person(user, name),
+        invite_link: link.map(str::to_owned),
+        via_join_request: false,
+        date: None,
+    };
+
+    // Bob started the bot through the deep link first: his click stays.
+    app.happen(
+        bot.id,
+        [SandboxEvent::Start {
+            user: person(43, "Bob"),
+            payload: Some(format!("{}-click43", joins["code"].as_str().unwrap())),
+            date: None,
+        }],
+    )
+    .await;
+    app.happen(
+        bot.id,
+        [
+            join(42, "Ann", Some(&join_url)),
+            join(43, "Bob", Some(ad["url"].as_str().unwrap())),
+            // Another administrator's link, as Telegram shows it: elided.
+            join(44, "Cid", Some("https://t.me/+AbCdEfGhIj…")),
+            join(45, "Dee", None),
+            SandboxEvent::JoinRequest {
+                chat: second.clone(),
+                user: person(46, "Eve"),
+                invite_link: Some(request_url.clone()),
+                date: None,
+            },
+        ],
+    )
+    .await;
+    let camp_id = joins["id"].as_i64().unwrap();
+    let mut leads = leads_of(&app, &acc, camp_id).await;
+    leads.sort();
+    assert_eq!(
+        leads,
+        [(42, 2, String::new()), (43, 2, "click43".to_owned())],
+        "Ann by the link, without /start and without a click; Bob keeps his"
+    );
+    let held = leads_of(&app, &acc, requests["id"].as_i64().unwrap()).await;
+    assert_eq!(
+        held,
+        [(46, 1, String::new())],
+        "a request through the link holds"
+    );
+
+    let journal = app
+        .api
+        .get("/api/journal/list.json", &acc.key, &[("action", "join")])
+        .await;
+    let by_user: std::collections::HashMap<i64, (i64, bool)> = data(&journal)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["user"].as_i64().unwrap(),
+                (e["link"].as_i64().unwrap(), e["paid"].as_bool().unwrap()),
+            )
+        })
+        .collect();
+    let primary = data(&links(&app, &acc, camp_id).await)[0]["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(by_user[&42], (primary, true));
+    assert_eq!(
+        by_user[&43],
+        (ad["id"].as_i64().unwrap(), true),
+        "which link"
+    );
+    assert_eq!(by_user[&44], (0, false), "organic");
+    assert_eq!(by_user[&45], (0, false), "organic");
+    let got = app
+        .api
+        .get(
+            "/api/camp/get.json",
+            &acc.key,
+            &[("id", &camp_id.to_string())],
+        )
+        .await;
+    assert_eq!(data(&got)["starts"], 2, "every lead counts");
+    assert_eq!(data(&got)["confirms"], 2);
+
+    // Revoked, the link still names its campaign for a late join; paused,
+    // the campaign makes no new lead.
+    post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "revoke": ad["id"] }),
+    )
+    .await;
+    app.happen(bot.id, [join(47, "Fay", Some(ad["url"].as_str().unwrap()))])
+        .await;
+    post(&app, &acc, "/api/camp/pause.json", json!({ "id": camp_id })).await;
+    app.happen(bot.id, [join(48, "Gus", Some(&join_url))]).await;
+    let subscribers: Vec<i64> = leads_of(&app, &acc, camp_id)
+        .await
+        .into_iter()
+        .map(|l| l.0)
+        .collect();
+    assert!(subscribers.contains(&47), "{subscribers:?}");
+    assert!(!subscribers.contains(&48), "{subscribers:?}");
+}

@@ -150,6 +150,14 @@ async fn every_documented_operation_reaches_its_handler() {
             } else {
                 Method::GET
             };
+            // A path may serve both (camp/links.json reads and writes);
+            // then each is checked on its own turn.
+            if doc["paths"][path.as_str()]
+                .get(other.as_str().to_lowercase())
+                .is_some()
+            {
+                continue;
+            }
             let body: Value = http
                 .request(other.clone(), &url)
                 .bearer_auth(&account.key)

@@ -61,6 +61,7 @@ fn campaign() -> CampaignFacts {
         status: CampaignStatus::Active,
         unsub_window: 3_600,
         templates,
+        links: Vec::new(),
     }
 }
 

@@ -79,6 +79,7 @@ fn campaign(id: i64, code: &str, status: CampaignStatus) -> CampaignFacts {
         status,
         unsub_window: 3_600,
         templates,
+        links: Vec::new(),
     }
 }
 
@@ -457,4 +458,82 @@ fn when_of(effect: &Effect) -> i64 {
         Effect::Blocked { at, .. } => at.timestamp(),
         _ => 0,
     }
+}
+
+fn through_link(mut effect: Effect, url: &str) -> Effect {
+    if let Effect::Member(event) = &mut effect {
+        event.invite_link = Some(url.into());
+    }
+    effect
+}
+
+#[test]
+fn joins_and_requests_through_a_campaigns_link_make_leads_and_say_which_link() {
+    use usher_domain::invite_links::LinkId;
+    const OURS: &str = "https://t.me/+AbCdEfGh12345678";
+    let mut linked = campaign(3, "Ab12", CampaignStatus::Active);
+    linked.links = vec![(OURS.into(), LinkId(5))];
+    let effects = [
+        through_link(member(42, CHAT, MemberEventKind::Join, DAY + 10), OURS),
+        through_link(
+            member(43, CHAT, MemberEventKind::Join, DAY + 11),
+            "https://t.me/+AbCdEfGh1234…",
+        ),
+        through_link(
+            member(44, CHAT, MemberEventKind::JoinRequest, DAY + 12),
+            OURS,
+        ),
+        start(45, "Ab12", "click45", DAY + 13),
+        through_link(member(45, CHAT, MemberEventKind::Join, DAY + 14), OURS),
+    ];
+    let lookup = CampaignLookup::of(effects.iter().map(|e| (BOT, e)));
+    assert_eq!(
+        lookup.links.len(),
+        4,
+        "every link a member event came through"
+    );
+    let plan = plan(&effects, &[linked], &[]);
+
+    let leads: Vec<_> = plan
+        .leads
+        .iter()
+        .map(|l| (l.key.subscriber, l.lead.status, l.lead.click.as_str()))
+        .collect();
+    assert_eq!(
+        leads,
+        [
+            (42, LeadStatus::Approve, ""),
+            (44, LeadStatus::Hold, ""),
+            (45, LeadStatus::Approve, "click45"),
+        ],
+        "an elided link (another administrator's) is organic"
+    );
+    let journal: Vec<_> = plan
+        .journal
+        .iter()
+        .map(|e| (e.user, e.link, e.lead.is_some()))
+        .collect();
+    assert_eq!(
+        journal,
+        [
+            (42, Some(LinkId(5)), true),
+            (43, None, false),
+            (44, Some(LinkId(5)), true),
+            (45, None, true),
+            (45, Some(LinkId(5)), true),
+        ]
+    );
+    assert_eq!(plan.welcomes.len(), 1, "only the /start greets");
+    let statuses: Vec<_> = plan.postbacks.iter().map(|p| p.macros.status).collect();
+    assert_eq!(
+        statuses,
+        [LeadStatus::Approve, LeadStatus::Wait, LeadStatus::Approve],
+        "the campaign has no hold template"
+    );
+    let day = at(DAY).date_naive();
+    assert_eq!(
+        plan.rollups.days[&(CampaignId(3), day)],
+        (ACCOUNT, [3, 1, 2, 0]),
+        "a lead by link counts as a start, as every lead does"
+    );
 }

@@ -16,6 +16,8 @@ fn event() -> impl Strategy<Value = SubscriberEvent> {
         Just(SubscriberEvent::Join),
         Just(SubscriberEvent::Leave),
         Just(SubscriberEvent::Kick),
+        Just(SubscriberEvent::RequestThroughLink),
+        Just(SubscriberEvent::JoinThroughLink),
     ]
 }
 
@@ -63,7 +65,20 @@ proptest! {
             match decision.lead {
                 LeadChange::Created(new) => {
                     prop_assert!(lead.is_none(), "one lead per campaign and subscriber");
-                    prop_assert_eq!(new.status, LeadStatus::Wait);
+                    // Only a start (waiting, greeted) or a campaign's invite
+                    // link (no click, no greeting: no private chat yet).
+                    let expected = match &event {
+                        SubscriberEvent::Start { .. } => LeadStatus::Wait,
+                        SubscriberEvent::RequestThroughLink => LeadStatus::Hold,
+                        SubscriberEvent::JoinThroughLink => LeadStatus::Approve,
+                        other => return Err(TestCaseError::fail(format!("{other:?} made a lead"))),
+                    };
+                    prop_assert_eq!(new.status, expected);
+                    prop_assert_eq!(decision.welcome, expected == LeadStatus::Wait);
+                    prop_assert_eq!(decision.postback, Some(expected));
+                    if expected != LeadStatus::Wait {
+                        prop_assert_eq!(new.click.as_str(), "");
+                    }
                     lead = Some(new);
                 }
                 LeadChange::Updated(new) => {

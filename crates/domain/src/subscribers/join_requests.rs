@@ -7,8 +7,6 @@
 //! Pure rules; the outbox carries out what they decide (a greeting and an
 //! answer to Telegram are outgoing work like any welcome).
 
-use crate::CampaignId;
-
 /// What a campaign does with a join request for its chat
 /// (`join_requests` of `camp/add` and `camp/edit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -134,7 +132,7 @@ pub fn greeting(requested: i64, now: i64, decided: bool) -> Greeting {
     }
 }
 
-/// The campaign whose invite link `link` is, among `links`: every link
+/// The campaign (or link id) whose invite link `link` is, among `links`: every link
 /// usher created for the campaigns of the chat, as Telegram returned it,
 /// revoked ones included (a request sent through a link before it was
 /// revoked still belongs to its campaign).
@@ -142,10 +140,10 @@ pub fn greeting(requested: i64, now: i64, decided: bool) -> Greeting {
 /// Exact match only. Telegram shows a link created by another
 /// administrator with its tail replaced by "…"; such a link never belongs
 /// to a campaign.
-pub fn campaign_of_link<'a>(
+pub fn campaign_of_link<'a, T>(
     link: &str,
-    links: impl IntoIterator<Item = (&'a str, CampaignId)>,
-) -> Option<CampaignId> {
+    links: impl IntoIterator<Item = (&'a str, T)>,
+) -> Option<T> {
     if link.contains('…') {
         return None;
     }
@@ -183,6 +181,7 @@ pub fn may_decide(held: bool, deciding: bool) -> Result<(), DecideRefusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CampaignId;
 
     #[test]
     fn names_and_codes_round_trip_and_nothing_else_parses() {

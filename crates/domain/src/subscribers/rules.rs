@@ -33,6 +33,12 @@ pub enum SubscriberEvent {
     Leave,
     /// The person was removed (banned) from the chat.
     Kick,
+    /// A join request through one of the campaign's invite links
+    /// (issue 26): a join request that makes a lead when there is none.
+    RequestThroughLink,
+    /// A join through one of the campaign's invite links (issue 26): a
+    /// join that makes a lead when there is none.
+    JoinThroughLink,
 }
 
 /// What becomes of the lead.
@@ -91,20 +97,24 @@ pub fn apply(
     let active = campaign.status == Active;
     let Some(lead) = lead else {
         // Rules 1 and 8: only a start through an active campaign makes a
-        // lead; anything else is organic.
+        // lead, and (issue 26) a join or request through one of its invite
+        // links, with no click; anything else is organic.
+        let created = |status, click: &str, welcome| Decision {
+            lead: LeadChange::Created(Lead {
+                status,
+                click: click.to_owned(),
+                start_time: at.date,
+                join_time: (status == LeadStatus::Approve).then_some(at.date),
+                last_event: at,
+            }),
+            welcome,
+            postback: Some(status),
+            paid: true,
+        };
         return match event {
-            SubscriberEvent::Start { click } if active => Decision {
-                lead: LeadChange::Created(Lead {
-                    status: LeadStatus::Wait,
-                    click: click.clone(),
-                    start_time: at.date,
-                    join_time: None,
-                    last_event: at,
-                }),
-                welcome: true,
-                postback: Some(LeadStatus::Wait),
-                paid: true,
-            },
+            SubscriberEvent::Start { click } if active => created(LeadStatus::Wait, click, true),
+            SubscriberEvent::RequestThroughLink if active => created(LeadStatus::Hold, "", false),
+            SubscriberEvent::JoinThroughLink if active => created(LeadStatus::Approve, "", false),
             _ => Decision::journal_only(false),
         };
     };
@@ -130,11 +140,12 @@ pub fn apply(
                 postback = Some(LeadStatus::Wait);
             }
         }
-        SubscriberEvent::JoinRequest => {
+        // Through a link or not, a lead's join is a join: it keeps its click.
+        SubscriberEvent::JoinRequest | SubscriberEvent::RequestThroughLink => {
             next.status = LeadStatus::Hold;
             postback = Some(LeadStatus::Hold);
         }
-        SubscriberEvent::Join => {
+        SubscriberEvent::Join | SubscriberEvent::JoinThroughLink => {
             next.status = LeadStatus::Approve;
             next.join_time = Some(at.date);
             postback = Some(LeadStatus::Approve);
@@ -366,6 +377,82 @@ mod tests {
                 apply(None, ACTIVE, &event, at(110)),
                 Decision::journal_only(false)
             );
+        }
+    }
+
+    #[test]
+    fn a_join_or_request_through_a_campaign_link_makes_a_lead_without_a_click() {
+        let joined = apply(None, ACTIVE, &SubscriberEvent::JoinThroughLink, at(100));
+        assert_eq!(
+            joined.lead,
+            LeadChange::Created(Lead {
+                status: LeadStatus::Approve,
+                click: String::new(),
+                start_time: 100,
+                join_time: Some(100),
+                last_event: at(100),
+            })
+        );
+        assert!(
+            joined.paid && !joined.welcome,
+            "no private chat to greet in"
+        );
+        assert_eq!(joined.postback, Some(LeadStatus::Approve));
+
+        let asked = apply(None, ACTIVE, &SubscriberEvent::RequestThroughLink, at(100));
+        let held = updated(&asked);
+        assert_eq!((held.status, held.join_time), (LeadStatus::Hold, None));
+        assert_eq!(asked.postback, Some(LeadStatus::Hold));
+        let admitted = apply(
+            Some(&held),
+            ACTIVE,
+            &SubscriberEvent::JoinThroughLink,
+            at(110),
+        );
+        assert_eq!(updated(&admitted).status, LeadStatus::Approve);
+        assert_eq!(updated(&admitted).start_time, 100);
+    }
+
+    #[test]
+    fn a_deep_link_lead_joining_through_a_link_keeps_its_click() {
+        let lead = updated(&apply(None, ACTIVE, &start("click-7"), at(100)));
+        let d = apply(
+            Some(&lead),
+            ACTIVE,
+            &SubscriberEvent::JoinThroughLink,
+            at(110),
+        );
+        let member = updated(&d);
+        assert_eq!(member.click, "click-7");
+        assert_eq!(member.status, LeadStatus::Approve);
+        assert_eq!(d.postback, Some(LeadStatus::Approve));
+        let again = apply(
+            Some(&member),
+            ACTIVE,
+            &SubscriberEvent::RequestThroughLink,
+            at(90),
+        );
+        assert_eq!(
+            again.lead,
+            LeadChange::Unchanged,
+            "older than the lead's last"
+        );
+    }
+
+    #[test]
+    fn a_link_makes_no_lead_for_a_paused_or_deleted_campaign() {
+        for status in [CampaignStatus::Paused, CampaignStatus::Deleted] {
+            let campaign = CampaignState {
+                status,
+                unsub_window: 0,
+            };
+            for event in [
+                SubscriberEvent::JoinThroughLink,
+                SubscriberEvent::RequestThroughLink,
+            ] {
+                let d = apply(None, campaign, &event, at(100));
+                assert_eq!(d, Decision::journal_only(false), "{status:?} {event:?}");
+            }
         }
     }
 }

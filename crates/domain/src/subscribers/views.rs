@@ -106,6 +106,9 @@ pub struct JournalView {
     pub campaign: i64,
     /// The lead it belongs to, 0 for none.
     pub lead: i64,
+    /// The campaign's invite link a join or request came through (the
+    /// `id` of `camp/links.json`), 0 for none.
+    pub link: i64,
     /// When it happened.
     pub time: DateTime<Utc>,
 }

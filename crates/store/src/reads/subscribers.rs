@@ -153,6 +153,8 @@ struct JournalRow {
     campaign_id: i64,
     #[diesel(sql_type = BigInt)]
     lead_id: i64,
+    #[diesel(sql_type = BigInt)]
+    link_id: i64,
     #[diesel(sql_type = Timestamptz)]
     at: DateTime<Utc>,
 }
@@ -371,7 +373,7 @@ impl SubscriberReads for PgStore {
             };
         }
         let rows: Vec<JournalRow> = binds!(sql_query(format!(
-            "SELECT id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at \
+            "SELECT id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, link_id, at \
              FROM journal WHERE account_id = $1{filters} ORDER BY id DESC LIMIT $7 OFFSET $8"
         )))
         .load(&mut conn)
@@ -419,6 +421,7 @@ impl SubscriberReads for PgStore {
                     action: r.action,
                     campaign: r.campaign_id,
                     lead: r.lead_id,
+                    link: r.link_id,
                     time: r.at,
                 })
                 .collect(),

@@ -11,7 +11,9 @@ use super::types::{
     QueuedPostback, QueuedWelcome, StatusChange, StoredLead, full_name,
 };
 use crate::intake::{Effect, MemberEventKind, UserRef};
+use crate::invite_links::LinkId;
 use crate::postbacks::PostbackMacros;
+use crate::subscribers::join_requests::campaign_of_link;
 use crate::subscribers::{CampaignState, EventOrder, Lead, LeadChange, SubscriberEvent, apply};
 use crate::{AccountId, BotId, CampaignStatus};
 
@@ -35,8 +37,13 @@ struct Happening<'a> {
     at: DateTime<Utc>,
     order: EventOrder,
     target: Target<'a>,
+    /// The invite link of a member event, as Telegram showed it.
+    invite_link: Option<&'a str>,
     /// The campaign it concerns (of the bot that received it).
     campaign: Option<&'a CampaignFacts>,
+    /// The campaign's invite link it came through: an exact match of
+    /// `invite_link` with one usher made for the campaign.
+    link: Option<LinkId>,
 }
 
 /// A batch's happenings, in `(date, update_id)` order, each with the
@@ -66,6 +73,10 @@ impl<'a> Happenings<'a> {
                 Target::Code(code, _) => by_code.get(code).copied().filter(|c| c.bot == h.bot),
                 Target::Chat => by_chat.get(&(h.bot, h.chat)).copied(),
                 Target::Nothing => None,
+            };
+            h.link = match (h.campaign, h.invite_link) {
+                (Some(campaign), Some(url)) => campaign_link_of(campaign, url),
+                _ => None,
             };
         }
         Self { list }
@@ -113,6 +124,7 @@ impl<'a> Happenings<'a> {
                 action: h.action,
                 campaign: h.campaign.map(|c| c.id),
                 lead,
+                link: h.link,
                 at: h.at,
             };
             if h.action == JournalAction::Block {
@@ -230,7 +242,9 @@ fn happening_of<'a>(f: &'a FreshUpdate<'a>) -> Option<Happening<'a>> {
             update_id: f.update_id,
         },
         target,
+        invite_link: None,
         campaign: None,
+        link: None,
     };
     match f.effect {
         Effect::Start(start) => {
@@ -254,13 +268,15 @@ fn happening_of<'a>(f: &'a FreshUpdate<'a>) -> Option<Happening<'a>> {
                 MemberEventKind::JoinRequest => JournalAction::Request,
                 MemberEventKind::Changed => return None,
             };
-            Some(make(
+            let mut happening = make(
                 event.chat.id.0,
                 &event.user,
                 action,
                 &event.at,
                 Target::Chat,
-            ))
+            );
+            happening.invite_link = event.invite_link.as_deref();
+            Some(happening)
         }
         Effect::Blocked { user, at } => Some(make(
             user.id,
@@ -273,6 +289,15 @@ fn happening_of<'a>(f: &'a FreshUpdate<'a>) -> Option<Happening<'a>> {
     }
 }
 
+/// The campaign's link `url` is, if it is one of the campaign's (the rule
+/// of [`campaign_of_link`]: an exact match, never an elided link).
+fn campaign_link_of(campaign: &CampaignFacts, url: &str) -> Option<LinkId> {
+    campaign_of_link(
+        url,
+        campaign.links.iter().map(|(own, id)| (own.as_str(), *id)),
+    )
+}
+
 /// The rules' event for a happening; `None` for one they ignore (a block,
 /// a `/start` without a campaign code).
 fn event_of(h: &Happening<'_>) -> Option<SubscriberEvent> {
@@ -280,6 +305,8 @@ fn event_of(h: &Happening<'_>) -> Option<SubscriberEvent> {
         (JournalAction::Start, Target::Code(_, click)) => SubscriberEvent::Start {
             click: click.to_owned(),
         },
+        (JournalAction::Request, _) if h.link.is_some() => SubscriberEvent::RequestThroughLink,
+        (JournalAction::Join, _) if h.link.is_some() => SubscriberEvent::JoinThroughLink,
         (JournalAction::Request, _) => SubscriberEvent::JoinRequest,
         (JournalAction::Join, _) => SubscriberEvent::Join,
         (JournalAction::Leave, _) => SubscriberEvent::Leave,

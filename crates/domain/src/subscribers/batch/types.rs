@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::intake::{Effect, MemberEventKind, UserRef};
+use crate::invite_links::LinkId;
 use crate::postbacks::{PostbackMacros, Templates};
 use crate::subscribers::{Lead, LeadStatus};
 use crate::{AccountId, BotId, CampaignId, CampaignStatus, ChatId};
@@ -40,6 +41,9 @@ pub struct CampaignFacts {
     /// The postback templates in effect (the campaign's own, or else its
     /// account's: [`Templates::effective`]).
     pub templates: Templates,
+    /// Those of its invite links (revoked ones too) that the batch's
+    /// member events came through: URL and id.
+    pub links: Vec<(String, LinkId)>,
 }
 
 /// A lead: one person through one campaign.
@@ -130,6 +134,8 @@ pub struct JournalEntry {
     pub campaign: Option<CampaignId>,
     /// The lead it is paid to.
     pub lead: Option<LeadKey>,
+    /// The campaign's invite link it came through, if any.
+    pub link: Option<LinkId>,
     /// When.
     pub at: DateTime<Utc>,
 }
@@ -228,6 +234,9 @@ pub struct CampaignLookup<'a> {
     pub codes: Vec<&'a str>,
     /// (bot, chat) pairs whose live campaign (not deleted) is wanted.
     pub chats: Vec<(BotId, ChatId)>,
+    /// The invite links member events came through, to match with the
+    /// campaigns' own.
+    pub links: Vec<&'a str>,
 }
 
 impl<'a> CampaignLookup<'a> {
@@ -243,6 +252,9 @@ impl<'a> CampaignLookup<'a> {
                 }
                 Effect::Member(event) if event.kind != MemberEventKind::Changed => {
                     lookup.chats.push((bot, event.chat.id));
+                    if let Some(link) = &event.invite_link {
+                        lookup.links.push(link);
+                    }
                 }
                 _ => {}
             }

@@ -73,6 +73,10 @@ pub struct JournalItem<'a> {
     lead: i64,
     /// Whether it belongs to a lead.
     paid: bool,
+    /// The campaign's invite link a join or request came through (the `id`
+    /// of `camp/links.json`), 0 for none.
+    #[schema(minimum = 0)]
+    link: i64,
     /// When it happened.
     #[schema(schema_with = schema::date_time)]
     time: String,
@@ -91,6 +95,7 @@ impl<'a> From<&'a JournalView> for JournalItem<'a> {
             campaign: e.campaign,
             lead: e.lead,
             paid: e.lead != 0,
+            link: e.link,
             time: time(&e.time),
         }
     }

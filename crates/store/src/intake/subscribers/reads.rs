@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz};
 use diesel::{QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use usher_domain::invite_links::LinkId;
 use usher_domain::postbacks::Templates;
 use usher_domain::subscribers::batch::{CampaignFacts, CampaignLookup, LeadKey, StoredLead};
 use usher_domain::subscribers::{EventOrder, Lead, LeadStatus};
@@ -15,7 +16,8 @@ use usher_domain::{BotId, CampaignId, CampaignStatus, ChatId};
 use crate::cached_sql::sql_query;
 
 /// A campaign a batch's update may concern, with its and its account's
-/// postback templates.
+/// postback templates and those of its invite links the batch's member
+/// events came through.
 #[derive(QueryableByName)]
 struct CampaignRow {
     #[diesel(sql_type = BigInt)]
@@ -34,6 +36,10 @@ struct CampaignRow {
     own_templates: Vec<String>,
     #[diesel(sql_type = Array<Text>)]
     global_templates: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    link_urls: Vec<String>,
+    #[diesel(sql_type = Array<BigInt>)]
+    link_ids: Vec<i64>,
 }
 
 impl From<CampaignRow> for CampaignFacts {
@@ -52,6 +58,11 @@ impl From<CampaignRow> for CampaignFacts {
             status: CampaignStatus::from_code(row.status),
             unsub_window: row.unsub_window,
             templates: Templates::effective(&own, &global).clone(),
+            links: row
+                .link_urls
+                .into_iter()
+                .zip(row.link_ids.into_iter().map(LinkId))
+                .collect(),
         }
     }
 }
@@ -91,14 +102,20 @@ pub(crate) async fn load_campaigns(
     let rows: Vec<CampaignRow> = sql_query(
         "SELECT c.id, c.bot_id, c.chat_id, c.code, c.status, c.unsub_window, \
            ARRAY[c.pb_wait, c.pb_hold, c.pb_approve, c.pb_cancel, c.pb_trash] AS own_templates, \
-           ARRAY[a.pb_wait, a.pb_hold, a.pb_approve, a.pb_cancel, a.pb_trash] AS global_templates \
+           ARRAY[a.pb_wait, a.pb_hold, a.pb_approve, a.pb_cancel, a.pb_trash] AS global_templates, \
+           l.urls AS link_urls, l.ids AS link_ids \
          FROM campaigns c JOIN accounts a ON a.id = c.account_id \
+         CROSS JOIN LATERAL ( \
+           SELECT coalesce(array_agg(url ORDER BY id), '{}') AS urls, \
+                  coalesce(array_agg(id ORDER BY id), '{}') AS ids \
+           FROM campaign_links WHERE campaign = c.id AND url = ANY($4)) AS l \
          WHERE c.code = ANY($1) \
             OR (c.status <> 2 AND (c.bot_id, c.chat_id) IN (SELECT * FROM unnest($2::bigint[], $3::bigint[])))",
     )
     .bind::<Array<Text>, _>(&lookup.codes)
     .bind::<Array<BigInt>, _>(lookup.chats.iter().map(|(b, _)| b.0).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(lookup.chats.iter().map(|(_, c)| c.0).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(&lookup.links)
     .load(&mut conn)
     .await?;
     Ok(rows.into_iter().map(CampaignFacts::from).collect())

@@ -166,9 +166,9 @@ pub(super) async fn write_journal(
     // counter's row.
     sql_query(
         "WITH added AS (\
-           INSERT INTO journal (account_id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at) \
+           INSERT INTO journal (account_id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at, link_id) \
            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], \
-             $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::timestamptz[]) \
+             $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::timestamptz[], $11::bigint[]) \
            RETURNING account_id, action, lead_id <> 0 AS paid) \
          INSERT INTO journal_counts (account_id, action, paid, shard, n) \
          SELECT account_id, action, paid, pg_backend_pid() % 64, count(*) FROM added \
@@ -185,6 +185,7 @@ pub(super) async fn write_journal(
     .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.campaign.map_or(0, |c| c.0)).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(journal.iter().map(lead_of).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(journal.iter().map(|e| e.at).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.link.map_or(0, |l| l.0)).collect::<Vec<_>>())
     .execute(&mut conn)
     .await?;
     Ok(())
