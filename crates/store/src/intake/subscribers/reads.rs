@@ -89,7 +89,27 @@ struct LeadRow {
     last_update_id: i64,
 }
 
-/// The campaigns of `lookup` with their templates (none when it is empty).
+/// The statement that reads a batch's campaigns: `$links` are the link
+/// columns, `$join` what they come from. `status <> 2` (deleted) repeats
+/// the partial indexes' predicate literally, so that the planner can use
+/// them.
+macro_rules! campaigns_sql {
+    ($links:literal, $join:literal) => {
+        concat!(
+            "SELECT c.id, c.bot_id, c.chat_id, c.code, c.status, c.unsub_window, \
+               ARRAY[c.pb_wait, c.pb_hold, c.pb_approve, c.pb_cancel, c.pb_trash] AS own_templates, \
+               ARRAY[a.pb_wait, a.pb_hold, a.pb_approve, a.pb_cancel, a.pb_trash] AS global_templates, ",
+            $links,
+            " FROM campaigns c JOIN accounts a ON a.id = c.account_id ",
+            $join,
+            "WHERE c.code = ANY($1) \
+                OR (c.status <> 2 AND (c.bot_id, c.chat_id) IN (SELECT * FROM unnest($2::bigint[], $3::bigint[])))"
+        )
+    };
+}
+
+/// The campaigns of `lookup` with their templates (none when it is empty),
+/// and those of their invite links the batch came through.
 pub(crate) async fn load_campaigns(
     mut conn: &AsyncPgConnection,
     lookup: &CampaignLookup<'_>,
@@ -97,27 +117,35 @@ pub(crate) async fn load_campaigns(
     if lookup.is_empty() {
         return Ok(Vec::new());
     }
-    // `status <> 2` (deleted) repeats the partial indexes' predicate
-    // literally, so that the planner can use them.
-    let rows: Vec<CampaignRow> = sql_query(
-        "SELECT c.id, c.bot_id, c.chat_id, c.code, c.status, c.unsub_window, \
-           ARRAY[c.pb_wait, c.pb_hold, c.pb_approve, c.pb_cancel, c.pb_trash] AS own_templates, \
-           ARRAY[a.pb_wait, a.pb_hold, a.pb_approve, a.pb_cancel, a.pb_trash] AS global_templates, \
-           l.urls AS link_urls, l.ids AS link_ids \
-         FROM campaigns c JOIN accounts a ON a.id = c.account_id \
-         CROSS JOIN LATERAL ( \
-           SELECT coalesce(array_agg(url ORDER BY id), '{}') AS urls, \
-                  coalesce(array_agg(id ORDER BY id), '{}') AS ids \
-           FROM campaign_links WHERE campaign = c.id AND url = ANY($4)) AS l \
-         WHERE c.code = ANY($1) \
-            OR (c.status <> 2 AND (c.bot_id, c.chat_id) IN (SELECT * FROM unnest($2::bigint[], $3::bigint[])))",
-    )
-    .bind::<Array<Text>, _>(&lookup.codes)
-    .bind::<Array<BigInt>, _>(lookup.chats.iter().map(|(b, _)| b.0).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(lookup.chats.iter().map(|(_, c)| c.0).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(&lookup.links)
-    .load(&mut conn)
-    .await?;
+    let codes = &lookup.codes;
+    let bots: Vec<i64> = lookup.chats.iter().map(|(b, _)| b.0).collect();
+    let chats: Vec<i64> = lookup.chats.iter().map(|(_, c)| c.0).collect();
+    // Most batches come through no invite link: they read no link at all.
+    let rows: Vec<CampaignRow> = if lookup.links.is_empty() {
+        sql_query(campaigns_sql!(
+            "'{}'::text[] AS link_urls, '{}'::bigint[] AS link_ids",
+            ""
+        ))
+        .bind::<Array<Text>, _>(codes)
+        .bind::<Array<BigInt>, _>(&bots)
+        .bind::<Array<BigInt>, _>(&chats)
+        .load(&mut conn)
+        .await?
+    } else {
+        sql_query(campaigns_sql!(
+            "l.urls AS link_urls, l.ids AS link_ids",
+            "CROSS JOIN LATERAL ( \
+               SELECT coalesce(array_agg(url ORDER BY id), '{}') AS urls, \
+                      coalesce(array_agg(id ORDER BY id), '{}') AS ids \
+               FROM campaign_links WHERE campaign = c.id AND url = ANY($4)) AS l "
+        ))
+        .bind::<Array<Text>, _>(codes)
+        .bind::<Array<BigInt>, _>(&bots)
+        .bind::<Array<BigInt>, _>(&chats)
+        .bind::<Array<Text>, _>(&lookup.links)
+        .load(&mut conn)
+        .await?
+    };
     Ok(rows.into_iter().map(CampaignFacts::from).collect())
 }
 

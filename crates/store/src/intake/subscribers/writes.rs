@@ -155,6 +155,26 @@ pub(super) async fn write_rollups(
     Ok(())
 }
 
+/// The journal's insert, with the counters' upsert; `$column` and `$array`
+/// add `link_id` when a row came through an invite link.
+macro_rules! journal_sql {
+    ($column:literal, $array:literal) => {
+        concat!(
+            "WITH added AS (\
+               INSERT INTO journal (account_id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at",
+            $column,
+            ") SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], \
+                 $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::timestamptz[]",
+            $array,
+            ") RETURNING account_id, action, lead_id <> 0 AS paid) \
+             INSERT INTO journal_counts (account_id, action, paid, shard, n) \
+             SELECT account_id, action, paid, pg_backend_pid() % 64, count(*) FROM added \
+             GROUP BY account_id, action, paid ORDER BY account_id, action, paid \
+             ON CONFLICT (account_id, action, paid, shard) DO UPDATE SET n = journal_counts.n + EXCLUDED.n"
+        )
+    };
+}
+
 pub(super) async fn write_journal(
     mut conn: &AsyncPgConnection,
     journal: &[JournalEntry],
@@ -163,31 +183,48 @@ pub(super) async fn write_journal(
     let lead_of = |e: &JournalEntry| e.lead.and_then(|key| ids.get(&key).copied()).unwrap_or(0);
     // With the account's counters (`journal_counts`), in the shard of this
     // connection's backend, so that concurrent transactions seldom share a
-    // counter's row.
-    sql_query(
-        "WITH added AS (\
-           INSERT INTO journal (account_id, bot_id, chat_id, user_id, username, name, action, campaign_id, lead_id, at, link_id) \
-           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], \
-             $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::timestamptz[], $11::bigint[]) \
-           RETURNING account_id, action, lead_id <> 0 AS paid) \
-         INSERT INTO journal_counts (account_id, action, paid, shard, n) \
-         SELECT account_id, action, paid, pg_backend_pid() % 64, count(*) FROM added \
-         GROUP BY account_id, action, paid ORDER BY account_id, action, paid \
-         ON CONFLICT (account_id, action, paid, shard) DO UPDATE SET n = journal_counts.n + EXCLUDED.n",
-    )
-    .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.account.0).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.bot.0).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.chat).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.user).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(journal.iter().map(|e| e.username.as_str()).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(journal.iter().map(|e| e.name.as_str()).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(journal.iter().map(|e| e.action.as_str()).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.campaign.map_or(0, |c| c.0)).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(journal.iter().map(lead_of).collect::<Vec<_>>())
-    .bind::<Array<Timestamptz>, _>(journal.iter().map(|e| e.at).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.link.map_or(0, |l| l.0)).collect::<Vec<_>>())
-    .execute(&mut conn)
-    .await?;
+    // counter's row. A batch with no row through an invite link leaves
+    // `link_id` to its default.
+    let links: Vec<i64> = journal.iter().map(|e| e.link.map_or(0, |l| l.0)).collect();
+    let query = if links.iter().all(|&l| l == 0) {
+        sql_query(journal_sql!("", ""))
+    } else {
+        sql_query(journal_sql!(", link_id", ", $11::bigint[]"))
+    };
+    let query = query
+        .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.account.0).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.bot.0).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.chat).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(journal.iter().map(|e| e.user).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(
+            journal
+                .iter()
+                .map(|e| e.username.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(journal.iter().map(|e| e.name.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(
+            journal
+                .iter()
+                .map(|e| e.action.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<BigInt>, _>(
+            journal
+                .iter()
+                .map(|e| e.campaign.map_or(0, |c| c.0))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<BigInt>, _>(journal.iter().map(lead_of).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(journal.iter().map(|e| e.at).collect::<Vec<_>>());
+    if links.iter().all(|&l| l == 0) {
+        query.execute(&mut conn).await?;
+    } else {
+        query
+            .bind::<Array<BigInt>, _>(links)
+            .execute(&mut conn)
+            .await?;
+    }
     Ok(())
 }
 
