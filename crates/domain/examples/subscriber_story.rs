@@ -62,6 +62,7 @@ fn campaign() -> CampaignFacts {
         unsub_window: 3_600,
         templates,
         links: Vec::new(),
+        join_policy: usher_domain::subscribers::join_requests::JoinRequestPolicy::Manual,
     }
 }
 

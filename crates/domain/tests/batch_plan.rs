@@ -80,6 +80,7 @@ fn campaign(id: i64, code: &str, status: CampaignStatus) -> CampaignFacts {
         unsub_window: 3_600,
         templates,
         links: Vec::new(),
+        join_policy: usher_domain::subscribers::join_requests::JoinRequestPolicy::Manual,
     }
 }
 
@@ -536,4 +537,95 @@ fn joins_and_requests_through_a_campaigns_link_make_leads_and_say_which_link() {
         (ACCOUNT, [3, 1, 2, 0]),
         "a lead by link counts as a start, as every lead does"
     );
+}
+
+#[test]
+fn a_campaigns_join_request_policy_queues_its_greeting_and_answer() {
+    use usher_domain::subscribers::join_requests::{JoinRequestPolicy, RequestAnswer};
+    let request = |id| member(id, CHAT, MemberEventKind::JoinRequest, DAY + 20);
+    for (policy, status, greets, answer) in [
+        (
+            JoinRequestPolicy::Manual,
+            CampaignStatus::Active,
+            false,
+            None,
+        ),
+        (
+            JoinRequestPolicy::Approve,
+            CampaignStatus::Active,
+            false,
+            Some(RequestAnswer::Approve),
+        ),
+        (
+            JoinRequestPolicy::AfterWelcome,
+            CampaignStatus::Active,
+            true,
+            Some(RequestAnswer::Approve),
+        ),
+        (
+            JoinRequestPolicy::Decline,
+            CampaignStatus::Active,
+            false,
+            Some(RequestAnswer::Decline),
+        ),
+        (
+            JoinRequestPolicy::AfterWelcome,
+            CampaignStatus::Paused,
+            false,
+            None,
+        ),
+    ] {
+        let mut camp = campaign(3, "Ab12", status);
+        camp.join_policy = policy;
+        // A lead from the deep link asks to join, and so does a stranger.
+        let effects = [start(42, "Ab12", "c", DAY + 10), request(42), request(43)];
+        let first = plan(&effects, &[camp], &[]);
+        let greetings: Vec<_> = first
+            .welcomes
+            .iter()
+            .filter(|w| w.requested.is_some())
+            .collect();
+        // The /start already greets in this batch: one welcome per lead.
+        assert!(greetings.is_empty(), "{policy:?}");
+        let answers: Vec<_> = first
+            .answers
+            .iter()
+            .map(|a| (a.lead.subscriber, a.answer))
+            .collect();
+        assert_eq!(
+            answers,
+            answer.map(|a| (42, a)).into_iter().collect::<Vec<_>>(),
+            "{policy:?} {status:?}"
+        );
+        assert!(first.answers.iter().all(|a| a.chat == ChatId(CHAT)));
+
+        // Asked in a later batch, the request of a lead is greeted.
+        let stored = [(
+            key(3, 42),
+            StoredLead {
+                id: 9,
+                lead: Lead {
+                    status: LeadStatus::Wait,
+                    click: "c".into(),
+                    start_time: DAY + 10,
+                    join_time: None,
+                    last_event: EventOrder {
+                        date: DAY + 10,
+                        update_id: 1,
+                    },
+                },
+            },
+        )];
+        let mut camp = campaign(3, "Ab12", status);
+        camp.join_policy = policy;
+        let later = plan(&[request(42)], &[camp], &stored);
+        let greeted: Vec<_> = later.welcomes.iter().map(|w| w.requested).collect();
+        let expected = if greets {
+            vec![Some(at(DAY + 20))]
+        } else {
+            vec![]
+        };
+        assert_eq!(greeted, expected, "{policy:?} {status:?}");
+        assert_eq!(later.answers.len(), usize::from(answer.is_some()));
+    }
 }

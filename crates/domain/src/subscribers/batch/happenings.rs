@@ -8,13 +8,15 @@ use chrono::{DateTime, Utc};
 use super::rollups::rollups;
 use super::types::{
     BatchPlan, CampaignFacts, FreshUpdate, JournalAction, JournalEntry, LeadKey, LeadWrite,
-    QueuedPostback, QueuedWelcome, StatusChange, StoredLead, full_name,
+    QueuedAnswer, QueuedPostback, QueuedWelcome, StatusChange, StoredLead, full_name,
 };
 use crate::intake::{Effect, MemberEventKind, UserRef};
 use crate::invite_links::LinkId;
 use crate::postbacks::PostbackMacros;
-use crate::subscribers::join_requests::campaign_of_link;
-use crate::subscribers::{CampaignState, EventOrder, Lead, LeadChange, SubscriberEvent, apply};
+use crate::subscribers::join_requests::{campaign_of_link, plan_request};
+use crate::subscribers::{
+    CampaignState, EventOrder, Lead, LeadChange, LeadStatus, SubscriberEvent, apply,
+};
 use crate::{AccountId, BotId, CampaignStatus};
 
 /// What a happening concerns: the campaign code of a `/start` (with the
@@ -163,10 +165,33 @@ impl<'a> Happenings<'a> {
             }
             if decision.welcome && greeted.insert(key) {
                 plan.welcomes.push(QueuedWelcome {
+                    requested: None,
                     account: h.account,
                     bot: h.bot,
                     lead: key,
                 });
+            }
+            if h.action == JournalAction::Request && next.status == LeadStatus::Hold {
+                // The campaign's join-request policy (issue 26).
+                let active = campaign.status == CampaignStatus::Active;
+                let request = plan_request(campaign.join_policy, active);
+                if request.greet && greeted.insert(key) {
+                    plan.welcomes.push(QueuedWelcome {
+                        requested: Some(h.at),
+                        account: h.account,
+                        bot: h.bot,
+                        lead: key,
+                    });
+                }
+                if let Some(answer) = request.answer {
+                    plan.answers.push(QueuedAnswer {
+                        account: h.account,
+                        bot: h.bot,
+                        lead: key,
+                        chat: campaign.chat,
+                        answer,
+                    });
+                }
             }
             if let Some(status) = decision.postback {
                 let template = campaign.templates.of(status);

@@ -22,5 +22,6 @@ pub mod types;
 pub use happenings::Happenings;
 pub use types::{
     BatchPlan, CampaignFacts, CampaignLookup, FreshUpdate, JournalAction, JournalEntry, LeadKey,
-    LeadWrite, QueuedPostback, QueuedWelcome, Rollups, StatusChange, StoredLead, full_name,
+    LeadWrite, QueuedAnswer, QueuedPostback, QueuedWelcome, Rollups, StatusChange, StoredLead,
+    full_name,
 };

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::intake::{Effect, MemberEventKind, UserRef};
 use crate::invite_links::LinkId;
 use crate::postbacks::{PostbackMacros, Templates};
+use crate::subscribers::join_requests::{JoinRequestPolicy, RequestAnswer};
 use crate::subscribers::{Lead, LeadStatus};
 use crate::{AccountId, BotId, CampaignId, CampaignStatus, ChatId};
 
@@ -44,6 +45,8 @@ pub struct CampaignFacts {
     /// Those of its invite links (revoked ones too) that the batch's
     /// member events came through: URL and id.
     pub links: Vec<(String, LinkId)>,
+    /// What it does with a join request for its chat.
+    pub join_policy: JoinRequestPolicy,
 }
 
 /// A lead: one person through one campaign.
@@ -143,12 +146,32 @@ pub struct JournalEntry {
 /// A welcome to queue for a lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueuedWelcome {
+    /// For a greeting of a join request through its `user_chat_id`: the
+    /// request's date (it may go for five minutes from it, until the
+    /// request is decided). `None` for the welcome of a `/start`.
+    pub requested: Option<DateTime<Utc>>,
     /// The account.
     pub account: AccountId,
     /// The bot that sends it.
     pub bot: BotId,
     /// The lead it greets (its subscriber is the recipient).
     pub lead: LeadKey,
+}
+
+/// An answer to a join request to queue (`approveChatJoinRequest` or
+/// `declineChatJoinRequest`), after the lead's greeting when there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuedAnswer {
+    /// The account.
+    pub account: AccountId,
+    /// The bot that answers.
+    pub bot: BotId,
+    /// The lead whose request it answers (its subscriber is the requester).
+    pub lead: LeadKey,
+    /// The chat of the request.
+    pub chat: ChatId,
+    /// Approve or decline.
+    pub answer: RequestAnswer,
 }
 
 /// A postback to queue; `macros.lead` is filled by the store once the
@@ -214,6 +237,9 @@ pub struct BatchPlan {
     pub welcomes: Vec<QueuedWelcome>,
     /// Postbacks, in the order of the changes that caused them.
     pub postbacks: Vec<QueuedPostback>,
+    /// Answers to join requests, by the campaigns' policies, in event
+    /// order.
+    pub answers: Vec<QueuedAnswer>,
     /// (bot, person) pairs that blocked the bot: their pending welcomes
     /// are dropped (rule 7), after this batch's own are queued.
     pub blocks: Vec<(BotId, i64)>,

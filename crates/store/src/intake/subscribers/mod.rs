@@ -62,6 +62,9 @@ async fn write_plan(conn: &AsyncPgConnection, plan: BatchPlan) -> QueryResult<St
         journal,
         welcomes,
         postbacks,
+        // Empty: every campaign is read as manual (reads.rs) until the
+        // outbox can send answers and greetings through user_chat_id.
+        answers: _,
         blocks,
         rollups,
         changes,

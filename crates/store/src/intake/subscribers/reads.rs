@@ -10,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use usher_domain::invite_links::LinkId;
 use usher_domain::postbacks::Templates;
 use usher_domain::subscribers::batch::{CampaignFacts, CampaignLookup, LeadKey, StoredLead};
+use usher_domain::subscribers::join_requests::JoinRequestPolicy;
 use usher_domain::subscribers::{EventOrder, Lead, LeadStatus};
 use usher_domain::{BotId, CampaignId, CampaignStatus, ChatId};
 
@@ -63,6 +64,9 @@ impl From<CampaignRow> for CampaignFacts {
                 .into_iter()
                 .zip(row.link_ids.into_iter().map(LinkId))
                 .collect(),
+            // No API sets a join-request policy yet (README, "Join
+            // requests"): every campaign leaves requests to a person.
+            join_policy: JoinRequestPolicy::Manual,
         }
     }
 }
