@@ -38,6 +38,13 @@ async fn post(app: &TestApp, acc: &Account, path: &str, params: Value) -> Value 
     app.api.post_json(path, &acc.key, params).await
 }
 
+/// `camp/get.json` of campaign `id`.
+async fn campaign_of(app: &TestApp, acc: &Account, id: i64) -> Value {
+    app.api
+        .get("/api/camp/get.json", &acc.key, &[("id", &id.to_string())])
+        .await
+}
+
 async fn links(app: &TestApp, acc: &Account, campaign: i64) -> Value {
     app.api
         .get(
@@ -77,14 +84,7 @@ async fn a_campaigns_link_is_made_by_telegram_and_every_link_is_revoked_when_it_
     assert_eq!(made["link"]["name"], camp["code"], "named by the code");
     assert_eq!(made["link"]["creates_join_request"], false);
     assert_eq!(made["link"]["creator"]["id"], bot.id);
-    let got = app
-        .api
-        .get(
-            "/api/camp/get.json",
-            &acc.key,
-            &[("id", &camp_id.to_string())],
-        )
-        .await;
+    let got = campaign_of(&app, &acc, camp_id).await;
     assert_eq!(data(&got)["invite_link"], url.as_str());
     assert_eq!(data(&got)["link_mode"], "join");
 
@@ -269,31 +269,14 @@ async fn telegram_refusing_or_down_changes_nothing() {
     )
     .await;
     assert_eq!(error_of(&refused), Some("rights"));
-    let got = app
-        .api
-        .get(
-            "/api/camp/get.json",
-            &acc.key,
-            &[("id", &camp_id.to_string())],
-        )
-        .await;
+    let got = campaign_of(&app, &acc, camp_id).await;
     assert_eq!(data(&got)["welcome"], "Hi!", "the edit changed nothing");
     assert_eq!(data(&got)["link_mode"], "none");
     assert!(app.sandbox.links().is_empty());
 
     // Rights back; Telegram down for the link calls.
     app.promote(bot.id, [channel()]).await;
-    let down = |method: &str| {
-        Fault::on(
-            method,
-            FaultKind::Error {
-                status: 502,
-                description: "Bad Gateway".into(),
-                retry_after: None,
-            },
-        )
-    };
-    app.sandbox.add_fault(down("createChatInviteLink"));
+    app.sandbox.add_fault(bad_gateway("createChatInviteLink"));
     let refused = post(
         &app,
         &acc,
@@ -311,17 +294,10 @@ async fn telegram_refusing_or_down_changes_nothing() {
     )
     .await;
     let url = data(&join)["invite_link"].as_str().unwrap().to_owned();
-    app.sandbox.add_fault(down("revokeChatInviteLink"));
+    app.sandbox.add_fault(bad_gateway("revokeChatInviteLink"));
     let refused = post(&app, &acc, "/api/camp/del.json", json!({ "id": camp_id })).await;
     assert_eq!(error_of(&refused), Some("unreachable"));
-    let got = app
-        .api
-        .get(
-            "/api/camp/get.json",
-            &acc.key,
-            &[("id", &camp_id.to_string())],
-        )
-        .await;
+    let got = campaign_of(&app, &acc, camp_id).await;
     assert_eq!(data(&got)["status"], 0, "not deleted");
     assert_eq!(data(&got)["invite_link"], url.as_str());
     app.sandbox.clear_faults();
@@ -582,14 +558,7 @@ async fn a_join_or_request_through_a_campaigns_link_is_its_lead_without_start() 
     );
     assert_eq!(by_user[&44], (0, false), "organic");
     assert_eq!(by_user[&45], (0, false), "organic");
-    let got = app
-        .api
-        .get(
-            "/api/camp/get.json",
-            &acc.key,
-            &[("id", &camp_id.to_string())],
-        )
-        .await;
+    let got = campaign_of(&app, &acc, camp_id).await;
     assert_eq!(data(&got)["starts"], 2, "every lead counts");
     assert_eq!(data(&got)["confirms"], 2);
 
@@ -613,4 +582,118 @@ async fn a_join_or_request_through_a_campaigns_link_is_its_lead_without_start() 
         .collect();
     assert!(subscribers.contains(&47), "{subscribers:?}");
     assert!(!subscribers.contains(&48), "{subscribers:?}");
+}
+
+fn bad_gateway(method: &str) -> Fault {
+    Fault::on(
+        method,
+        FaultKind::Error {
+            status: 502,
+            description: "Bad Gateway".into(),
+            retry_after: None,
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn links_calls_with_telegram_down_and_deleting_a_deleted_campaign() {
+    use usher_sandbox::SandboxEvent;
+    let app = TestApp::start().await;
+    let (acc, bot, id) = set_up(&app, "downlinkbot").await;
+    let camp = add(&app, &acc, id, json!({ "link_mode": "join" })).await;
+    let camp_id = data(&camp)["id"].as_i64().unwrap();
+    let url = data(&camp)["invite_link"].as_str().unwrap().to_owned();
+    let extra = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "name": "ad" }),
+    )
+    .await;
+    let extra_id = data(&extra)["id"].clone();
+
+    app.sandbox.add_fault(bad_gateway("createChatInviteLink"));
+    app.sandbox.add_fault(bad_gateway("revokeChatInviteLink"));
+    let made = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "name": "ad 2" }),
+    )
+    .await;
+    assert_eq!(error_of(&made), Some("unreachable"));
+    let revoked = post(
+        &app,
+        &acc,
+        "/api/camp/links.json",
+        json!({ "id": camp_id, "revoke": extra_id }),
+    )
+    .await;
+    assert_eq!(error_of(&revoked), Some("unreachable"));
+    let listed = links(&app, &acc, camp_id).await;
+    let listed = data(&listed).as_array().unwrap().clone();
+    assert_eq!(listed.len(), 2, "nothing recorded: {listed:?}");
+    assert!(listed.iter().all(|l| l["revoked"] == "0000-00-00 00:00:00"));
+    app.sandbox.clear_faults();
+
+    // The bot loses its rights: deleting leaves its link live, as listed.
+    app.happen(
+        bot.id,
+        [SandboxEvent::Demote {
+            chat: channel(),
+            by: owner(),
+            date: None,
+        }],
+    )
+    .await;
+    let deleted = post(&app, &acc, "/api/camp/del.json", json!({ "id": camp_id })).await;
+    assert_eq!(deleted["status"], "ok", "{deleted}");
+    assert_eq!(at_telegram(&app, &url)["link"]["is_revoked"], false);
+    // Deleting the deleted campaign is a success that changes nothing
+    // (rules.md), and calls no one: Telegram down does not matter.
+    app.sandbox.add_fault(bad_gateway("revokeChatInviteLink"));
+    let calls = app.sandbox.calls().len();
+    let again = post(&app, &acc, "/api/camp/del.json", json!({ "id": camp_id })).await;
+    assert_eq!(again["status"], "ok", "{again}");
+    assert_eq!(app.sandbox.calls().len(), calls, "no Telegram call");
+    let listed = links(&app, &acc, camp_id).await;
+    assert!(
+        data(&listed)
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["revoked"] == "0000-00-00 00:00:00"),
+        "the links the bot could not revoke stay live"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn racing_adds_leave_one_campaign_and_one_live_link() {
+    let app = TestApp::start().await;
+    let (acc, _bot, id) = set_up(&app, "racelinkbot").await;
+    let answers = futures_util::future::join_all(
+        (0..6).map(|_| add(&app, &acc, id, json!({ "link_mode": "join" }))),
+    )
+    .await;
+    let won: Vec<&Value> = answers.iter().filter(|a| a["status"] == "ok").collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .filter(|a| a["status"] != "ok")
+            .all(|a| error_of(a) == Some("chat")),
+        "{answers:?}"
+    );
+    // A loser that had a link made revoked it again.
+    let live: Vec<Value> = app
+        .sandbox
+        .links()
+        .into_iter()
+        .filter(|l| l["link"]["is_revoked"] == false)
+        .collect();
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(
+        live[0]["link"]["invite_link"],
+        won[0]["data"]["invite_link"]
+    );
 }

@@ -116,14 +116,6 @@ pub fn link_name_ok(name: &str) -> bool {
     !name.trim().is_empty() && name.chars().count() <= LINK_NAME_MAX_CHARS
 }
 
-/// Whether a bot whose `ChatMember` object in a chat is `member` may make
-/// and revoke invite links there: the creator, or an administrator with
-/// `can_invite_users` (Bot API, createChatInviteLink).
-pub fn may_manage_links(member: &serde_json::Value) -> bool {
-    member["status"] == "creator"
-        || (member["status"] == "administrator" && member["can_invite_users"] == true)
-}
-
 /// What changes in a campaign's links when its mode goes from `from` to
 /// `to`: whether its live primary link is revoked, and which kind of link
 /// is made in its place.
@@ -153,7 +145,6 @@ pub fn mode_change(from: LinkMode, to: LinkMode) -> ModeChange {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn modes_round_trip_through_names_and_codes() {
@@ -189,20 +180,5 @@ mod tests {
         assert!(!link_name_ok(&"é".repeat(33)));
         assert!(!link_name_ok(""));
         assert!(!link_name_ok("   "));
-    }
-
-    #[test]
-    fn only_the_creator_or_an_inviting_administrator_manages_links() {
-        assert!(may_manage_links(&json!({ "status": "creator" })));
-        assert!(may_manage_links(
-            &json!({ "status": "administrator", "can_invite_users": true })
-        ));
-        assert!(!may_manage_links(
-            &json!({ "status": "administrator", "can_invite_users": false })
-        ));
-        assert!(!may_manage_links(
-            &json!({ "status": "member", "can_invite_users": true })
-        ));
-        assert!(!may_manage_links(&json!({ "status": "left" })));
     }
 }

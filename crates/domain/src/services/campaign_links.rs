@@ -216,19 +216,14 @@ impl CampaignService {
         Ok((new, Some(bot)))
     }
 
-    /// Revokes at Telegram, and marks revoked, every live link of campaign
-    /// `id`. A link the bot may no longer revoke is left live and logged;
-    /// Telegram unreachable stops at once.
+    /// Revokes at Telegram, and marks revoked, every live link of
+    /// `campaign`. A link the bot may no longer revoke is left live and
+    /// logged; Telegram unreachable stops at once.
     pub(super) async fn revoke_live_links(
         &self,
-        account: AccountId,
-        id: CampaignId,
+        campaign: &Campaign,
     ) -> Result<(), CampaignIdError> {
-        let campaign = self
-            .campaigns
-            .get_campaign(account, id)
-            .await?
-            .ok_or(CampaignIdError::Unknown)?;
+        let (account, id) = (campaign.account, campaign.id);
         let live: Vec<InviteLink> = self
             .campaigns
             .campaign_links(account, id)
@@ -239,7 +234,7 @@ impl CampaignService {
         if live.is_empty() {
             return Ok(());
         }
-        let Some(bot) = self.bot_of(&campaign).await? else {
+        let Some(bot) = self.bot_of(campaign).await? else {
             warn!(
                 campaign = id.0,
                 "the campaign's bot is deleted; its links stay live"

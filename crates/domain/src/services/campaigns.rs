@@ -353,11 +353,17 @@ impl CampaignService {
     }
 
     /// Deletes a campaign (soft) and revokes its live invite links at
-    /// Telegram first; deleting a deleted one changes nothing. A link the
+    /// Telegram first; deleting a deleted one changes nothing and calls
+    /// no one. A link the
     /// bot may no longer revoke (removed from the chat, token revoked)
     /// stays listed as live; Telegram unreachable deletes nothing.
     pub async fn delete(&self, account: AccountId, id: CampaignId) -> Result<(), CampaignIdError> {
-        self.revoke_live_links(account, id).await?;
+        let campaign = self.get(account, id).await?;
+        if campaign.status == CampaignStatus::Deleted {
+            // rules.md: a success that changes nothing, Telegram or not.
+            return Ok(());
+        }
+        self.revoke_live_links(&campaign).await?;
         let previous = self
             .campaigns
             .set_campaign_status(
@@ -367,9 +373,14 @@ impl CampaignService {
                 CampaignStatus::Deleted,
             )
             .await?;
-        previous.ok_or(CampaignIdError::Unknown)?;
-        // A link made by camp/links.json while this call revoked the others.
-        self.revoke_live_links(account, id).await
+        match previous {
+            None => Err(CampaignIdError::Unknown),
+            // A concurrent delete came first; it revoked the links.
+            Some(CampaignStatus::Deleted) => Ok(()),
+            // A link camp/links.json recorded while this call revoked the
+            // others (no link is recorded for a deleted campaign).
+            Some(_) => self.revoke_live_links(&campaign).await,
+        }
     }
 
     async fn change(
