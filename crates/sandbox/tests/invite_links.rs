@@ -7,27 +7,8 @@
 mod support;
 
 use serde_json::json;
-use support::{hook_up, ok, person, receiver, refused, sandbox};
-use usher_sandbox::{SandboxChat, SandboxEvent, SandboxHandle};
-
-fn channel() -> SandboxChat {
-    SandboxChat {
-        id: -1001234567890,
-        title: "My Channel".into(),
-        kind: "channel".into(),
-    }
-}
-
-fn promote(sb: &SandboxHandle, bot: i64) {
-    sb.send_event(
-        bot,
-        &SandboxEvent::Promote {
-            chat: channel(),
-            by: person(1, "Owner", None),
-            date: None,
-        },
-    );
-}
+use support::{channel, hook_up, ok, person, promote_in_channel, receiver, refused, sandbox};
+use usher_sandbox::{SandboxEvent, SandboxHandle};
 
 fn request(sb: &SandboxHandle, bot: i64, user: i64, date: Option<i64>) {
     sb.send_event(
@@ -46,8 +27,8 @@ async fn a_link_is_edited_then_revoked_by_the_bot_that_made_it() {
     let sb = sandbox().await;
     let bot = sb.create_bot("trackbot", "Track", None);
     let other = sb.create_bot("otherbot", "Other", None);
-    promote(&sb, bot.id);
-    promote(&sb, other.id);
+    promote_in_channel(&sb, bot.id);
+    promote_in_channel(&sb, other.id);
     let chat = channel().id;
     let link = ok(
         &sb,
@@ -133,7 +114,7 @@ async fn link_calls_refuse_what_telegram_refuses() {
     )
     .await;
     assert_eq!(no_chat, (400, "Bad Request: chat not found".into()));
-    promote(&sb, bot.id);
+    promote_in_channel(&sb, bot.id);
     for (method, params, description) in [
         (
             "revokeChatInviteLink",
@@ -183,7 +164,7 @@ async fn a_requester_may_be_messaged_for_five_minutes_until_the_request_is_decid
     let (_hook, url) = receiver(0).await;
     let bot = sb.create_bot("trackbot", "Track", None);
     hook_up(&sb, &bot.token, &url).await;
-    promote(&sb, bot.id);
+    promote_in_channel(&sb, bot.id);
     let cannot = (
         403,
         "Forbidden: bot can't initiate conversation with a user".to_owned(),

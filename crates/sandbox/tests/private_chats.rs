@@ -9,29 +9,8 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{hook_up, ok, person, receiver, refused, sandbox};
-use usher_sandbox::{SandboxChat, SandboxEvent, SandboxHandle, SandboxOptions, start};
-
-fn channel() -> SandboxChat {
-    SandboxChat {
-        id: -1001234567890,
-        title: "My Channel".into(),
-        kind: "channel".into(),
-    }
-}
-
-/// Makes the bot an administrator of [`channel`], as its owner (user 1)
-/// would, with the rights to post and invite.
-fn promote_in_channel(sb: &SandboxHandle, bot: i64) {
-    sb.send_event(
-        bot,
-        &SandboxEvent::Promote {
-            chat: channel(),
-            by: person(1, "Owner", None),
-            date: None,
-        },
-    );
-}
+use support::{channel, hook_up, ok, person, promote_in_channel, receiver, refused, sandbox};
+use usher_sandbox::{SandboxEvent, SandboxOptions, start};
 
 /// What the webhook received, in the order the updates were made: Telegram
 /// (and the sandbox) deliver up to `max_connections` at once, so arrival

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
-use usher_sandbox::{DeliveryOptions, SandboxHandle, SandboxOptions, SandboxUser, start};
+use usher_sandbox::{
+    DeliveryOptions, SandboxChat, SandboxEvent, SandboxHandle, SandboxOptions, SandboxUser, start,
+};
 
 /// What the webhook received: the secret header, the update, and when.
 pub type Received = Vec<(Option<String>, Value, Instant)>;
@@ -168,4 +170,26 @@ pub async fn hook_up(sb: &SandboxHandle, token: &str, url: &str) {
         json!({ "url": url, "allowed_updates": ["message", "my_chat_member", "chat_member", "chat_join_request"] }),
     )
     .await;
+}
+
+/// The channel the chat tests use.
+pub fn channel() -> SandboxChat {
+    SandboxChat {
+        id: -1001234567890,
+        title: "My Channel".into(),
+        kind: "channel".into(),
+    }
+}
+
+/// Makes the bot an administrator of [`channel`], as its owner (user 1)
+/// would, with the rights to post and invite.
+pub fn promote_in_channel(sb: &SandboxHandle, bot: i64) {
+    sb.send_event(
+        bot,
+        &SandboxEvent::Promote {
+            chat: channel(),
+            by: person(1, "Owner", None),
+            date: None,
+        },
+    );
 }
