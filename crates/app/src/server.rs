@@ -13,7 +13,7 @@ use url::Url;
 use usher_domain::postbacks::PostbackRetry;
 use usher_domain::retention::Retention;
 use usher_domain::services::{
-    AccountService, BotService, CampaignService, IntakeService, ProfileService, RetentionService,
+    AccountService, BotService, CampaignService, IntakeService, LeadDecisionService, ProfileService, RetentionService,
     SubscriberService,
 };
 use usher_http::health::Health;
@@ -195,6 +195,7 @@ pub fn wire(
         campaigns: CampaignService::new(store.clone(), store.clone(), gateway, pb.allow_private),
         profile: ProfileService::new(store.clone(), pb.allow_private),
         public_url: settings.http.public_url.trim_end_matches('/').to_owned(),
+        decisions: LeadDecisionService::new(store.clone()),
         subscribers: SubscriberService::new(store),
         bots,
     };

@@ -1,8 +1,13 @@
-//! The worker that sends welcome messages from the outbox: claims due
-//! items (a few per bot, so one bot's backlog never holds up another's),
+//! The worker that sends welcome messages and answers to join requests
+//! from the outbox: claims due items (a few per bot, so one bot's backlog
+//! never holds up another's),
 //! spaces each bot's messages to its send rate with `governor`, sends them
 //! through the Telegram port, and records the outcome by the domain's
 //! retry rules. A 429 pauses that bot's whole queue, in every instance.
+//! Answers share their bot's rate with its messages. A greeting through a
+//! join request's `user_chat_id` goes only inside its window
+//! (`join_requests::greeting`), else it fails with the reason; the answer
+//! to the request waits for it in the store's claim, and goes either way.
 //!
 //! Two bounds keep a slow or hung Telegram from multiplying the work: at
 //! most `welcome.max_in_flight` sends are open at once in an instance (a
@@ -20,8 +25,18 @@ use std::time::{Duration, Instant};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{Notify, Semaphore};
 use tracing::warn;
-use usher_domain::ports::{JobOutcome, OutboxKind, OutboxStore, TelegramGateway, WelcomeJob};
+use chrono::{DateTime, Utc};
+use usher_domain::ports::{
+    AnswerJob, JobOutcome, OutboxKind, OutboxStore, TelegramGateway, WelcomeJob,
+};
+use usher_domain::subscribers::join_requests::{Greeting, greeting};
 use usher_domain::subscribers::{AfterFailure, SendFailure, WelcomeRetry};
+
+/// A claimed item: a welcome or an answer.
+enum Job {
+    Welcome(WelcomeJob),
+    Answer(AnswerJob),
+}
 
 /// The shortest lease of a claimed welcome: past its lease another worker
 /// takes it (`subscribers.md`: "taken again within 30 seconds", which holds
@@ -133,14 +148,10 @@ impl WelcomeSender {
             }
             let room = u32::try_from(room).unwrap_or(CLAIM_LIMIT);
             let claimed_at = Instant::now();
-            let jobs = match this
-                .outbox
-                .claim_welcomes(this.rate, room, this.lease())
-                .await
-            {
+            let jobs = match this.claim(room).await {
                 Ok(jobs) => jobs,
                 Err(err) => {
-                    warn!(error = %format!("{:#}", err.0), "cannot claim welcome messages");
+                    warn!(error = %format!("{:#}", err.0), "cannot claim welcome messages or answers");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
@@ -177,43 +188,116 @@ impl WelcomeSender {
         lease_for(self.send_timeout)
     }
 
-    async fn send(&self, job: WelcomeJob, claimed_at: Instant) {
+    /// Claims welcomes, then answers with the room left.
+    async fn claim(&self, room: u32) -> Result<Vec<Job>, usher_domain::ports::StoreError> {
+        let lease = self.lease();
+        let welcomes = self.outbox.claim_welcomes(self.rate, room, lease).await?;
+        let left = room.saturating_sub(u32::try_from(welcomes.len()).unwrap_or(room));
+        let mut jobs: Vec<Job> = welcomes.into_iter().map(Job::Welcome).collect();
+        if left > 0 {
+            let answers = self.outbox.claim_answers(self.rate, left, lease).await?;
+            jobs.extend(answers.into_iter().map(Job::Answer));
+        }
+        Ok(jobs)
+    }
+
+    async fn send(&self, job: Job, claimed_at: Instant) {
+        match job {
+            Job::Welcome(job) => self.send_welcome(job, claimed_at).await,
+            Job::Answer(job) => self.send_answer(job, claimed_at).await,
+        }
+    }
+
+    async fn send_answer(&self, job: AnswerJob, claimed_at: Instant) {
         let lease_ends = claimed_at + self.lease();
+        let tried = Tried {
+            bot: job.bot,
+            attempts: job.attempts,
+            created: job.created,
+        };
         let outcome = match &job.token {
             _ if job.cancelled => JobOutcome::Dropped("campaign or bot deleted".into()),
             Err(reason) => {
                 let failure = SendFailure::Transient(reason.clone());
-                self.after_failure(&job, failure).await
+                self.after_failure(tried, failure).await
             }
-            Ok(token) => {
-                self.limiter.until_key_ready(&job.bot).await;
-                if let Some(wait) = self.pause_left(job.bot) {
-                    // Back to the queue rather than into the same 429.
-                    JobOutcome::Retry(wait, "flood control: waiting".into())
-                } else if Instant::now() + self.send_timeout + LEASE_MARGIN / 2 > lease_ends {
-                    // The send could outlast the lease, and another worker
-                    // would send it too: back to the queue, untried.
-                    JobOutcome::Retry(Duration::ZERO, "lease too short to send".into())
-                } else {
-                    let message = job.parts.message();
-                    match self
-                        .telegram
-                        .send_message(token, job.recipient, &message)
-                        .await
-                    {
-                        Ok(()) => JobOutcome::Sent,
-                        Err(failure) => self.after_failure(&job, failure).await,
-                    }
+            Ok(token) => match self.ready_to_send(job.bot, lease_ends).await {
+                Err(not_yet) => not_yet,
+                Ok(()) => match self
+                    .telegram
+                    .answer_join_request(token, job.chat, job.user, job.answer)
+                    .await
+                {
+                    Ok(()) => JobOutcome::Sent,
+                    Err(failure) => self.after_failure(tried, failure).await,
+                },
+            },
+        };
+        metrics::counter!("join_request_answers_total", "answer" => job.answer.as_str(), "result" => result_of(&outcome))
+            .increment(1);
+        let left = lease_ends.saturating_duration_since(Instant::now());
+        let recorded = crate::outcome_retry::with_retries(left, || {
+            self.outbox.finish_answer(job.id, job.attempts, &outcome)
+        })
+        .await;
+        if let Err(err) = recorded {
+            // The lease runs out and the answer is tried again: Telegram
+            // refuses the second one (the request is gone), which fails it.
+            warn!(outbox.id = job.id, error = %format!("{:#}", err.0), "cannot record an answer's outcome");
+        }
+    }
+
+    /// Waits for the bot's turn under its rate; `Err` with the outcome to
+    /// record when it must not send now (paused by a 429, or the lease too
+    /// short for a whole send).
+    async fn ready_to_send(&self, bot: i64, lease_ends: Instant) -> Result<(), JobOutcome> {
+        self.limiter.until_key_ready(&bot).await;
+        if let Some(wait) = self.pause_left(bot) {
+            // Back to the queue rather than into the same 429.
+            Err(JobOutcome::Retry(wait, "flood control: waiting".into()))
+        } else if Instant::now() + self.send_timeout + LEASE_MARGIN / 2 > lease_ends {
+            // The send could outlast the lease, and another worker would
+            // send it too: back to the queue, untried.
+            Err(JobOutcome::Retry(
+                Duration::ZERO,
+                "lease too short to send".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn send_welcome(&self, job: WelcomeJob, claimed_at: Instant) {
+        let lease_ends = claimed_at + self.lease();
+        let tried = Tried {
+            bot: job.bot,
+            attempts: job.attempts,
+            created: job.created,
+        };
+        let outcome = match &job.token {
+            _ if job.cancelled => JobOutcome::Dropped("campaign or bot deleted".into()),
+            Err(reason) => {
+                let failure = SendFailure::Transient(reason.clone());
+                self.after_failure(tried, failure).await
+            }
+            Ok(_) if let Some(missed) = missed_greeting(&job) => JobOutcome::Failed(missed.into()),
+            Ok(token) => match self.ready_to_send(job.bot, lease_ends).await {
+                Err(not_yet) => not_yet,
+                // The wait for the bot's turn outlasted the window.
+                Ok(()) if let Some(missed) = missed_greeting(&job) => {
+                    JobOutcome::Failed(missed.into())
                 }
-            }
+                Ok(()) => match self
+                    .telegram
+                    .send_message(token, job.recipient, &job.parts.message())
+                    .await
+                {
+                    Ok(()) => JobOutcome::Sent,
+                    Err(failure) => self.after_failure(tried, failure).await,
+                },
+            },
         };
-        let result = match &outcome {
-            JobOutcome::Sent => "sent",
-            JobOutcome::Failed(_) => "failed",
-            JobOutcome::Dropped(_) => "dropped",
-            JobOutcome::Retry(..) => "retry",
-        };
-        metrics::counter!("welcome_messages_total", "result" => result).increment(1);
+        metrics::counter!("welcome_messages_total", "result" => result_of(&outcome)).increment(1);
         let left = lease_ends.saturating_duration_since(Instant::now());
         let recorded = crate::outcome_retry::with_retries(left, || {
             self.outbox.finish(job.id, job.attempts, &outcome)
@@ -237,7 +321,7 @@ impl WelcomeSender {
         Some(left)
     }
 
-    async fn after_failure(&self, job: &WelcomeJob, failure: SendFailure) -> JobOutcome {
+    async fn after_failure(&self, job: Tried, failure: SendFailure) -> JobOutcome {
         if let SendFailure::RetryAfter(seconds) = failure {
             let wait = Duration::from_secs(seconds);
             self.paused
@@ -259,5 +343,33 @@ impl WelcomeSender {
             AfterFailure::Retry(wait) => JobOutcome::Retry(wait, reason),
             AfterFailure::Fail(reason) => JobOutcome::Failed(reason),
         }
+    }
+}
+
+/// What the retry rules need of a claimed item.
+#[derive(Clone, Copy)]
+struct Tried {
+    bot: i64,
+    attempts: u32,
+    created: DateTime<Utc>,
+}
+
+/// The metric label of an outcome.
+fn result_of(outcome: &JobOutcome) -> &'static str {
+    match outcome {
+        JobOutcome::Sent => "sent",
+        JobOutcome::Failed(_) => "failed",
+        JobOutcome::Dropped(_) => "dropped",
+        JobOutcome::Retry(..) => "retry",
+    }
+}
+
+/// Why a greeting through a join request's `user_chat_id` can no longer
+/// go, if it cannot; `None` for every other welcome.
+fn missed_greeting(job: &WelcomeJob) -> Option<&'static str> {
+    let requested = job.requested?;
+    match greeting(requested.timestamp(), Utc::now().timestamp(), job.decided) {
+        Greeting::Send => None,
+        Greeting::Missed(reason) => Some(reason),
     }
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use crate::invite_links::LinkMode;
+use crate::subscribers::join_requests::JoinRequestPolicy;
 use crate::postbacks::Templates;
 use crate::text::http_url_ok;
 use crate::{AccountId, BotId, CampaignId, ChatId};
@@ -75,6 +76,8 @@ pub struct Campaign {
     pub link_mode: LinkMode,
     /// Its live link of that mode, `""` for none.
     pub invite_link: String,
+    /// What it does with a join request for its chat.
+    pub join_requests: JoinRequestPolicy,
     /// When it was made.
     pub created: DateTime<Utc>,
 }
@@ -153,6 +156,8 @@ pub struct CampaignSettings {
     pub postbacks: Templates,
     /// Whether usher makes an invite link for it, and which kind.
     pub link_mode: LinkMode,
+    /// What it does with a join request for its chat.
+    pub join_requests: JoinRequestPolicy,
 }
 
 impl Campaign {
@@ -165,6 +170,7 @@ impl Campaign {
             unsub_window: self.unsub_window,
             postbacks: self.postbacks.clone(),
             link_mode: self.link_mode,
+            join_requests: self.join_requests,
         }
     }
 }

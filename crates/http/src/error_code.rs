@@ -5,9 +5,10 @@ use std::fmt;
 use tracing::error;
 use usher_domain::ports::StoreError;
 use usher_domain::services::{
-    AddBotError, AddCampaignError, AuthError, CampaignIdError, ChatsError, DeleteBotError,
-    EditCampaignError, LinkError, LinkFailure, ProfileError, SettingsError,
+    AddBotError, AddCampaignError, AuthError, CampaignIdError, ChatsError, DecideError,
+    DeleteBotError, EditCampaignError, LinkError, LinkFailure, ProfileError, SettingsError,
 };
+use usher_domain::subscribers::join_requests::DecideRefusal;
 
 /// An error code of `conventions.md` or `rules.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +73,13 @@ pub enum ErrorCode {
     Name,
     /// The bot may not make or revoke invite links in the campaign's chat.
     Rights,
+    /// `camp/add.json`, `camp/edit.json`: `join_requests` is not a policy.
+    Policy,
+    /// `leads/approve.json`, `leads/decline.json`: the lead is not held.
+    Held,
+    /// `leads/approve.json`, `leads/decline.json`: an answer to the lead's
+    /// request is queued already.
+    Deciding,
 }
 
 impl ErrorCode {
@@ -86,7 +94,7 @@ impl ErrorCode {
     ];
 
     /// Every code, for documents and tests that must cover them all.
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::Func,
         ErrorCode::Request,
         ErrorCode::Key,
@@ -117,6 +125,9 @@ impl ErrorCode {
         ErrorCode::Link,
         ErrorCode::Name,
         ErrorCode::Rights,
+        ErrorCode::Policy,
+        ErrorCode::Held,
+        ErrorCode::Deciding,
     ];
 
     /// What the code tells a client, for the API reference.
@@ -195,6 +206,16 @@ impl ErrorCode {
                  administrator of the chat with the right to invite users (or it left the \
                  chat, or its token was revoked); nothing was changed"
             }
+            ErrorCode::Policy => {
+                "`join_requests` is not one of manual, approve, after_welcome, decline"
+            }
+            ErrorCode::Held => {
+                "the lead is not held: it has no join request waiting to be decided"
+            }
+            ErrorCode::Deciding => {
+                "an answer to the lead's join request is queued already; its outcome is in \
+                 `leads/get.json`"
+            }
         }
     }
 
@@ -231,6 +252,9 @@ impl ErrorCode {
             ErrorCode::Link => "link",
             ErrorCode::Name => "name",
             ErrorCode::Rights => "rights",
+            ErrorCode::Policy => "policy",
+            ErrorCode::Held => "held",
+            ErrorCode::Deciding => "deciding",
         }
     }
 }
@@ -321,6 +345,18 @@ impl From<SettingsError> for ErrorCode {
             SettingsError::Unsub => ErrorCode::Unsub,
             SettingsError::Postback => ErrorCode::Postback,
             SettingsError::LinkMode => ErrorCode::Mode,
+            SettingsError::JoinRequests => ErrorCode::Policy,
+        }
+    }
+}
+
+impl From<DecideError> for ErrorCode {
+    fn from(err: DecideError) -> Self {
+        match err {
+            DecideError::Unknown => ErrorCode::Id,
+            DecideError::Refused(DecideRefusal::NotHeld) => ErrorCode::Held,
+            DecideError::Refused(DecideRefusal::AlreadyDeciding) => ErrorCode::Deciding,
+            DecideError::Store(store) => store.into(),
         }
     }
 }

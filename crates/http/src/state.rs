@@ -1,7 +1,8 @@
 //! What every handler is given: the domain services and the public URL.
 
 use usher_domain::services::{
-    AccountService, BotService, CampaignService, IntakeService, ProfileService, SubscriberService,
+    AccountService, BotService, CampaignService, IntakeService, LeadDecisionService, ProfileService,
+    SubscriberService,
 };
 
 /// What the handlers share: the domain services.
@@ -17,6 +18,8 @@ pub struct AppState {
     pub campaigns: CampaignService,
     /// Leads, the journal and stats.
     pub subscribers: SubscriberService,
+    /// Answers to held leads' join requests.
+    pub decisions: LeadDecisionService,
     /// The account's profile and global postback templates.
     pub profile: ProfileService,
     /// The public base URL of the service (`http.public_url`): the

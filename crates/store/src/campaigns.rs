@@ -12,6 +12,7 @@ use usher_domain::ports::{
 
 use diesel::sql_types::{Array, BigInt};
 use usher_domain::invite_links::{InviteLink, LinkId, LinkMode, NewInviteLink};
+use usher_domain::subscribers::join_requests::JoinRequestPolicy;
 use usher_domain::postbacks::Templates;
 use usher_domain::subscribers::LeadStatus;
 use usher_domain::{
@@ -24,7 +25,7 @@ use crate::error::db_err;
 use crate::pg_store::PgStore;
 use crate::schema::{bots, campaigns};
 
-type Row = (Base, TemplateColumns, i16);
+type Row = (Base, TemplateColumns, (i16, i16));
 
 /// The five templates, as stored.
 pub(crate) type TemplateColumns = (String, String, String, String, String);
@@ -71,13 +72,13 @@ fn columns() -> _ {
             campaigns::pb_cancel,
             campaigns::pb_trash,
         ),
-        campaigns::link_mode,
+        (campaigns::link_mode, campaigns::join_policy),
     )
 }
 
 /// The campaign of a row; its counters and invite link are filled in by
 /// [`with_counters`].
-fn campaign((base, templates, link_mode): Row) -> Campaign {
+fn campaign((base, templates, (link_mode, join_policy)): Row) -> Campaign {
     let (
         id,
         account,
@@ -110,6 +111,8 @@ fn campaign((base, templates, link_mode): Row) -> Campaign {
         status: CampaignStatus::from_code(status),
         link_mode: LinkMode::from_code(link_mode),
         invite_link: String::new(),
+        // An unknown code (a newer instance's) is left to a person.
+        join_requests: JoinRequestPolicy::from_code(join_policy).unwrap_or_default(),
         created,
     }
 }
@@ -304,6 +307,7 @@ impl CampaignStore for PgStore {
             .filter(campaigns::pb_cancel.eq(old.of(LeadStatus::Cancel)))
             .filter(campaigns::pb_trash.eq(old.of(LeadStatus::Trash)))
             .filter(campaigns::link_mode.eq(expected.link_mode.code()))
+            .filter(campaigns::join_policy.eq(expected.join_requests.code()))
             .set((
                 campaigns::welcome.eq(&settings.welcome),
                 campaigns::button_text.eq(&settings.button_text),
@@ -315,6 +319,7 @@ impl CampaignStore for PgStore {
                 campaigns::pb_cancel.eq(settings.postbacks.of(LeadStatus::Cancel)),
                 campaigns::pb_trash.eq(settings.postbacks.of(LeadStatus::Trash)),
                 campaigns::link_mode.eq(settings.link_mode.code()),
+                campaigns::join_policy.eq(settings.join_requests.code()),
                 campaigns::updated_at.eq(diesel::dsl::now),
             ));
         let mode_changes = expected.link_mode != settings.link_mode;
@@ -426,6 +431,7 @@ async fn insert_row(
             campaigns::pb_cancel.eq(new.settings.postbacks.of(LeadStatus::Cancel)),
             campaigns::pb_trash.eq(new.settings.postbacks.of(LeadStatus::Trash)),
             campaigns::link_mode.eq(new.settings.link_mode.code()),
+            campaigns::join_policy.eq(new.settings.join_requests.code()),
         ))
         .returning(campaigns::id)
         .get_result::<i64>(conn)

@@ -18,6 +18,7 @@ mod group_commit;
 mod intake;
 mod key_cache;
 mod key_check;
+mod lead_decisions;
 mod listener;
 pub mod migrate;
 mod outbox;

@@ -98,6 +98,7 @@ diesel::table! {
         pb_trash -> Text,
         served -> Bool,
         link_mode -> Int2,
+        join_policy -> Int2,
     }
 }
 

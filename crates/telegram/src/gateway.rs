@@ -14,6 +14,7 @@ use teloxide_core::types::{
 use tracing::instrument;
 use url::Url;
 use usher_domain::ports::{MemberStatus, TelegramError, TelegramGateway, WebhookRegistration};
+use usher_domain::subscribers::join_requests::RequestAnswer;
 use usher_domain::subscribers::{OutgoingMessage, SendFailure};
 use usher_domain::{BotProfile, BotToken, ChatId, TgBotId};
 
@@ -249,9 +250,53 @@ impl TelegramGateway for TeloxideGateway {
                     url,
                 )]]));
         }
+        self.send_call("sendMessage", token, async move { request.await.map(drop) })
+            .await
+    }
+
+    #[instrument(skip_all, fields(bot.tg = %token.tg()))]
+    async fn answer_join_request(
+        &self,
+        token: &BotToken,
+        chat: ChatId,
+        user: i64,
+        answer: RequestAnswer,
+    ) -> Result<(), SendFailure> {
+        let bot = self.bot(token);
+        let chat = teloxide_core::types::ChatId(chat.0);
+        let user = UserId(u64::try_from(user).unwrap_or_default());
+        match answer {
+            RequestAnswer::Approve => {
+                let request = bot.approve_chat_join_request(chat, user);
+                self.send_call("approveChatJoinRequest", token, async move {
+                    request.await.map(drop)
+                })
+                .await
+            }
+            RequestAnswer::Decline => {
+                let request = bot.decline_chat_join_request(chat, user);
+                self.send_call("declineChatJoinRequest", token, async move {
+                    request.await.map(drop)
+                })
+                .await
+            }
+        }
+    }
+}
+
+impl TeloxideGateway {
+    /// Runs a call that delivers something to a person (a message, an
+    /// answer to their request) within the timeout, with its failure
+    /// classified for the outbox's retry rules and its metrics recorded.
+    async fn send_call(
+        &self,
+        method: &'static str,
+        token: &BotToken,
+        call: impl std::future::Future<Output = Result<(), teloxide_core::RequestError>>,
+    ) -> Result<(), SendFailure> {
         let started = std::time::Instant::now();
-        let outcome = match tokio::time::timeout(self.timeout, async move { request.await }).await {
-            Ok(Ok(_)) => Ok(()),
+        let outcome = match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok(())) => Ok(()),
             Ok(Err(err)) => Err(classify_send(&err, token)),
             Err(_) => Err(SendFailure::Transient(format!(
                 "no answer within {} ms",
@@ -264,9 +309,9 @@ impl TelegramGateway for TeloxideGateway {
             Err(SendFailure::RetryAfter(_)) => "flood",
             Err(SendFailure::Transient(_)) => "unreachable",
         };
-        metrics::counter!("telegram_requests_total", "method" => "sendMessage", "result" => result)
+        metrics::counter!("telegram_requests_total", "method" => method, "result" => result)
             .increment(1);
-        metrics::histogram!("telegram_request_duration_seconds", "method" => "sendMessage", "result" => result)
+        metrics::histogram!("telegram_request_duration_seconds", "method" => method, "result" => result)
             .record(started.elapsed().as_secs_f64());
         outcome
     }

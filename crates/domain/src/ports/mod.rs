@@ -15,9 +15,13 @@ mod telegram;
 
 pub use campaigns::{CampaignStore, InsertCampaignError, NewCampaign, SettingsSwap};
 pub use intake::{Applied, IntakeStore, WebhookTarget};
-pub use outbox::{JobOutcome, OutboxKind, OutboxStore, PostbackJob, PostbackOutcome, WelcomeJob};
+pub use outbox::{
+    AnswerJob, JobOutcome, OutboxKind, OutboxStore, PostbackJob, PostbackOutcome, WelcomeJob,
+};
 pub use profile::{Profile, ProfileStore};
 pub use retention::RetentionStore;
 pub use store::{AccountStore, BotLock, BotStore, NewBot, Reconnect, StoreError, TgClaim};
-pub use subscribers::{JournalFilter, LeadFilter, PostbackFilter, SubscriberReads};
+pub use subscribers::{
+    JournalFilter, LeadDecision, LeadDecisionStore, LeadFilter, PostbackFilter, SubscriberReads,
+};
 pub use telegram::{MemberStatus, TelegramError, TelegramGateway, WebhookRegistration};

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use crate::BotToken;
+use crate::subscribers::join_requests::RequestAnswer;
+use crate::{BotToken, ChatId};
 use crate::postbacks::Verdict;
 use crate::subscribers::WelcomeParts;
 
@@ -33,6 +34,36 @@ pub struct WelcomeJob {
     pub cancelled: bool,
     /// What the message is made of.
     pub parts: WelcomeParts,
+    /// For a greeting of a join request through its `user_chat_id`: the
+    /// request's date. It may go only inside the window
+    /// ([`crate::subscribers::join_requests::greeting`]).
+    pub requested: Option<DateTime<Utc>>,
+    /// Whether the lead's request has been decided since (the lead is no
+    /// longer held, or an answer to it went): a greeting then no longer goes.
+    pub decided: bool,
+}
+
+/// An answer to a join request claimed for sending.
+#[derive(Debug, Clone)]
+pub struct AnswerJob {
+    /// The outbox item.
+    pub id: i64,
+    /// Our bot id (the key of its send rate).
+    pub bot: i64,
+    /// The bot's token, as [`WelcomeJob::token`].
+    pub token: Result<BotToken, String>,
+    /// The chat the request is for (the campaign's).
+    pub chat: ChatId,
+    /// The person who asked.
+    pub user: i64,
+    /// Approve or decline.
+    pub answer: RequestAnswer,
+    /// Which try this is (1 for the first); the claim's fencing token.
+    pub attempts: u32,
+    /// When it was queued.
+    pub created: DateTime<Utc>,
+    /// The campaign is deleted, or its bot is: the answer is dropped.
+    pub cancelled: bool,
 }
 
 /// A postback claimed for sending.
@@ -100,13 +131,35 @@ pub trait OutboxStore: Send + Sync {
         lease: Duration,
     ) -> Result<Vec<WelcomeJob>, StoreError>;
 
+    /// Claims due answers to join requests as [`OutboxStore::claim_welcomes`]
+    /// claims welcomes (`per_bot` counts answers only), and only an answer
+    /// whose lead has no welcome pending: a greeting goes, or fails, before
+    /// the answer to its request.
+    async fn claim_answers(
+        &self,
+        per_bot: u32,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<AnswerJob>, StoreError>;
+
+    /// Records how answer `id`, claimed as try `attempt`, ended, as
+    /// [`OutboxStore::finish`]; a sent one is counted in its campaign's
+    /// day (`approvals` or `declines` of `stats/days.json`) in the same
+    /// statement.
+    async fn finish_answer(
+        &self,
+        id: i64,
+        attempt: u32,
+        outcome: &JobOutcome,
+    ) -> Result<(), StoreError>;
+
     /// Records how item `id`, claimed as try `attempt`, ended (or when to
     /// retry it). MUST change nothing if the item is no longer pending or
     /// was claimed again since (its attempts are not `attempt`): a late
     /// outcome never clears another worker's lease.
     async fn finish(&self, id: i64, attempt: u32, outcome: &JobOutcome) -> Result<(), StoreError>;
 
-    /// Telegram asked bot `bot` to wait: none of its pending welcomes is
+    /// Telegram asked bot `bot` to wait: none of its pending welcomes and answers is
     /// due before `wait` has passed, in any instance.
     async fn pause_bot(&self, bot: i64, wait: Duration) -> Result<(), StoreError>;
 

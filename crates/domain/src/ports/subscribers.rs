@@ -1,10 +1,12 @@
-//! The storage port of the subscriber reads.
+//! The storage ports of the subscriber reads and of a customer's answers
+//! to join requests.
 
 use async_trait::async_trait;
 
 use super::StoreError;
 use crate::AccountId;
 use crate::subscribers::LeadStatus;
+use crate::subscribers::join_requests::{DecideRefusal, RequestAnswer};
 use crate::subscribers::views::{
     DayView, JournalView, LeadDetailView, LeadView, Page, PostbackView, Window,
 };
@@ -107,4 +109,34 @@ pub trait SubscriberReads: Send + Sync {
         from: i64,
         to: i64,
     ) -> Result<Vec<DayView>, StoreError>;
+}
+
+/// What [`LeadDecisionStore::decide_lead`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadDecision {
+    /// The answer is queued.
+    Queued,
+    /// No such lead in the account.
+    Unknown,
+    /// The rule refused.
+    Refused(DecideRefusal),
+}
+
+/// A customer's answer to a held lead's join request
+/// (`leads/approve.json`, `leads/decline.json`).
+#[async_trait]
+pub trait LeadDecisionStore: Send + Sync {
+    /// In one transaction, with lead `lead` of `account` locked: reads
+    /// whether it is held and whether an answer to its request is pending,
+    /// asks `rule` with those two, and when it agrees queues `answer` in
+    /// the outbox (sent to the lead's campaign's chat by its bot). MUST
+    /// answer `Unknown` for another account's lead, and queue nothing
+    /// unless `rule` agreed.
+    async fn decide_lead(
+        &self,
+        account: AccountId,
+        lead: i64,
+        answer: RequestAnswer,
+        rule: fn(bool, bool) -> Result<(), DecideRefusal>,
+    ) -> Result<LeadDecision, StoreError>;
 }

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::subscribers::join_requests::RequestAnswer;
 use crate::subscribers::{OutgoingMessage, SendFailure};
 use crate::{BotProfile, BotToken, ChatId, TgBotId, WebhookSecret};
 
@@ -89,6 +90,18 @@ pub trait TelegramGateway: Send + Sync {
         chat: ChatId,
         url: &str,
     ) -> Result<(), TelegramError>;
+
+    /// `approveChatJoinRequest` or `declineChatJoinRequest` of user
+    /// `user`'s request to join `chat`. Failures as
+    /// [`TelegramGateway::send_message`]'s: a request that is gone (decided
+    /// already, `HIDE_REQUESTER_MISSING`) is `Permanent`.
+    async fn answer_join_request(
+        &self,
+        token: &BotToken,
+        chat: ChatId,
+        user: i64,
+        answer: RequestAnswer,
+    ) -> Result<(), SendFailure>;
 
     /// `sendMessage` of `message` to the private chat `chat`, with
     /// `parse_mode: Markdown` and the button as an inline keyboard. MUST

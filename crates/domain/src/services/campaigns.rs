@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::campaign::{button_ok, generate_code, welcome_ok};
 pub use crate::given::Given;
 use crate::invite_links::LinkMode;
+use crate::subscribers::join_requests::JoinRequestPolicy;
 use crate::ports::{
     BotStore, CampaignStore, InsertCampaignError, NewCampaign, SettingsSwap, StoreError,
     TelegramGateway,
@@ -27,6 +28,8 @@ pub struct SettingsInput<'a> {
     pub postbacks: [Given<&'a str>; 5],
     /// `link_mode`: `none`, `join` or `request`.
     pub link_mode: Given<&'a str>,
+    /// `join_requests`: `manual`, `approve`, `after_welcome` or `decline`.
+    pub join_requests: Given<&'a str>,
 }
 
 /// Which settings parameter is wrong, in the order they are checked.
@@ -45,6 +48,9 @@ pub enum SettingsError {
     Postback,
     /// `link_mode`: not `none`, `join` or `request`.
     LinkMode,
+    /// `join_requests`: not `manual`, `approve`, `after_welcome` or
+    /// `decline`.
+    JoinRequests,
 }
 
 impl SettingsInput<'_> {
@@ -83,6 +89,13 @@ impl SettingsInput<'_> {
             Given::Value(name) => LinkMode::parse(name).ok_or(SettingsError::LinkMode)?,
             Given::Invalid => return Err(SettingsError::LinkMode),
         };
+        let join_requests = match self.join_requests {
+            Given::Absent => current.join_requests,
+            Given::Value(name) => {
+                JoinRequestPolicy::parse(name).ok_or(SettingsError::JoinRequests)?
+            }
+            Given::Invalid => return Err(SettingsError::JoinRequests),
+        };
         Ok(CampaignSettings {
             welcome,
             button_text,
@@ -90,6 +103,7 @@ impl SettingsInput<'_> {
             unsub_window,
             postbacks,
             link_mode,
+            join_requests,
         })
     }
 }
@@ -230,6 +244,7 @@ impl CampaignService {
             unsub_window: 0,
             postbacks: Templates::default(),
             link_mode: LinkMode::None,
+            join_requests: JoinRequestPolicy::Manual,
         };
         let settings = input
             .apply(&defaults, self.allow_private)

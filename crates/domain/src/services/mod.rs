@@ -5,6 +5,7 @@ mod bots;
 mod campaign_links;
 mod campaigns;
 mod intake;
+mod lead_decisions;
 mod profile;
 mod retention;
 mod subscribers;
@@ -21,6 +22,7 @@ pub use campaigns::{
     SettingsError, SettingsInput,
 };
 pub use intake::{IntakeError, IntakeService, Received};
+pub use lead_decisions::{DecideError, LeadDecisionService};
 pub use profile::{ProfileError, ProfileService};
 pub use retention::{Partition, RetentionService, UpkeepReport};
 pub use subscribers::{

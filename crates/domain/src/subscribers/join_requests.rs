@@ -32,14 +32,12 @@ impl JoinRequestPolicy {
         JoinRequestPolicy::Decline,
     ];
 
+    /// The API names of every policy, in the order of their codes.
+    pub const NAMES: [&'static str; 4] = ["manual", "approve", "after_welcome", "decline"];
+
     /// Its name in the API.
     pub fn as_str(self) -> &'static str {
-        match self {
-            JoinRequestPolicy::Manual => "manual",
-            JoinRequestPolicy::Approve => "approve",
-            JoinRequestPolicy::AfterWelcome => "after_welcome",
-            JoinRequestPolicy::Decline => "decline",
-        }
+        Self::NAMES[self.code() as usize]
     }
 
     /// The policy of an API name; `None` for anything else (exact, case
@@ -72,6 +70,31 @@ pub enum RequestAnswer {
     Approve,
     /// Refuse the request.
     Decline,
+}
+
+impl RequestAnswer {
+    /// Its stored code (`outbox.answer`).
+    pub fn code(self) -> i16 {
+        match self {
+            RequestAnswer::Approve => 1,
+            RequestAnswer::Decline => 2,
+        }
+    }
+
+    /// The answer of a stored code.
+    pub fn from_code(code: i16) -> Option<Self> {
+        [RequestAnswer::Approve, RequestAnswer::Decline]
+            .into_iter()
+            .find(|a| a.code() == code)
+    }
+
+    /// Its name in the API (`approve`, `decline`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestAnswer::Approve => "approve",
+            RequestAnswer::Decline => "decline",
+        }
+    }
 }
 
 /// What to queue for a new join request of an active campaign's chat.

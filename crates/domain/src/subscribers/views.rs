@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::join_requests::RequestAnswer;
 use super::lead::LeadStatus;
 use crate::services::Given;
 
@@ -42,6 +43,15 @@ pub struct WelcomeView {
     pub time: DateTime<Utc>,
 }
 
+/// The last answer usher queued to a lead's join request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerView {
+    /// Approve or decline.
+    pub answer: RequestAnswer,
+    /// How it stands, as [`WelcomeView::state`].
+    pub delivery: WelcomeView,
+}
+
 /// A lead with its history and its welcome, as `leads/get.json` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeadDetailView {
@@ -51,6 +61,8 @@ pub struct LeadDetailView {
     pub history: Vec<(LeadStatus, DateTime<Utc>)>,
     /// Its last welcome message, if one was queued.
     pub welcome: Option<WelcomeView>,
+    /// The last answer to its join request usher queued, if any.
+    pub answer: Option<AnswerView>,
     /// Its postbacks, newest first.
     pub postbacks: Vec<PostbackView>,
 }
@@ -126,6 +138,11 @@ pub struct DayView {
     pub confirms: i64,
     /// Leaves and kicks of leads.
     pub unsubs: i64,
+    /// Join requests usher approved (by the campaign's policy or
+    /// `leads/approve.json`), counted on the day Telegram took the answer.
+    pub approvals: i64,
+    /// Join requests usher declined, likewise.
+    pub declines: i64,
 }
 
 impl DayView {
@@ -312,6 +329,8 @@ mod tests {
             holds: 0,
             confirms,
             unsubs: 0,
+            approvals: 0,
+            declines: 0,
         };
         assert_eq!(day(3, 1).conversion(), 33.33);
         assert_eq!(day(0, 0).conversion(), 0.0);

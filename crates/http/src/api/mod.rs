@@ -20,7 +20,7 @@ pub use endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::{ErrorCode, envelope};
 
 /// Every endpoint of the JSON API, in the order of the reference.
-pub const ENDPOINTS: [&Endpoint; 21] = [
+pub const ENDPOINTS: [&Endpoint; 23] = [
     &bots::list::ENDPOINT,
     &bots::add::ENDPOINT,
     &bots::chats::ENDPOINT,
@@ -36,6 +36,8 @@ pub const ENDPOINTS: [&Endpoint; 21] = [
     &camp::links::CHANGE,
     &leads::list::ENDPOINT,
     &leads::get::ENDPOINT,
+    &leads::decide::APPROVE,
+    &leads::decide::DECLINE,
     &journal::list::ENDPOINT,
     &stats::days::ENDPOINT,
     &postbacks::list::ENDPOINT,

@@ -88,6 +88,21 @@ pub fn lead_status() -> Object {
     )
 }
 
+/// A campaign's join-request policy.
+pub fn join_requests() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(
+            usher_domain::subscribers::join_requests::JoinRequestPolicy::NAMES,
+        ))
+        .description(Some(
+            "manual: a person decides (or leads/approve.json, leads/decline.json); approve: \
+             approved at once; after_welcome: the welcome goes through the request's \
+             user_chat_id, then approved; decline: declined at once.",
+        ))
+        .build()
+}
+
 /// A campaign's link mode.
 pub fn link_mode() -> Object {
     ObjectBuilder::new()

@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
-use usher_domain::TgBotId;
-use usher_domain::ports::{PostbackJob, WelcomeJob};
+use usher_domain::ports::{AnswerJob, PostbackJob, WelcomeJob};
+use usher_domain::subscribers::join_requests::RequestAnswer;
+use usher_domain::{ChatId, TgBotId};
 use usher_domain::subscribers::{LeadStatus, WelcomeParts};
 
 use crate::pg_store::PgStore;
@@ -54,6 +55,10 @@ pub(super) struct Claimed {
     status: i16,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     updated: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    requested_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    decided: bool,
 }
 
 /// A claim of the heads of one kind's queues, keyed by `$key` (`bot_id` or
@@ -142,7 +147,28 @@ WHERE o.id = locked.id AND l.id = o.lead_id AND c.id = o.campaign_id AND b.id = 
 RETURNING o.id, o.bot_id, b.tg, b.token_enc, o.recipient, o.attempts, o.created_at,
     (c.status = 2 OR b.deleted_at IS NOT NULL) AS cancelled,
     c.welcome, c.button_text, c.button_url, c.chat_title, c.chat_id, c.code, o.account_id,
-    o.lead_id, l.click, l.name, l.username, l.status, l.updated",
+    o.lead_id, l.click, l.name, l.username, l.status, l.updated, o.requested_at,
+    l.status <> 1 AS decided",
+);
+
+/// The heads of the bots' queues of answers to join requests (see
+/// `claim_heads`), leased, with the chat, the requester and the bot's
+/// token. An answer whose lead still has a welcome pending waits for it:
+/// the greeting of `after_welcome` goes, or fails, before the approval,
+/// and the probe reads the few outbox rows of one lead (`outbox_by_lead`).
+pub(super) const CLAIM_ANSWERS: &str = claim_heads!(
+    key: "bot_id",
+    kind: "answer",
+    head: "
+           AND NOT EXISTS (SELECT 1 FROM outbox w
+                           WHERE w.lead_id = o.lead_id AND w.state = 'pending'
+                             AND w.kind = 'welcome')",
+    then: "UPDATE outbox o
+SET leased_until = now() + $3 * interval '1 millisecond', attempts = o.attempts + 1
+FROM locked, leads l, campaigns c, bots b
+WHERE o.id = locked.id AND l.id = o.lead_id AND c.id = o.campaign_id AND b.id = o.bot_id
+RETURNING o.id, o.bot_id, b.tg, b.token_enc, l.subscriber AS recipient, o.attempts, o.created_at,
+    (c.status = 2 OR b.deleted_at IS NOT NULL) AS cancelled, c.chat_id, coalesce(o.answer, 0) AS answer",
 );
 
 impl Claimed {
@@ -183,7 +209,70 @@ impl Claimed {
                 status,
                 time: self.updated.unwrap_or(self.created_at).timestamp(),
             },
+            requested: self.requested_at,
+            decided: self.decided,
         }
+    }
+}
+
+#[derive(QueryableByName)]
+pub(super) struct ClaimedAnswer {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    bot_id: i64,
+    #[diesel(sql_type = BigInt)]
+    tg: i64,
+    #[diesel(sql_type = diesel::sql_types::Bytea)]
+    token_enc: Vec<u8>,
+    #[diesel(sql_type = BigInt)]
+    recipient: i64,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    cancelled: bool,
+    #[diesel(sql_type = BigInt)]
+    chat_id: i64,
+    #[diesel(sql_type = SmallInt)]
+    answer: i16,
+}
+
+impl ClaimedAnswer {
+    /// The outbox item.
+    pub(super) fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// Which try this claim is.
+    pub(super) fn attempts(&self) -> u32 {
+        u32::try_from(self.attempts).unwrap_or(1)
+    }
+
+    /// The job of this row; a token that does not decrypt fails this job
+    /// alone, as a welcome's. A row without a known answer (a newer
+    /// instance's code) is dropped by the sender, never guessed.
+    pub(super) fn into_job(self, store: &PgStore) -> Option<AnswerJob> {
+        let token = store
+            .cipher
+            .decrypt(TgBotId(self.tg), &self.token_enc)
+            .map_err(|_| {
+                "the bot's stored token cannot be decrypted with this instance's \
+                 secrets.token_key"
+                    .to_owned()
+            });
+        Some(AnswerJob {
+            id: self.id,
+            bot: self.bot_id,
+            token,
+            chat: ChatId(self.chat_id),
+            user: self.recipient,
+            answer: RequestAnswer::from_code(self.answer)?,
+            attempts: u32::try_from(self.attempts).unwrap_or(1),
+            created: self.created_at,
+            cancelled: self.cancelled,
+        })
     }
 }
 
@@ -239,7 +328,7 @@ impl ClaimedPostback {
 
 #[cfg(test)]
 mod tests {
-    use super::{CLAIM, CLAIM_POSTBACKS};
+    use super::{CLAIM, CLAIM_ANSWERS, CLAIM_POSTBACKS};
 
     /// Each claim reads its own kind's queues only, keyed by its own column,
     /// and the postback claim alone holds a lead's later postbacks back.
@@ -252,10 +341,15 @@ mod tests {
         assert_eq!(CLAIM_POSTBACKS.matches("kind = 'postback'").count(), 6);
         assert!(!CLAIM_POSTBACKS.contains("welcome") && !CLAIM_POSTBACKS.contains("bot_id"));
         assert!(CLAIM_POSTBACKS.contains("o.id = (SELECT min(p.id) FROM outbox p"));
-        for claim in [CLAIM, CLAIM_POSTBACKS] {
+        // The answer claim: its own kind's five reads, and a probe of the
+        // lead's pending welcome.
+        assert_eq!(CLAIM_ANSWERS.matches("kind = 'answer'").count(), 5);
+        assert_eq!(CLAIM_ANSWERS.matches("w.kind = 'welcome'").count(), 1);
+        assert!(!CLAIM_ANSWERS.contains("postback") && !CLAIM_ANSWERS.contains("target"));
+        for claim in [CLAIM, CLAIM_POSTBACKS, CLAIM_ANSWERS] {
             assert_eq!(claim.matches("FOR UPDATE SKIP LOCKED").count(), 1);
         }
-        assert!(CLAIM.ends_with("l.status, l.updated"));
+        assert!(CLAIM.ends_with("l.status <> 1 AS decided"));
         assert!(CLAIM_POSTBACKS.ends_with("o.attempts, o.created_at, o.account_id"));
     }
 }

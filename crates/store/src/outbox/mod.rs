@@ -12,11 +12,12 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt};
 use diesel_async::RunQueryDsl;
 use usher_domain::ports::{
-    JobOutcome, OutboxKind, OutboxStore, PostbackJob, PostbackOutcome, StoreError, WelcomeJob,
+    AnswerJob, JobOutcome, OutboxKind, OutboxStore, PostbackJob, PostbackOutcome, StoreError,
+    WelcomeJob,
 };
 use usher_domain::postbacks::Verdict;
 
-use claims::{CLAIM, CLAIM_POSTBACKS, Claimed, ClaimedPostback};
+use claims::{CLAIM, CLAIM_ANSWERS, CLAIM_POSTBACKS, Claimed, ClaimedAnswer, ClaimedPostback};
 
 use crate::error::db_err;
 use crate::outcome_batch::Outcome;
@@ -89,6 +90,21 @@ impl PgStore {
     }
 }
 
+/// An outcome as the outbox stores it: the state, the error, and the delay
+/// in milliseconds before a retry.
+fn outcome_columns(outcome: &JobOutcome) -> (&'static str, &str, i64) {
+    match outcome {
+        JobOutcome::Sent => ("sent", "", 0),
+        JobOutcome::Failed(reason) => ("failed", reason.as_str(), 0),
+        JobOutcome::Dropped(reason) => ("dropped", reason.as_str(), 0),
+        JobOutcome::Retry(wait, reason) => (
+            "pending",
+            reason.as_str(),
+            i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+        ),
+    }
+}
+
 #[async_trait]
 impl OutboxStore for PgStore {
     async fn claim_welcomes(
@@ -101,20 +117,74 @@ impl OutboxStore for PgStore {
         Ok(rows.into_iter().map(|row| row.into_job(self)).collect())
     }
 
+    async fn claim_answers(
+        &self,
+        per_bot: u32,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<AnswerJob>, StoreError> {
+        let rows: Vec<ClaimedAnswer> = self
+            .claim(CLAIM_ANSWERS, per_bot, limit, lease, limit, &[])
+            .await?;
+        let mut jobs = Vec::with_capacity(rows.len());
+        for row in rows {
+            let (id, attempts) = (row.id(), row.attempts());
+            match row.into_job(self) {
+                Some(job) => jobs.push(job),
+                // Not an answer this build knows: never guessed, never
+                // taken again.
+                None => {
+                    let dropped = JobOutcome::Dropped("unknown answer".into());
+                    self.finish_answer(id, attempts, &dropped).await?;
+                }
+            }
+        }
+        Ok(jobs)
+    }
+
+    /// One statement of its own, committed as usual: the outcome and the
+    /// day's count of a sent answer are written together.
+    async fn finish_answer(
+        &self,
+        id: i64,
+        attempt: u32,
+        outcome: &JobOutcome,
+    ) -> Result<(), StoreError> {
+        let (state, error, delay_ms) = outcome_columns(outcome);
+        let mut conn = self.outbox_pool.get().await.map_err(db_err)?;
+        sql_query(
+            "WITH done AS ( \
+               UPDATE outbox o SET state = $3, last_error = $4, leased_until = NULL, \
+                 run_at = CASE WHEN $3 = 'pending' \
+                               THEN greatest(o.run_at, now() + $5 * interval '1 millisecond') \
+                               ELSE o.run_at END, \
+                 done_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END \
+               WHERE o.id = $1 AND o.kind = 'answer' AND o.state = 'pending' AND o.attempts = $2 \
+               RETURNING o.campaign_id, o.account_id, o.answer, o.state, o.done_at) \
+             INSERT INTO stats_days (campaign_id, day, account_id, approvals, declines) \
+             SELECT campaign_id, (done_at AT TIME ZONE 'UTC')::date, account_id, \
+                    (answer = 1)::int, (answer = 2)::int \
+             FROM done WHERE state = 'sent' \
+             ON CONFLICT (campaign_id, day) DO UPDATE SET \
+               approvals = stats_days.approvals + EXCLUDED.approvals, \
+               declines = stats_days.declines + EXCLUDED.declines",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<diesel::sql_types::Integer, _>(i32::try_from(attempt).unwrap_or(i32::MAX))
+        .bind::<diesel::sql_types::Text, _>(state)
+        .bind::<diesel::sql_types::Text, _>(error)
+        .bind::<BigInt, _>(delay_ms)
+        .execute(&mut conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
     /// Written with the other outcomes of the moment, in one statement
     /// committed without waiting for its WAL flush (see
     /// `outcome_batch::write` for the crash window that leaves).
     async fn finish(&self, id: i64, attempt: u32, outcome: &JobOutcome) -> Result<(), StoreError> {
-        let (state, error, delay_ms) = match outcome {
-            JobOutcome::Sent => ("sent", "", 0),
-            JobOutcome::Failed(reason) => ("failed", reason.as_str(), 0),
-            JobOutcome::Dropped(reason) => ("dropped", reason.as_str(), 0),
-            JobOutcome::Retry(wait, reason) => (
-                "pending",
-                reason.as_str(),
-                i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
-            ),
-        };
+        let (state, error, delay_ms) = outcome_columns(outcome);
         self.record_outcome(Outcome {
             id,
             attempt: i32::try_from(attempt).unwrap_or(i32::MAX),
@@ -127,17 +197,24 @@ impl OutboxStore for PgStore {
         .await
     }
 
+    /// Welcomes and answers alike: both count against the bot's rate.
     async fn pause_bot(&self, bot: i64, wait: Duration) -> Result<(), StoreError> {
         let mut conn = self.outbox_pool.get().await.map_err(db_err)?;
-        sql_query(
+        let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+        // One statement per kind, each matching its kind's partial index.
+        for statement in [
             "UPDATE outbox SET run_at = greatest(run_at, now() + $2 * interval '1 millisecond') \
              WHERE bot_id = $1 AND state = 'pending' AND kind = 'welcome'",
-        )
-        .bind::<BigInt, _>(bot)
-        .bind::<BigInt, _>(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
-        .execute(&mut conn)
-        .await
-        .map_err(db_err)?;
+            "UPDATE outbox SET run_at = greatest(run_at, now() + $2 * interval '1 millisecond') \
+             WHERE bot_id = $1 AND state = 'pending' AND kind = 'answer' AND leased_until IS NULL",
+        ] {
+            sql_query(statement)
+                .bind::<BigInt, _>(bot)
+                .bind::<BigInt, _>(wait_ms)
+                .execute(&mut conn)
+                .await
+                .map_err(db_err)?;
+        }
         Ok(())
     }
 

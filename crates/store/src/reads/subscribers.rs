@@ -11,8 +11,9 @@ use diesel_async::RunQueryDsl;
 use usher_domain::AccountId;
 use usher_domain::ports::{JournalFilter, LeadFilter, PostbackFilter, StoreError, SubscriberReads};
 use usher_domain::subscribers::LeadStatus;
+use usher_domain::subscribers::join_requests::RequestAnswer;
 use usher_domain::subscribers::views::{
-    DayView, JournalView, LEAD_DETAIL_MAX, LeadDetailView, LeadView, Page, PostbackView,
+    AnswerView, DayView, JournalView, LEAD_DETAIL_MAX, LeadDetailView, LeadView, Page, PostbackView,
     WelcomeView,
 };
 
@@ -134,6 +135,18 @@ struct WelcomeRow {
 }
 
 #[derive(QueryableByName)]
+struct AnswerRow {
+    #[diesel(sql_type = SmallInt)]
+    answer: i16,
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = Text)]
+    last_error: String,
+    #[diesel(sql_type = Timestamptz)]
+    time: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
 struct JournalRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
@@ -171,6 +184,10 @@ struct DayRow {
     confirms: i64,
     #[diesel(sql_type = BigInt)]
     unsubs: i64,
+    #[diesel(sql_type = BigInt)]
+    approvals: i64,
+    #[diesel(sql_type = BigInt)]
+    declines: i64,
 }
 
 const LEAD_COLUMNS: &str =
@@ -323,9 +340,28 @@ impl SubscriberReads for PgStore {
         .load(&mut conn)
         .await
         .map_err(db_err)?;
+        let answer: Vec<AnswerRow> = sql_query(
+            "SELECT coalesce(answer, 0) AS answer, state, last_error, \
+               coalesce(done_at, created_at) AS time FROM outbox \
+             WHERE lead_id = $1 AND kind = 'answer' ORDER BY id DESC LIMIT 1",
+        )
+        .bind::<BigInt, _>(id)
+        .load(&mut conn)
+        .await
+        .map_err(db_err)?;
         let postbacks = postbacks::of_lead(&mut conn, id).await.map_err(db_err)?;
         Ok(Some(LeadDetailView {
             postbacks,
+            answer: answer.into_iter().next().and_then(|a| {
+                Some(AnswerView {
+                    answer: RequestAnswer::from_code(a.answer)?,
+                    delivery: WelcomeView {
+                        state: a.state,
+                        error: a.last_error,
+                        time: a.time,
+                    },
+                })
+            }),
             lead: lead.into(),
             history: history
                 .into_iter()
@@ -452,7 +488,8 @@ impl SubscriberReads for PgStore {
                                      ($4 AT TIME ZONE 'UTC')::date - 1, interval '1 day') AS d
              ), s AS (
                 SELECT day, sum(starts) AS starts, sum(holds) AS holds, sum(confirms) AS confirms,
-                       sum(unsubs) AS unsubs
+                       sum(unsubs) AS unsubs, sum(approvals) AS approvals,
+                       sum(declines) AS declines
                 FROM stats_days
                 WHERE {scope} AND account_id = $1
                   AND day >= ($3 AT TIME ZONE 'UTC')::date AND day < ($4 AT TIME ZONE 'UTC')::date
@@ -460,7 +497,9 @@ impl SubscriberReads for PgStore {
              )
              SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(s.starts, 0)::bigint AS starts,
                     coalesce(s.holds, 0)::bigint AS holds, coalesce(s.confirms, 0)::bigint AS confirms,
-                    coalesce(s.unsubs, 0)::bigint AS unsubs
+                    coalesce(s.unsubs, 0)::bigint AS unsubs,
+                    coalesce(s.approvals, 0)::bigint AS approvals,
+                    coalesce(s.declines, 0)::bigint AS declines
              FROM days LEFT JOIN s USING (day) ORDER BY days.day"
         ))
         .bind::<BigInt, _>(account.0)
@@ -478,6 +517,8 @@ impl SubscriberReads for PgStore {
                 holds: r.holds,
                 confirms: r.confirms,
                 unsubs: r.unsubs,
+                approvals: r.approvals,
+                declines: r.declines,
             })
             .collect())
     }

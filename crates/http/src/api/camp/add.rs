@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use usher_domain::{BotId, ChatId};
 
 use super::{
-    BUTTON_TEXT, BUTTON_URL, CampaignDetail, LINK_MODE, UNSUB_WINDOW, WELCOME, settings_input,
+    BUTTON_TEXT, BUTTON_URL, CampaignDetail, JOIN_REQUESTS, LINK_MODE, UNSUB_WINDOW, WELCOME, settings_input,
 };
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::api::params::TEMPLATES;
@@ -49,6 +49,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
         TEMPLATES[3],
         TEMPLATES[4],
         LINK_MODE,
+        JOIN_REQUESTS,
     ],
     errors: &[
         ErrorCode::Bot,
@@ -58,6 +59,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
         ErrorCode::Unsub,
         ErrorCode::Postback,
         ErrorCode::Mode,
+        ErrorCode::Policy,
         ErrorCode::Rights,
         ErrorCode::Unreachable,
     ],

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use usher_domain::CampaignId;
 
 use super::{
-    BUTTON_TEXT, BUTTON_URL, CampaignDetail, LINK_MODE, UNSUB_WINDOW, WELCOME, settings_input,
+    BUTTON_TEXT, BUTTON_URL, CampaignDetail, JOIN_REQUESTS, LINK_MODE, UNSUB_WINDOW, WELCOME, settings_input,
 };
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, Verb};
 use crate::api::params::{CAMPAIGN_ID, TEMPLATES};
@@ -39,6 +39,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
         TEMPLATES[3],
         TEMPLATES[4],
         LINK_MODE,
+        JOIN_REQUESTS,
     ],
     errors: &[
         ErrorCode::Id,
@@ -47,6 +48,7 @@ pub const ENDPOINT: Endpoint = Endpoint {
         ErrorCode::Unsub,
         ErrorCode::Postback,
         ErrorCode::Mode,
+        ErrorCode::Policy,
         ErrorCode::Rights,
         ErrorCode::Unreachable,
     ],

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use usher_domain::campaign::{BUTTON_TEXT_MAX_CHARS, BUTTON_URL_MAX, WELCOME_MAX_CHARS};
 use usher_domain::invite_links::LinkMode;
+use usher_domain::subscribers::join_requests::JoinRequestPolicy;
 use usher_domain::services::SettingsInput;
 use usher_domain::subscribers::campaign_link;
 
@@ -82,6 +83,20 @@ pub(crate) const LINK_MODE: Param = Param {
     required: false,
 };
 
+/// `join_requests`.
+pub(crate) const JOIN_REQUESTS: Param = Param {
+    name: "join_requests",
+    kind: ParamKind::Choice(&JoinRequestPolicy::NAMES),
+    description: "What usher does with a join request of one of the campaign's leads for its \
+                  chat: `manual` (the default: the lead is held until a person approves in \
+                  Telegram, or the customer through `leads/approve.json`), `approve` (at once), \
+                  `after_welcome` (the welcome goes to the requester through the request's \
+                  `user_chat_id`, then the request is approved) or `decline`. Within the \
+                  bot's send rate, through the outbox. A paused campaign answers nothing. \
+                  Anything else is `policy`.",
+    required: false,
+};
+
 /// The settings parameters of a call.
 pub(crate) fn settings_input(params: &Params) -> SettingsInput<'_> {
     SettingsInput {
@@ -91,6 +106,7 @@ pub(crate) fn settings_input(params: &Params) -> SettingsInput<'_> {
         unsub_window: params.given_integer(UNSUB_WINDOW.name),
         postbacks: given_templates(params),
         link_mode: params.given_text(LINK_MODE.name),
+        join_requests: params.given_text(JOIN_REQUESTS.name),
     }
 }
 
@@ -164,6 +180,10 @@ pub struct CampaignDetail<'a> {
     link_mode: &'static str,
     /// The invite link of that mode (`https://t.me/+...`), `""` for none.
     invite_link: &'a str,
+    /// `manual`, `approve`, `after_welcome` or `decline`: what usher does
+    /// with a lead's join request.
+    #[schema(schema_with = schema::join_requests)]
+    join_requests: &'static str,
 }
 
 impl<'a> From<&'a Campaign> for CampaignSummary<'a> {
@@ -200,6 +220,7 @@ impl<'a> From<&'a Campaign> for CampaignDetail<'a> {
             link: campaign_link(&campaign.bot_username, &campaign.code),
             link_mode: campaign.link_mode.as_str(),
             invite_link: &campaign.invite_link,
+            join_requests: campaign.join_requests.as_str(),
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::api::schema;
 use crate::call::ApiCall;
 use crate::{AppState, ErrorCode, envelope};
 
-const LEAD_ID: Param = Param {
+pub(crate) const LEAD_ID: Param = Param {
     name: "id",
     kind: ParamKind::PositiveId,
     description: "Lead id. Missing, not a positive integer, unknown, or a lead of another \
@@ -44,6 +44,23 @@ pub struct WelcomeItem<'a> {
     time: String,
 }
 
+/// The last answer usher queued to the lead's join request.
+#[derive(Serialize, ToSchema)]
+pub struct AnswerItem<'a> {
+    /// `approve` or `decline`.
+    #[schema(pattern = "^(approve|decline)$")]
+    answer: &'static str,
+    /// `pending`, `sent`, `failed` or `dropped`.
+    #[schema(pattern = "^(pending|sent|failed|dropped)$")]
+    state: &'a str,
+    /// Why it failed or was dropped (Telegram's description), `""` otherwise.
+    error: &'a str,
+    /// When Telegram took it, or it failed or was dropped; when it was
+    /// queued while pending.
+    #[schema(schema_with = schema::date_time)]
+    time: String,
+}
+
 /// A lead as `leads/get.json` shows it.
 #[derive(Serialize, ToSchema)]
 pub struct LeadDetail<'a> {
@@ -53,6 +70,10 @@ pub struct LeadDetail<'a> {
     history: Vec<HistoryItem>,
     /// Its last welcome message; null when none was queued.
     welcome: Option<WelcomeItem<'a>>,
+    /// The last answer to its join request usher queued (by the campaign's
+    /// `join_requests` policy or `leads/approve.json` / `leads/decline.json`);
+    /// null when none was.
+    answer: Option<AnswerItem<'a>>,
     /// Its postbacks, newest first, as `postbacks/list.json` shows them.
     postbacks: Vec<PostbackItem<'a>>,
 }
@@ -74,6 +95,12 @@ impl<'a> From<&'a LeadDetailView> for LeadDetail<'a> {
                 error: &w.error,
                 time: time(&w.time),
             }),
+            answer: view.answer.as_ref().map(|a| AnswerItem {
+                answer: a.answer.as_str(),
+                state: &a.delivery.state,
+                error: &a.delivery.error,
+                time: time(&a.delivery.time),
+            }),
             postbacks: view.postbacks.iter().map(PostbackItem::from).collect(),
         }
     }
@@ -85,7 +112,8 @@ pub const ENDPOINT: Endpoint = Endpoint {
     path: "/api/leads/get.json",
     summary: "Get a lead",
     description: "One lead of your account, with the statuses it took (the latest 100, \
-                  oldest first), its last welcome message and its postbacks (the latest 100).",
+                  oldest first), its last welcome message, the last answer to its join request \
+                  and its postbacks (the latest 100).",
     params: &[LEAD_ID],
     errors: &[ErrorCode::Id],
     answer: Answer::Object(Named::of::<LeadDetail<'static>>()),

@@ -1,5 +1,6 @@
 //! `/api/leads/*.json`: the account's leads.
 
+pub mod decide;
 pub mod get;
 pub mod list;
 

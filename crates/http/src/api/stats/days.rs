@@ -1,5 +1,6 @@
-//! `GET /api/stats/days.json`: per UTC day, starts, holds, confirms,
-//! unsubs and the conversion rate.
+//! `GET /api/stats/days.json`: per UTC day, starts, holds (join
+//! requests), confirms, unsubs, the conversion rate, and the requests usher
+//! approved and declined.
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -33,6 +34,13 @@ pub struct Day<'a> {
     /// confirms / starts in percent, two decimals; 0 when starts is 0.
     #[schema(minimum = 0)]
     cr: f64,
+    /// Join requests usher approved (the campaign's `join_requests` policy
+    /// or `leads/approve.json`), on the day Telegram took the answer.
+    #[schema(minimum = 0)]
+    approvals: i64,
+    /// Join requests usher declined, likewise.
+    #[schema(minimum = 0)]
+    declines: i64,
 }
 
 impl<'a> From<&'a DayView> for Day<'a> {
@@ -44,6 +52,8 @@ impl<'a> From<&'a DayView> for Day<'a> {
             confirms: d.confirms,
             unsubs: d.unsubs,
             cr: d.conversion(),
+            approvals: d.approvals,
+            declines: d.declines,
         }
     }
 }

@@ -18,7 +18,7 @@ use reads::lock_and_read_leads;
 pub(crate) use writes::OUTBOX_CHANNEL;
 use writes::{
     drop_welcomes_of_blockers, write_history, write_journal, write_leads, write_postbacks,
-    write_rollups, write_welcomes,
+    write_answers, write_rollups, write_welcomes,
 };
 
 /// The lead status changes a batch made, counted for the metrics once the
@@ -62,9 +62,7 @@ async fn write_plan(conn: &AsyncPgConnection, plan: BatchPlan) -> QueryResult<St
         journal,
         welcomes,
         postbacks,
-        // Empty: every campaign is read as manual (reads.rs) until the
-        // outbox can send answers and greetings through user_chat_id.
-        answers: _,
+        answers,
         blocks,
         rollups,
         changes,
@@ -78,6 +76,7 @@ async fn write_plan(conn: &AsyncPgConnection, plan: BatchPlan) -> QueryResult<St
         write_postbacks(conn, postbacks, &ids),
         async {
             write_welcomes(conn, &welcomes, &ids).await?;
+            write_answers(conn, &answers, &ids).await?;
             drop_welcomes_of_blockers(conn, &blocks).await
         },
     )

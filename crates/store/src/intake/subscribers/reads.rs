@@ -33,6 +33,8 @@ struct CampaignRow {
     status: i16,
     #[diesel(sql_type = BigInt)]
     unsub_window: i64,
+    #[diesel(sql_type = SmallInt)]
+    join_policy: i16,
     #[diesel(sql_type = Array<Text>)]
     own_templates: Vec<String>,
     #[diesel(sql_type = Array<Text>)]
@@ -64,9 +66,9 @@ impl From<CampaignRow> for CampaignFacts {
                 .into_iter()
                 .zip(row.link_ids.into_iter().map(LinkId))
                 .collect(),
-            // No API sets a join-request policy yet (README, "Join
-            // requests"): every campaign leaves requests to a person.
-            join_policy: JoinRequestPolicy::Manual,
+            // An unknown code (a newer instance's) leaves requests to a
+            // person.
+            join_policy: JoinRequestPolicy::from_code(row.join_policy).unwrap_or_default(),
         }
     }
 }
@@ -100,7 +102,7 @@ struct LeadRow {
 macro_rules! campaigns_sql {
     ($links:literal, $join:literal) => {
         concat!(
-            "SELECT c.id, c.bot_id, c.chat_id, c.code, c.status, c.unsub_window, \
+            "SELECT c.id, c.bot_id, c.chat_id, c.code, c.status, c.unsub_window, c.join_policy, \
                ARRAY[c.pb_wait, c.pb_hold, c.pb_approve, c.pb_cancel, c.pb_trash] AS own_templates, \
                ARRAY[a.pb_wait, a.pb_hold, a.pb_approve, a.pb_cancel, a.pb_trash] AS global_templates, ",
             $links,

@@ -10,7 +10,7 @@ use diesel::sql_types::{Array, BigInt, Date, Nullable, SmallInt, Text, Timestamp
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use usher_domain::postbacks::target_of;
 use usher_domain::subscribers::batch::{
-    JournalEntry, LeadKey, LeadWrite, QueuedPostback, QueuedWelcome, Rollups, StatusChange,
+    JournalEntry, LeadKey, LeadWrite, QueuedPostback, QueuedAnswer, QueuedWelcome, Rollups, StatusChange,
 };
 use usher_domain::{BotId, CampaignId};
 
@@ -251,9 +251,10 @@ pub(super) async fn write_welcomes(
     // subquery, so it stays one index lookup per row whatever the
     // estimates say.
     diesel::sql_query(
-        "WITH queued AS (INSERT INTO outbox (kind, account_id, bot_id, campaign_id, lead_id, recipient) \
-           SELECT 'welcome', r.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) \
-             AS r(account_id, bot_id, campaign_id, lead_id, recipient) \
+        "WITH queued AS (INSERT INTO outbox (kind, account_id, bot_id, campaign_id, lead_id, recipient, \
+             requested_at) \
+           SELECT 'welcome', r.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], \
+             $7::timestamptz[]) AS r(account_id, bot_id, campaign_id, lead_id, recipient, requested_at) \
            WHERE (SELECT count(*) FROM (SELECT 1 FROM outbox p \
                                         WHERE p.bot_id = r.bot_id AND p.recipient = r.recipient \
                                           AND p.state = 'pending' AND p.kind = 'welcome' \
@@ -267,6 +268,7 @@ pub(super) async fn write_welcomes(
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1).collect::<Vec<_>>())
     .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0.lead.subscriber).collect::<Vec<_>>())
     .bind::<Text, _>(OUTBOX_CHANNEL)
+    .bind::<Array<Nullable<Timestamptz>>, _>(rows.iter().map(|r| r.0.requested).collect::<Vec<_>>())
     .execute(&mut conn)
     .await?;
     Ok(())
@@ -309,6 +311,43 @@ pub(super) async fn write_postbacks(
     .bind::<Array<Text>, _>(rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
     .bind::<Array<SmallInt>, _>(rows.iter().map(|r| r.0.macros.status.code()).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(rows.iter().map(|r| target_of(&r.1)).collect::<Vec<_>>())
+    .bind::<Text, _>(OUTBOX_CHANNEL)
+    .execute(&mut conn)
+    .await?;
+    Ok(())
+}
+
+/// Queues the batch's answers to join requests: at most one pending per
+/// lead (a request repeated while its answer waits queues nothing more).
+/// The claim sends a lead's answer only once its greeting, if any, is no
+/// longer pending (`outbox::claims::CLAIM_ANSWERS`).
+pub(super) async fn write_answers(
+    mut conn: &AsyncPgConnection,
+    answers: &[QueuedAnswer],
+    ids: &HashMap<LeadKey, i64>,
+) -> QueryResult<()> {
+    let rows: Vec<_> = answers
+        .iter()
+        .filter_map(|a| Some((a, *ids.get(&a.lead)?)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sql_query(
+        "WITH queued AS (INSERT INTO outbox (kind, account_id, bot_id, campaign_id, lead_id, recipient, answer) \
+           SELECT 'answer', r.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], \
+             $6::smallint[]) AS r(account_id, bot_id, campaign_id, lead_id, recipient, answer) \
+           WHERE NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lead_id = r.lead_id \
+                               AND p.state = 'pending' AND p.kind = 'answer') \
+           RETURNING 1) \
+         SELECT pg_notify($7, '') WHERE EXISTS (SELECT 1 FROM queued)",
+    )
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0.account.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0.bot.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0.lead.campaign.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.0.lead.subscriber).collect::<Vec<_>>())
+    .bind::<Array<SmallInt>, _>(rows.iter().map(|r| r.0.answer.code()).collect::<Vec<_>>())
     .bind::<Text, _>(OUTBOX_CHANNEL)
     .execute(&mut conn)
     .await?;
