@@ -453,7 +453,8 @@ async fn campaigns_are_listed_got_paused_resumed_and_deleted() {
             "pb_trash",
             "link",
             "link_mode",
-            "invite_link"
+            "invite_link",
+            "join_requests"
         ]
     );
     assert_eq!(first["bot"], id);

@@ -13,8 +13,8 @@ use url::Url;
 use usher_domain::postbacks::PostbackRetry;
 use usher_domain::retention::Retention;
 use usher_domain::services::{
-    AccountService, BotService, CampaignService, IntakeService, LeadDecisionService, ProfileService, RetentionService,
-    SubscriberService,
+    AccountService, BotService, CampaignService, IntakeService, LeadDecisionService,
+    ProfileService, RetentionService, SubscriberService,
 };
 use usher_http::health::Health;
 use usher_http::metrics::Metrics;

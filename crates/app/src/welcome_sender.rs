@@ -22,10 +22,10 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{Notify, Semaphore};
 use tracing::warn;
-use chrono::{DateTime, Utc};
 use usher_domain::ports::{
     AnswerJob, JobOutcome, OutboxKind, OutboxStore, TelegramGateway, WelcomeJob,
 };
@@ -34,7 +34,7 @@ use usher_domain::subscribers::{AfterFailure, SendFailure, WelcomeRetry};
 
 /// A claimed item: a welcome or an answer.
 enum Job {
-    Welcome(WelcomeJob),
+    Welcome(Box<WelcomeJob>),
     Answer(AnswerJob),
 }
 
@@ -193,7 +193,10 @@ impl WelcomeSender {
         let lease = self.lease();
         let welcomes = self.outbox.claim_welcomes(self.rate, room, lease).await?;
         let left = room.saturating_sub(u32::try_from(welcomes.len()).unwrap_or(room));
-        let mut jobs: Vec<Job> = welcomes.into_iter().map(Job::Welcome).collect();
+        let mut jobs: Vec<Job> = welcomes
+            .into_iter()
+            .map(|w| Job::Welcome(Box::new(w)))
+            .collect();
         if left > 0 {
             let answers = self.outbox.claim_answers(self.rate, left, lease).await?;
             jobs.extend(answers.into_iter().map(Job::Answer));
@@ -203,7 +206,7 @@ impl WelcomeSender {
 
     async fn send(&self, job: Job, claimed_at: Instant) {
         match job {
-            Job::Welcome(job) => self.send_welcome(job, claimed_at).await,
+            Job::Welcome(job) => self.send_welcome(*job, claimed_at).await,
             Job::Answer(job) => self.send_answer(job, claimed_at).await,
         }
     }

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use crate::invite_links::LinkMode;
-use crate::subscribers::join_requests::JoinRequestPolicy;
 use crate::postbacks::Templates;
+use crate::subscribers::join_requests::JoinRequestPolicy;
 use crate::text::http_url_ok;
 use crate::{AccountId, BotId, CampaignId, ChatId};
 

@@ -209,9 +209,7 @@ impl ErrorCode {
             ErrorCode::Policy => {
                 "`join_requests` is not one of manual, approve, after_welcome, decline"
             }
-            ErrorCode::Held => {
-                "the lead is not held: it has no join request waiting to be decided"
-            }
+            ErrorCode::Held => "the lead is not held: it has no join request waiting to be decided",
             ErrorCode::Deciding => {
                 "an answer to the lead's join request is queued already; its outcome is in \
                  `leads/get.json`"

@@ -1,8 +1,8 @@
 //! What every handler is given: the domain services and the public URL.
 
 use usher_domain::services::{
-    AccountService, BotService, CampaignService, IntakeService, LeadDecisionService, ProfileService,
-    SubscriberService,
+    AccountService, BotService, CampaignService, IntakeService, LeadDecisionService,
+    ProfileService, SubscriberService,
 };
 
 /// What the handlers share: the domain services.

@@ -12,9 +12,9 @@ use usher_domain::ports::{
 
 use diesel::sql_types::{Array, BigInt};
 use usher_domain::invite_links::{InviteLink, LinkId, LinkMode, NewInviteLink};
-use usher_domain::subscribers::join_requests::JoinRequestPolicy;
 use usher_domain::postbacks::Templates;
 use usher_domain::subscribers::LeadStatus;
+use usher_domain::subscribers::join_requests::JoinRequestPolicy;
 use usher_domain::{
     AccountId, AdminChat, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus, ChatId,
     Counters,

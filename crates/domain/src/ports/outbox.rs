@@ -6,10 +6,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use crate::subscribers::join_requests::RequestAnswer;
-use crate::{BotToken, ChatId};
 use crate::postbacks::Verdict;
 use crate::subscribers::WelcomeParts;
+use crate::subscribers::join_requests::RequestAnswer;
+use crate::{BotToken, ChatId};
 
 /// A welcome message claimed for sending.
 #[derive(Debug, Clone)]

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use crate::campaign::{button_ok, generate_code, welcome_ok};
 pub use crate::given::Given;
 use crate::invite_links::LinkMode;
-use crate::subscribers::join_requests::JoinRequestPolicy;
 use crate::ports::{
     BotStore, CampaignStore, InsertCampaignError, NewCampaign, SettingsSwap, StoreError,
     TelegramGateway,
 };
 use crate::postbacks::Templates;
+use crate::subscribers::join_requests::JoinRequestPolicy;
 use crate::{AccountId, BotId, Campaign, CampaignId, CampaignSettings, CampaignStatus, ChatId};
 
 /// The settings parameters of `camp/add.json` and `camp/edit.json`.

@@ -6,8 +6,8 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
 use usher_domain::ports::{AnswerJob, PostbackJob, WelcomeJob};
 use usher_domain::subscribers::join_requests::RequestAnswer;
-use usher_domain::{ChatId, TgBotId};
 use usher_domain::subscribers::{LeadStatus, WelcomeParts};
+use usher_domain::{ChatId, TgBotId};
 
 use crate::pg_store::PgStore;
 
@@ -168,7 +168,7 @@ SET leased_until = now() + $3 * interval '1 millisecond', attempts = o.attempts 
 FROM locked, leads l, campaigns c, bots b
 WHERE o.id = locked.id AND l.id = o.lead_id AND c.id = o.campaign_id AND b.id = o.bot_id
 RETURNING o.id, o.bot_id, b.tg, b.token_enc, l.subscriber AS recipient, o.attempts, o.created_at,
-    (c.status = 2 OR b.deleted_at IS NOT NULL) AS cancelled, c.chat_id, coalesce(o.answer, 0) AS answer",
+    (c.status = 2 OR b.deleted_at IS NOT NULL) AS cancelled, c.chat_id, coalesce(o.answer, 0::smallint) AS answer",
 );
 
 impl Claimed {

@@ -13,8 +13,8 @@ use usher_domain::ports::{JournalFilter, LeadFilter, PostbackFilter, StoreError,
 use usher_domain::subscribers::LeadStatus;
 use usher_domain::subscribers::join_requests::RequestAnswer;
 use usher_domain::subscribers::views::{
-    AnswerView, DayView, JournalView, LEAD_DETAIL_MAX, LeadDetailView, LeadView, Page, PostbackView,
-    WelcomeView,
+    AnswerView, DayView, JournalView, LEAD_DETAIL_MAX, LeadDetailView, LeadView, Page,
+    PostbackView, WelcomeView,
 };
 
 use super::paging::{Count, cap, capped_count, conditions};
@@ -341,7 +341,7 @@ impl SubscriberReads for PgStore {
         .await
         .map_err(db_err)?;
         let answer: Vec<AnswerRow> = sql_query(
-            "SELECT coalesce(answer, 0) AS answer, state, last_error, \
+            "SELECT coalesce(answer, 0::smallint) AS answer, state, last_error, \
                coalesce(done_at, created_at) AS time FROM outbox \
              WHERE lead_id = $1 AND kind = 'answer' ORDER BY id DESC LIMIT 1",
         )

@@ -5,7 +5,8 @@ use actix_web::{HttpResponse, web};
 use usher_domain::{BotId, ChatId};
 
 use super::{
-    BUTTON_TEXT, BUTTON_URL, CampaignDetail, JOIN_REQUESTS, LINK_MODE, UNSUB_WINDOW, WELCOME, settings_input,
+    BUTTON_TEXT, BUTTON_URL, CampaignDetail, JOIN_REQUESTS, LINK_MODE, UNSUB_WINDOW, WELCOME,
+    settings_input,
 };
 use crate::api::endpoint::{Answer, Endpoint, Named, Param, ParamKind, Verb};
 use crate::api::params::TEMPLATES;

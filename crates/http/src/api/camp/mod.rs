@@ -16,9 +16,9 @@ use utoipa::ToSchema;
 
 use usher_domain::campaign::{BUTTON_TEXT_MAX_CHARS, BUTTON_URL_MAX, WELCOME_MAX_CHARS};
 use usher_domain::invite_links::LinkMode;
-use usher_domain::subscribers::join_requests::JoinRequestPolicy;
 use usher_domain::services::SettingsInput;
 use usher_domain::subscribers::campaign_link;
+use usher_domain::subscribers::join_requests::JoinRequestPolicy;
 
 use super::endpoint::{Answer, Endpoint, Param, ParamKind, Verb};
 use super::params::{CAMPAIGN_ID, given_templates};

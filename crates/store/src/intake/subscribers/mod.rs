@@ -17,8 +17,8 @@ pub(crate) use reads::load_campaigns;
 use reads::lock_and_read_leads;
 pub(crate) use writes::OUTBOX_CHANNEL;
 use writes::{
-    drop_welcomes_of_blockers, write_history, write_journal, write_leads, write_postbacks,
-    write_answers, write_rollups, write_welcomes,
+    drop_welcomes_of_blockers, write_answers, write_history, write_journal, write_leads,
+    write_postbacks, write_rollups, write_welcomes,
 };
 
 /// The lead status changes a batch made, counted for the metrics once the

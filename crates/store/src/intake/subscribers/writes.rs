@@ -10,7 +10,8 @@ use diesel::sql_types::{Array, BigInt, Date, Nullable, SmallInt, Text, Timestamp
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use usher_domain::postbacks::target_of;
 use usher_domain::subscribers::batch::{
-    JournalEntry, LeadKey, LeadWrite, QueuedPostback, QueuedAnswer, QueuedWelcome, Rollups, StatusChange,
+    JournalEntry, LeadKey, LeadWrite, QueuedAnswer, QueuedPostback, QueuedWelcome, Rollups,
+    StatusChange,
 };
 use usher_domain::{BotId, CampaignId};
 
