@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
 use usher_domain::ports::{AnswerJob, PostbackJob, WelcomeJob};
 use usher_domain::subscribers::join_requests::RequestAnswer;
 use usher_domain::subscribers::{LeadStatus, WelcomeParts};
-use usher_domain::{ChatId, TgBotId};
+use usher_domain::{BotToken, ChatId, TgBotId};
 
 use crate::pg_store::PgStore;
 
@@ -171,18 +171,20 @@ RETURNING o.id, o.bot_id, b.tg, b.token_enc, l.subscriber AS recipient, o.attemp
     (c.status = 2 OR b.deleted_at IS NOT NULL) AS cancelled, c.chat_id, coalesce(o.answer, 0::smallint) AS answer",
 );
 
+/// A claimed row's bot token, decrypted; `Err` with a reason that names no
+/// secret when it does not decrypt here, which fails that job alone.
+fn token_of(store: &PgStore, tg: i64, token_enc: &[u8]) -> Result<BotToken, String> {
+    store.cipher.decrypt(TgBotId(tg), token_enc).map_err(|_| {
+        "the bot's stored token cannot be decrypted with this instance's secrets.token_key"
+            .to_owned()
+    })
+}
+
 impl Claimed {
     /// The job of this row. A token that does not decrypt fails this job
     /// alone, never the claim: one bad row must not stall every bot.
     pub(super) fn into_job(self, store: &PgStore) -> WelcomeJob {
-        let token = store
-            .cipher
-            .decrypt(TgBotId(self.tg), &self.token_enc)
-            .map_err(|_| {
-                "the bot's stored token cannot be decrypted with this instance's \
-                 secrets.token_key"
-                    .to_owned()
-            });
+        let token = token_of(store, self.tg, &self.token_enc);
         let first_name = self.name.split(' ').next().unwrap_or_default().to_owned();
         let status = LeadStatus::from_code(i64::from(self.status)).unwrap_or(LeadStatus::Wait);
         WelcomeJob {
@@ -254,14 +256,7 @@ impl ClaimedAnswer {
     /// alone, as a welcome's. A row without a known answer (a newer
     /// instance's code) is dropped by the sender, never guessed.
     pub(super) fn into_job(self, store: &PgStore) -> Option<AnswerJob> {
-        let token = store
-            .cipher
-            .decrypt(TgBotId(self.tg), &self.token_enc)
-            .map_err(|_| {
-                "the bot's stored token cannot be decrypted with this instance's \
-                 secrets.token_key"
-                    .to_owned()
-            });
+        let token = token_of(store, self.tg, &self.token_enc);
         Some(AnswerJob {
             id: self.id,
             bot: self.bot_id,
