@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{Notify, Semaphore};
 use tracing::warn;
+use usher_domain::BotToken;
 use usher_domain::ports::{
     AnswerJob, JobOutcome, OutboxKind, OutboxStore, TelegramGateway, WelcomeJob,
 };
@@ -36,6 +37,54 @@ use usher_domain::subscribers::{AfterFailure, SendFailure, WelcomeRetry};
 enum Job {
     Welcome(Box<WelcomeJob>),
     Answer(AnswerJob),
+}
+
+impl Job {
+    fn id(&self) -> i64 {
+        match self {
+            Job::Welcome(w) => w.id,
+            Job::Answer(a) => a.id,
+        }
+    }
+
+    fn tried(&self) -> Tried {
+        let (bot, attempts, created) = match self {
+            Job::Welcome(w) => (w.bot, w.attempts, w.created),
+            Job::Answer(a) => (a.bot, a.attempts, a.created),
+        };
+        Tried {
+            bot,
+            attempts,
+            created,
+        }
+    }
+
+    fn token(&self) -> &Result<BotToken, String> {
+        match self {
+            Job::Welcome(w) => &w.token,
+            Job::Answer(a) => &a.token,
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        match self {
+            Job::Welcome(w) => w.cancelled,
+            Job::Answer(a) => a.cancelled,
+        }
+    }
+
+    /// Why a greeting through a join request's `user_chat_id` can no
+    /// longer go, if it cannot; `None` for every other item.
+    fn missed_greeting(&self) -> Option<&'static str> {
+        let Job::Welcome(job) = self else {
+            return None;
+        };
+        let requested = job.requested?;
+        match greeting(requested.timestamp(), Utc::now().timestamp(), job.decided) {
+            Greeting::Send => None,
+            Greeting::Missed(reason) => Some(reason),
+        }
+    }
 }
 
 /// The shortest lease of a claimed welcome: past its lease another worker
@@ -204,49 +253,74 @@ impl WelcomeSender {
         Ok(jobs)
     }
 
+    /// Tries one claimed item and records how it ended. Both kinds share
+    /// every step but the call itself and where the outcome is written.
     async fn send(&self, job: Job, claimed_at: Instant) {
-        match job {
-            Job::Welcome(job) => self.send_welcome(*job, claimed_at).await,
-            Job::Answer(job) => self.send_answer(job, claimed_at).await,
-        }
-    }
-
-    async fn send_answer(&self, job: AnswerJob, claimed_at: Instant) {
         let lease_ends = claimed_at + self.lease();
-        let tried = Tried {
-            bot: job.bot,
-            attempts: job.attempts,
-            created: job.created,
-        };
-        let outcome = match &job.token {
-            _ if job.cancelled => JobOutcome::Dropped("campaign or bot deleted".into()),
+        let tried = job.tried();
+        let outcome = match job.token() {
+            _ if job.cancelled() => JobOutcome::Dropped("campaign or bot deleted".into()),
             Err(reason) => {
                 let failure = SendFailure::Transient(reason.clone());
                 self.after_failure(tried, failure).await
             }
-            Ok(token) => match self.ready_to_send(job.bot, lease_ends).await {
+            // Checked before the wait for the bot's turn (a missed greeting
+            // spends none of its rate) and after it (the wait may outlast
+            // the window).
+            Ok(_) if let Some(missed) = job.missed_greeting() => JobOutcome::Failed(missed.into()),
+            Ok(token) => match self.ready_to_send(tried.bot, lease_ends).await {
                 Err(not_yet) => not_yet,
-                Ok(()) => match self
-                    .telegram
-                    .answer_join_request(token, job.chat, job.user, job.answer)
-                    .await
-                {
+                Ok(()) if let Some(missed) = job.missed_greeting() => {
+                    JobOutcome::Failed(missed.into())
+                }
+                Ok(()) => match self.deliver(&job, token).await {
                     Ok(()) => JobOutcome::Sent,
                     Err(failure) => self.after_failure(tried, failure).await,
                 },
             },
         };
-        metrics::counter!("join_request_answers_total", "answer" => job.answer.as_str(), "result" => result_of(&outcome))
-            .increment(1);
         let left = lease_ends.saturating_duration_since(Instant::now());
-        let recorded = crate::outcome_retry::with_retries(left, || {
-            self.outbox.finish_answer(job.id, job.attempts, &outcome)
-        })
-        .await;
+        let (id, attempts) = (job.id(), tried.attempts);
+        let recorded = match &job {
+            Job::Welcome(_) => {
+                metrics::counter!("welcome_messages_total", "result" => result_of(&outcome))
+                    .increment(1);
+                crate::outcome_retry::with_retries(left, || {
+                    self.outbox.finish(id, attempts, &outcome)
+                })
+                .await
+            }
+            Job::Answer(answer) => {
+                metrics::counter!("join_request_answers_total", "answer" => answer.answer.as_str(), "result" => result_of(&outcome))
+                    .increment(1);
+                crate::outcome_retry::with_retries(left, || {
+                    self.outbox.finish_answer(id, attempts, &outcome)
+                })
+                .await
+            }
+        };
         if let Err(err) = recorded {
-            // The lease runs out and the answer is tried again: Telegram
-            // refuses the second one (the request is gone), which fails it.
-            warn!(outbox.id = job.id, error = %format!("{:#}", err.0), "cannot record an answer's outcome");
+            // The lease runs out and the item is tried again: a welcome at
+            // worst sent twice; a second answer Telegram refuses (the
+            // request is gone), which fails it.
+            warn!(outbox.id = id, error = %format!("{:#}", err.0), "cannot record an outcome");
+        }
+    }
+
+    /// The Telegram call of `job`.
+    async fn deliver(&self, job: &Job, token: &BotToken) -> Result<(), SendFailure> {
+        match job {
+            Job::Welcome(w) => {
+                let message = w.parts.message();
+                self.telegram
+                    .send_message(token, w.recipient, &message)
+                    .await
+            }
+            Job::Answer(a) => {
+                self.telegram
+                    .answer_join_request(token, a.chat, a.user, a.answer)
+                    .await
+            }
         }
     }
 
@@ -267,48 +341,6 @@ impl WelcomeSender {
             ))
         } else {
             Ok(())
-        }
-    }
-
-    async fn send_welcome(&self, job: WelcomeJob, claimed_at: Instant) {
-        let lease_ends = claimed_at + self.lease();
-        let tried = Tried {
-            bot: job.bot,
-            attempts: job.attempts,
-            created: job.created,
-        };
-        let outcome = match &job.token {
-            _ if job.cancelled => JobOutcome::Dropped("campaign or bot deleted".into()),
-            Err(reason) => {
-                let failure = SendFailure::Transient(reason.clone());
-                self.after_failure(tried, failure).await
-            }
-            Ok(_) if let Some(missed) = missed_greeting(&job) => JobOutcome::Failed(missed.into()),
-            Ok(token) => match self.ready_to_send(job.bot, lease_ends).await {
-                Err(not_yet) => not_yet,
-                // The wait for the bot's turn outlasted the window.
-                Ok(()) if let Some(missed) = missed_greeting(&job) => {
-                    JobOutcome::Failed(missed.into())
-                }
-                Ok(()) => match self
-                    .telegram
-                    .send_message(token, job.recipient, &job.parts.message())
-                    .await
-                {
-                    Ok(()) => JobOutcome::Sent,
-                    Err(failure) => self.after_failure(tried, failure).await,
-                },
-            },
-        };
-        metrics::counter!("welcome_messages_total", "result" => result_of(&outcome)).increment(1);
-        let left = lease_ends.saturating_duration_since(Instant::now());
-        let recorded = crate::outcome_retry::with_retries(left, || {
-            self.outbox.finish(job.id, job.attempts, &outcome)
-        })
-        .await;
-        if let Err(err) = recorded {
-            // The lease runs out and the item is tried again: at worst sent twice.
-            warn!(outbox.id = job.id, error = %format!("{:#}", err.0), "cannot record a welcome's outcome");
         }
     }
 
@@ -364,15 +396,5 @@ fn result_of(outcome: &JobOutcome) -> &'static str {
         JobOutcome::Failed(_) => "failed",
         JobOutcome::Dropped(_) => "dropped",
         JobOutcome::Retry(..) => "retry",
-    }
-}
-
-/// Why a greeting through a join request's `user_chat_id` can no longer
-/// go, if it cannot; `None` for every other welcome.
-fn missed_greeting(job: &WelcomeJob) -> Option<&'static str> {
-    let requested = job.requested?;
-    match greeting(requested.timestamp(), Utc::now().timestamp(), job.decided) {
-        Greeting::Send => None,
-        Greeting::Missed(reason) => Some(reason),
     }
 }
