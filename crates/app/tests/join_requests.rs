@@ -277,3 +277,81 @@ async fn a_held_lead_is_decided_through_the_api_once_and_only_its_accounts() {
     assert_eq!(edited["data"]["join_requests"], "decline", "{edited}");
     usher.terminate();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_telegram_refuses_is_failed_with_its_reason_and_not_counted() {
+    let cast = BinaryCast::new(Path::new(BIN), &[]).await;
+    let mut usher = UsherProcess::serve(Path::new(BIN), &cast.env, "warn");
+    let api = Api::new(cast.base.clone());
+    let refused = room(&cast, &api, "refusedbot", -100_821, "decline").await;
+    // A person decided the request in Telegram first: it is gone.
+    cast.sandbox.add_fault(Fault::on(
+        "declineChatJoinRequest",
+        FaultKind::Error {
+            status: 400,
+            description: "Bad Request: HIDE_REQUESTER_MISSING".into(),
+            retry_after: None,
+        },
+    ));
+    refused.request(&cast, 701, 0);
+    let lead = lead_until(&cast, &api, refused.campaign, |l| {
+        l["answer"]["state"] == "failed"
+    })
+    .await;
+    assert_eq!(lead["answer"]["answer"], "decline");
+    assert!(
+        lead["answer"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("HIDE_REQUESTER_MISSING"),
+        "{lead}"
+    );
+    assert_eq!(lead["status"], 1);
+    let days = api
+        .get(
+            "/api/stats/days.json",
+            &cast.key,
+            &[("campaign", &refused.campaign.to_string())],
+        )
+        .await;
+    assert_eq!(
+        today(&days)["declines"],
+        0,
+        "only answers Telegram took count"
+    );
+
+    // A bad policy on add is refused by name, and no campaign is made
+    // (in a second channel of the bot: the first has its campaign).
+    cast.sandbox.send_event(
+        refused.tg,
+        &SandboxEvent::Promote {
+            chat: channel(-100_822),
+            by: SandboxUser::new(1, "Owner"),
+            date: None,
+        },
+    );
+    assert!(
+        cast.sandbox
+            .wait_delivered(refused.tg, Duration::from_secs(10))
+            .await
+    );
+    let got = api
+        .get(
+            "/api/camp/get.json",
+            &cast.key,
+            &[("id", &refused.campaign.to_string())],
+        )
+        .await;
+    let bad = api
+        .post_json(
+            "/api/camp/add.json",
+            &cast.key,
+            json!({ "bot": got["data"]["bot"], "chat": -100_822, "welcome": "Hi",
+                    "join_requests": ["approve"] }),
+        )
+        .await;
+    assert_eq!(error_of(&bad), Some("policy"), "{bad}");
+    let list = api.get("/api/camp/list.json", &cast.key, &[]).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+    usher.terminate();
+}
